@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"maillage/internal/app"
+	"maillage/internal/config"
+	"maillage/internal/localsvc"
+)
+
+func newLogger(cfg *config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.Production() {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// localServices starts what is not configured, under cfg.DataDir.
+type localServices struct {
+	pg    *localsvc.Postgres
+	meili *localsvc.Meili
+}
+
+func (l *localServices) stop(log *slog.Logger) {
+	if l.meili != nil {
+		if err := l.meili.Stop(); err != nil {
+			log.Error("stop meilisearch", "err", err)
+		} else {
+			log.Info("meilisearch stopped")
+		}
+	}
+	if l.pg != nil {
+		if err := l.pg.Stop(); err != nil {
+			log.Error("stop postgres", "err", err)
+		} else {
+			log.Info("postgres stopped")
+		}
+	}
+}
+
+func startLocal(ctx context.Context, cfg *config.Config, log *slog.Logger) (*localServices, error) {
+	l := &localServices{}
+	if cfg.DatabaseURL == "" {
+		pg, err := localsvc.StartPostgres(ctx, filepath.Join(cfg.DataDir, "postgres"), localsvc.PostgresOptions{})
+		if err != nil {
+			return nil, err
+		}
+		l.pg = pg
+		cfg.DatabaseURL = pg.URL("maillage")
+		log.Info("local postgres started", "dir", pg.Dir, "port", pg.Port)
+	}
+	if cfg.MeiliURL == "" {
+		m, err := localsvc.StartMeili(ctx, filepath.Join(cfg.DataDir, "meilisearch"))
+		if err != nil {
+			l.stop(log)
+			return nil, err
+		}
+		l.meili = m
+		cfg.MeiliURL, cfg.MeiliKey = m.URL(), m.Key
+		log.Info("local meilisearch started", "dir", m.Dir, "port", m.Port)
+	}
+	return l, nil
+}
+
+func cmdRun(ctx context.Context, local bool) error {
+	cfg, err := config.Load(nil, config.Options{LocalServices: local})
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg)
+	started := time.Now()
+	if local {
+		svcs, err := startLocal(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer svcs.stop(log)
+	}
+
+	a, err := app.Open(ctx, cfg, log, app.Options{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	srv := a.Web
+	err = srv.Listen(ctx, cfg.Addr, func(addr string) {
+		log.Info("portal ready", "url", cfg.BaseURL.String(), "listen", addr, "startup", time.Since(started).Round(time.Millisecond).String())
+		fmt.Printf("\nMaillage est prêt : %s  (Ctrl-C pour arrêter)\n\n", cfg.BaseURL.String())
+	})
+	if err != nil {
+		return fmt.Errorf("serve on %s: %w", cfg.Addr, err)
+	}
+	log.Info("portal stopped")
+	return nil
+}

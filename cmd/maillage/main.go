@@ -1,0 +1,87 @@
+// Command maillage is the portal: serve, run (with local services), migrate,
+// and the tools around them.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"maillage/internal/config"
+	"maillage/internal/localsvc"
+)
+
+const usage = `maillage — le portail de la médiation numérique
+
+Usage:
+  maillage run                 services locaux si besoin, migrations, contenus, démo, portail
+  maillage serve               portail seul (DATABASE_URL et MEILI_URL requis)
+  maillage migrate up|down|status
+  maillage services exec -- CMD [ARGS…]
+                               démarre PostgreSQL et Meilisearch éphémères, lance CMD
+                               avec DATABASE_URL, MEILI_URL, MEILI_MASTER_KEY, puis les arrête
+
+Configuration: variables d'environnement (voir README.md).
+`
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+// exit codes
+const (
+	exitOK     = 0
+	exitFail   = 1
+	exitConfig = 2
+)
+
+func run(args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return exitConfig
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var err error
+	switch args[0] {
+	case "run":
+		err = cmdRun(ctx, true)
+	case "serve":
+		err = cmdRun(ctx, false)
+	case "migrate":
+		err = cmdMigrate(ctx, args[1:])
+	case "services":
+		return cmdServices(ctx, args[1:])
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return exitOK
+	default:
+		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", args[0], usage)
+		return exitConfig
+	}
+	return exitCode(err)
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ps config.Problems
+	if errors.As(err, &ps) {
+		fmt.Fprintln(os.Stderr, err)
+		return exitConfig
+	}
+	if localsvc.IsMissing(err) {
+		fmt.Fprintln(os.Stderr, "maillage:", err)
+		return exitConfig
+	}
+	if errors.Is(err, context.Canceled) {
+		return exitOK
+	}
+	fmt.Fprintln(os.Stderr, "maillage:", err)
+	return exitFail
+}

@@ -1,0 +1,193 @@
+// Package config reads the portal's configuration from the environment only
+// and validates it at start-up. Every problem names the variable and what it
+// expects.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of a portal process.
+type Config struct {
+	Env             string // "development" or "production"
+	Addr            string // listen address host:port
+	BaseURL         *url.URL
+	DatabaseURL     string
+	MeiliURL        string
+	MeiliKey        string
+	IndexPrefix     string
+	DataDir         string // where `maillage run` keeps local services
+	LogLevel        slog.Level
+	Demo            bool // load demo data on an empty database
+	ShutdownTimeout time.Duration
+}
+
+// Production reports whether the portal runs in production mode.
+func (c *Config) Production() bool { return c.Env == "production" }
+
+// Problem is one invalid variable.
+type Problem struct {
+	Var, Expect, Got string
+}
+
+func (p Problem) String() string {
+	if p.Got == "" {
+		return fmt.Sprintf("%s must be %s", p.Var, p.Expect)
+	}
+	return fmt.Sprintf("%s must be %s (got %q)", p.Var, p.Expect, p.Got)
+}
+
+// Problems is returned by Load when some variables are invalid.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return "invalid configuration:\n  " + strings.Join(lines, "\n  ")
+}
+
+// Options tell Load what the calling command needs.
+type Options struct {
+	// LocalServices is true for `maillage run`: DATABASE_URL and MEILI_URL
+	// may be missing because local services will be started.
+	LocalServices bool
+}
+
+// Load reads and validates the environment through getenv (os.Getenv when nil).
+func Load(getenv func(string) string, opts Options) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	var ps Problems
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &Config{}
+
+	c.Env = get("MAILLAGE_ENV", "development")
+	if c.Env != "development" && c.Env != "production" {
+		ps = append(ps, Problem{"MAILLAGE_ENV", `"development" or "production"`, c.Env})
+	}
+
+	c.Addr = get("MAILLAGE_ADDR", "127.0.0.1:8080")
+	if host, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		ps = append(ps, Problem{"MAILLAGE_ADDR", "a listen address host:port such as 127.0.0.1:8080 or :8080", c.Addr})
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		ps = append(ps, Problem{"MAILLAGE_ADDR", "a listen address whose port is a number from 0 to 65535", c.Addr})
+	} else {
+		_ = host
+	}
+
+	defBase := "http://localhost:8080"
+	if _, port, err := net.SplitHostPort(c.Addr); err == nil && port != "" {
+		defBase = "http://localhost:" + port
+	}
+	base := get("MAILLAGE_BASE_URL", defBase)
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		ps = append(ps, Problem{"MAILLAGE_BASE_URL", "an absolute http(s) URL such as https://maillage.example.fr", base})
+	} else {
+		u.Path = strings.TrimRight(u.Path, "/")
+		c.BaseURL = u
+	}
+
+	c.DatabaseURL = get("DATABASE_URL", "")
+	if c.DatabaseURL == "" {
+		if !opts.LocalServices {
+			ps = append(ps, Problem{"DATABASE_URL", "a PostgreSQL URL such as postgres://user:password@host:5432/maillage?sslmode=disable", ""})
+		}
+	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Path == "" || u.Path == "/" {
+		ps = append(ps, Problem{"DATABASE_URL", "a PostgreSQL URL postgres://user:password@host:port/dbname", redact(c.DatabaseURL)})
+	}
+
+	c.MeiliURL = get("MEILI_URL", "")
+	c.MeiliKey = get("MEILI_MASTER_KEY", "")
+	if c.MeiliURL == "" {
+		if !opts.LocalServices {
+			ps = append(ps, Problem{"MEILI_URL", "the Meilisearch URL such as http://127.0.0.1:7700", ""})
+		}
+	} else {
+		if u, err := url.Parse(c.MeiliURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ps = append(ps, Problem{"MEILI_URL", "an absolute http(s) URL such as http://127.0.0.1:7700", c.MeiliURL})
+		}
+		if len(c.MeiliKey) < 16 {
+			ps = append(ps, Problem{"MEILI_MASTER_KEY", "the Meilisearch master key (at least 16 bytes) when MEILI_URL is set", ""})
+		}
+	}
+
+	c.IndexPrefix = get("MEILI_INDEX_PREFIX", "maillage_")
+	for _, r := range c.IndexPrefix {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r >= 'A' && r <= 'Z') {
+			ps = append(ps, Problem{"MEILI_INDEX_PREFIX", "letters, digits, '-' or '_' only", c.IndexPrefix})
+			break
+		}
+	}
+
+	c.DataDir = get("MAILLAGE_DATA_DIR", ".data")
+
+	switch lvl := strings.ToLower(get("MAILLAGE_LOG_LEVEL", "info")); lvl {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info":
+		c.LogLevel = slog.LevelInfo
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		ps = append(ps, Problem{"MAILLAGE_LOG_LEVEL", "one of debug, info, warn, error", lvl})
+	}
+
+	demo := get("MAILLAGE_DEMO", "")
+	switch demo {
+	case "":
+		c.Demo = opts.LocalServices
+	case "1", "true", "yes":
+		c.Demo = true
+	case "0", "false", "no":
+		c.Demo = false
+	default:
+		ps = append(ps, Problem{"MAILLAGE_DEMO", "true or false", demo})
+	}
+
+	c.ShutdownTimeout = 10 * time.Second
+	if v := get("MAILLAGE_SHUTDOWN_TIMEOUT", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			ps = append(ps, Problem{"MAILLAGE_SHUTDOWN_TIMEOUT", "a positive Go duration such as 10s", v})
+		} else {
+			c.ShutdownTimeout = d
+		}
+	}
+
+	if c.Env == "production" && c.BaseURL != nil && c.BaseURL.Scheme != "https" {
+		ps = append(ps, Problem{"MAILLAGE_BASE_URL", "an https URL in production", base})
+	}
+
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return c, nil
+}
+
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

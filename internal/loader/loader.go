@@ -1,0 +1,189 @@
+// Package loader reads the content/ files through an fs.FS at start-up and
+// syncs them into the database, idempotently: a content set whose SHA-256 is
+// unchanged since the last sync is skipped.
+package loader
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"maillage/internal/maillage"
+)
+
+// Store is what the loader needs from storage.
+type Store interface {
+	ContentHash(ctx context.Context, name string) (string, error)
+	SyncTerritories(ctx context.Context, sha string, r []*maillage.Region, d []*maillage.Departement, c []*maillage.Commune) error
+}
+
+// Loader syncs content into a Store.
+type Loader struct {
+	FS    fs.FS
+	Store Store
+	Log   *slog.Logger
+}
+
+// Result says what a content set did.
+type Result struct {
+	Name    string
+	Skipped bool
+	Rows    int
+}
+
+// Sync loads every content set that changed.
+func (l *Loader) Sync(ctx context.Context) ([]Result, error) {
+	res, err := l.syncTerritories(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("content territoires: %w", err)
+	}
+	return []Result{res}, nil
+}
+
+func hashFiles(fsys fs.FS, names ...string) (string, error) {
+	h := sha256.New()
+	for _, n := range names {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func (l *Loader) syncTerritories(ctx context.Context) (Result, error) {
+	files := []string{"territoires/regions.csv", "territoires/departements.csv", "territoires/communes.csv"}
+	res := Result{Name: "territoires"}
+	sha, err := hashFiles(l.FS, files...)
+	if err != nil {
+		return res, err
+	}
+	if prev, err := l.Store.ContentHash(ctx, res.Name); err != nil {
+		return res, err
+	} else if prev == sha {
+		res.Skipped = true
+		return res, nil
+	}
+	regions, err := ParseRegions(l.FS, files[0])
+	if err != nil {
+		return res, err
+	}
+	deps, err := ParseDepartements(l.FS, files[1])
+	if err != nil {
+		return res, err
+	}
+	communes, err := ParseCommunes(l.FS, files[2])
+	if err != nil {
+		return res, err
+	}
+	if err := l.Store.SyncTerritories(ctx, sha, regions, deps, communes); err != nil {
+		return res, err
+	}
+	res.Rows = len(regions) + len(deps) + len(communes)
+	if l.Log != nil {
+		l.Log.Info("content synced", "set", res.Name, "regions", len(regions), "departements", len(deps), "communes", len(communes))
+	}
+	return res, nil
+}
+
+// readCSV calls fn for every record, keyed by header name.
+func readCSV(fsys fs.FS, name string, want []string, fn func(line int, rec map[string]string) error) error {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	header, err := r.Read()
+	if err != nil {
+		return fmt.Errorf("%s: header: %w", name, err)
+	}
+	idx := map[string]int{}
+	for i, h := range header {
+		idx[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	}
+	for _, w := range want {
+		if _, ok := idx[w]; !ok {
+			return fmt.Errorf("%s: missing column %q", name, w)
+		}
+	}
+	line := 1
+	for {
+		rec, err := r.Read()
+		line++
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s line %d: %w", name, line, err)
+		}
+		m := make(map[string]string, len(idx))
+		for k, i := range idx {
+			if i < len(rec) {
+				m[k] = strings.TrimSpace(rec[i])
+			}
+		}
+		if err := fn(line, m); err != nil {
+			return fmt.Errorf("%s line %d: %w", name, line, err)
+		}
+	}
+}
+
+// ParseRegions reads regions.csv.
+func ParseRegions(fsys fs.FS, name string) ([]*maillage.Region, error) {
+	var out []*maillage.Region
+	err := readCSV(fsys, name, []string{"code", "nom"}, func(_ int, m map[string]string) error {
+		out = append(out, &maillage.Region{Code: m["code"], Nom: m["nom"]})
+		return nil
+	})
+	return out, err
+}
+
+// ParseDepartements reads departements.csv.
+func ParseDepartements(fsys fs.FS, name string) ([]*maillage.Departement, error) {
+	var out []*maillage.Departement
+	err := readCSV(fsys, name, []string{"code", "nom", "code_region"}, func(_ int, m map[string]string) error {
+		out = append(out, &maillage.Departement{Code: m["code"], Nom: m["nom"], CodeRegion: m["code_region"]})
+		return nil
+	})
+	return out, err
+}
+
+// ParseCommunes reads communes.csv.
+func ParseCommunes(fsys fs.FS, name string) ([]*maillage.Commune, error) {
+	var out []*maillage.Commune
+	want := []string{"code_insee", "nom", "code_departement", "code_region", "codes_postaux", "population", "latitude", "longitude"}
+	err := readCSV(fsys, name, want, func(_ int, m map[string]string) error {
+		c := &maillage.Commune{CodeInsee: m["code_insee"], Nom: m["nom"], CodeDepartement: m["code_departement"], CodeRegion: m["code_region"]}
+		c.CodesPostaux = strings.Fields(m["codes_postaux"])
+		if c.CodesPostaux == nil {
+			c.CodesPostaux = []string{}
+		}
+		if p := m["population"]; p != "" {
+			n, err := strconv.Atoi(p)
+			if err != nil {
+				return fmt.Errorf("population %q: %w", p, err)
+			}
+			c.Population = &n
+		}
+		var err error
+		if c.Latitude, err = strconv.ParseFloat(m["latitude"], 64); err != nil {
+			return fmt.Errorf("latitude %q: %w", m["latitude"], err)
+		}
+		if c.Longitude, err = strconv.ParseFloat(m["longitude"], 64); err != nil {
+			return fmt.Errorf("longitude %q: %w", m["longitude"], err)
+		}
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}

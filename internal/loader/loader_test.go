@@ -1,0 +1,75 @@
+package loader_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"testing/fstest"
+
+	"maillage/content"
+	"maillage/internal/loader"
+	"maillage/internal/postgres"
+	"maillage/internal/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+func TestSyncIsIdempotent(t *testing.T) {
+	db := testenv.Get(t).DB(t)
+	ctx := context.Background()
+	l := &loader.Loader{FS: content.FS(), Store: postgres.NewContentStore(db)}
+
+	// The template already holds the content: nothing to do.
+	res, err := l.Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res[0].Skipped {
+		t.Fatalf("unchanged content was synced again: %+v", res)
+	}
+
+	// A changed file is synced: names are updated, nothing is duplicated.
+	orig, err := os.ReadFile("../../content/territoires/communes.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	regions, _ := os.ReadFile("../../content/territoires/regions.csv")
+	deps, _ := os.ReadFile("../../content/territoires/departements.csv")
+	changed := []byte(string(orig[:0]) + "code_insee,nom,code_departement,code_region,codes_postaux,population,latitude,longitude\n01001,L'Abergement-Clémenciat (renommée),01,84,01400,861,46.1517,4.9306\n")
+	fsys := fstest.MapFS{
+		"territoires/regions.csv":      {Data: regions},
+		"territoires/departements.csv": {Data: deps},
+		"territoires/communes.csv":     {Data: changed},
+	}
+	l.FS = fsys
+	res, err = l.Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Skipped || res[0].Rows != 26+109+1 {
+		t.Fatalf("changed content: %+v", res)
+	}
+	svc := postgres.NewTerritoryService(db)
+	c, err := svc.FindCommuneByCode(ctx, "01001")
+	if err != nil || c.Nom != "L'Abergement-Clémenciat (renommée)" || *c.Population != 861 {
+		t.Fatalf("commune not updated: %+v %v", c, err)
+	}
+	if n, _ := svc.CountCommunes(ctx); n != 34969 {
+		t.Fatalf("communes = %d after a partial file, want 34969 (nothing deleted)", n)
+	}
+	// Same changed content again: skipped.
+	if res, _ = l.Sync(ctx); !res[0].Skipped {
+		t.Fatal("second sync of the same content was not skipped")
+	}
+}
+
+func TestParseRejectsBadNumbers(t *testing.T) {
+	fsys := fstest.MapFS{"c.csv": {Data: []byte("code_insee,nom,code_departement,code_region,codes_postaux,population,latitude,longitude\n01001,X,01,84,01400,abc,1,2\n")}}
+	if _, err := loader.ParseCommunes(fsys, "c.csv"); err == nil {
+		t.Fatal("population abc accepted")
+	}
+	fsys = fstest.MapFS{"c.csv": {Data: []byte("code_insee,nom\n01001,X\n")}}
+	if _, err := loader.ParseCommunes(fsys, "c.csv"); err == nil {
+		t.Fatal("missing columns accepted")
+	}
+}

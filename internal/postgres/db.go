@@ -1,0 +1,71 @@
+// Package postgres implements the domain services on PostgreSQL through bun
+// and pgdialect. Transactions live here.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"maillage/internal/maillage"
+)
+
+// DB wraps the bun handle shared by the services.
+type DB struct {
+	*bun.DB
+}
+
+// Open connects to PostgreSQL and checks the connection.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgconnConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	sqldb := stdlib.OpenDB(*cfg)
+	sqldb.SetMaxOpenConns(20)
+	sqldb.SetMaxIdleConns(10)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{bun.NewDB(sqldb, pgdialect.New())}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return db, nil
+}
+
+// Ping checks that PostgreSQL answers.
+func (db *DB) Ping(ctx context.Context) error { return db.PingContext(ctx) }
+
+// RunInTx runs fn in one transaction.
+func (db *DB) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return db.DB.RunInTx(ctx, &sql.TxOptions{}, fn)
+}
+
+// translate maps storage errors to domain errors.
+func translate(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &maillage.Error{Code: maillage.ENOTFOUND, Message: what + " introuvable.", Err: err}
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505":
+			return &maillage.Error{Code: maillage.ECONFLICT, Message: what + " existe déjà.", Err: err}
+		case "23503", "23514", "22001", "22P02":
+			return &maillage.Error{Code: maillage.EINVALID, Message: "Donnée refusée : " + what + ".", Err: err}
+		}
+	}
+	return err
+}

@@ -1,0 +1,115 @@
+package postgres
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"maillage/internal/maillage"
+)
+
+// TerritoryService implements maillage.TerritoryService.
+type TerritoryService struct{ db *DB }
+
+// NewTerritoryService returns the territory service.
+func NewTerritoryService(db *DB) *TerritoryService { return &TerritoryService{db: db} }
+
+var _ maillage.TerritoryService = (*TerritoryService)(nil)
+
+type communeRow struct {
+	CodeInsee       string   `bun:"code_insee"`
+	Nom             string   `bun:"nom"`
+	CodeDepartement string   `bun:"code_departement"`
+	CodeRegion      string   `bun:"code_region"`
+	CodesPostaux    []string `bun:"codes_postaux,array"`
+	Population      *int     `bun:"population"`
+	Latitude        float64  `bun:"latitude"`
+	Longitude       float64  `bun:"longitude"`
+}
+
+func (r *communeRow) domain() *maillage.Commune {
+	return &maillage.Commune{CodeInsee: r.CodeInsee, Nom: r.Nom, CodeDepartement: r.CodeDepartement,
+		CodeRegion: r.CodeRegion, CodesPostaux: r.CodesPostaux, Population: r.Population,
+		Latitude: r.Latitude, Longitude: r.Longitude}
+}
+
+const communeColumns = "code_insee, nom, code_departement, code_region, codes_postaux, population, latitude, longitude"
+
+// FindCommuneByCode returns the commune with the INSEE code.
+func (s *TerritoryService) FindCommuneByCode(ctx context.Context, code string) (*maillage.Commune, error) {
+	var r communeRow
+	err := s.db.NewRaw("SELECT "+communeColumns+" FROM communes WHERE code_insee = ?", code).Scan(ctx, &r)
+	if err != nil {
+		return nil, translate(err, "Commune")
+	}
+	return r.domain(), nil
+}
+
+// FindCommunes returns communes whose name (accent-insensitive) or postcode
+// starts with the prefix, most populated first.
+func (s *TerritoryService) FindCommunes(ctx context.Context, f maillage.CommuneFilter) ([]*maillage.Commune, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	q := s.db.NewSelect().TableExpr("communes").ColumnExpr(communeColumns)
+	prefix := strings.TrimSpace(f.Prefix)
+	if prefix != "" {
+		if !isDigits(prefix) && inseeCode.MatchString(strings.ToUpper(prefix)) { // Corsica: 2A004
+			q = q.Where("code_insee = ?", strings.ToUpper(prefix))
+		} else if isDigits(prefix) {
+			q = q.Where("EXISTS (SELECT 1 FROM unnest(codes_postaux) cp WHERE cp LIKE ?) OR code_insee = ?", prefix+"%", prefix)
+		} else {
+			norm := strings.ReplaceAll(strings.ReplaceAll(prefix, "’", "'"), "-", " ")
+			q = q.Where("replace(search_name, '-', ' ') LIKE replace(lower(immutable_unaccent(?)), '-', ' ') || '%'", escapeLike(norm))
+		}
+	}
+	if f.CodeDepartement != "" {
+		q = q.Where("code_departement = ?", f.CodeDepartement)
+	}
+	var rows []communeRow
+	if err := q.OrderExpr("population DESC NULLS LAST, nom").Limit(int64(limit)).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]*maillage.Commune, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out, nil
+}
+
+// FindDepartements lists every département.
+func (s *TerritoryService) FindDepartements(ctx context.Context) ([]*maillage.Departement, error) {
+	var out []*maillage.Departement
+	err := s.db.NewRaw("SELECT code, nom, code_region FROM departements ORDER BY code").Scan(ctx, &out)
+	return out, err
+}
+
+// FindRegions lists every région.
+func (s *TerritoryService) FindRegions(ctx context.Context) ([]*maillage.Region, error) {
+	var out []*maillage.Region
+	err := s.db.NewRaw("SELECT code, nom FROM regions ORDER BY code").Scan(ctx, &out)
+	return out, err
+}
+
+// CountCommunes returns the number of communes loaded.
+func (s *TerritoryService) CountCommunes(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.NewRaw("SELECT count(*) FROM communes").Scan(ctx, &n)
+	return n, err
+}
+
+var inseeCode = regexp.MustCompile(`^(2[AB]\d{3}|\d{2}[0-9AB]\d{2})$`)
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
