@@ -9,7 +9,9 @@ import (
 	"log/slog"
 
 	"maillage/content"
+	"maillage/internal/auth"
 	"maillage/internal/config"
+	"maillage/internal/maillage"
 	"maillage/internal/loader"
 	"maillage/internal/postgres"
 	"maillage/internal/search"
@@ -24,6 +26,41 @@ type App struct {
 	DB     *postgres.DB
 	Search *search.Client
 	Web    *web.Server
+
+	Users     *postgres.UserService
+	Sessions  *postgres.SessionService
+	AuthStore *postgres.AuthStore
+	Auth      *auth.Service
+}
+
+// NewAuth builds the sign-in service and its providers from the configuration.
+func NewAuth(cfg *config.Config, users maillage.UserService, sessions maillage.SessionService, store maillage.AuthStore, log *slog.Logger) *auth.Service {
+	var mailer auth.Mailer = &auth.DevMailbox{Store: store, Log: log}
+	if cfg.SMTPURL != nil {
+		mailer = &auth.SMTPMailer{URL: cfg.SMTPURL, From: cfg.MailFrom}
+	}
+	svc := auth.NewService(auth.Config{
+		BaseURL:     cfg.BaseURL,
+		SessionIdle: cfg.SessionIdle,
+		SessionMax:  cfg.SessionMax,
+		AdminEmails: cfg.AdminEmails,
+		DevMailbox:  cfg.SMTPURL == nil,
+	}, users, sessions, store, mailer, log)
+	callback := func(id string) string { return cfg.BaseURL.String() + "/auth/" + id + "/callback" }
+	if cfg.OIDC.Enabled() {
+		svc.Providers = append(svc.Providers, auth.NewOIDCProvider(auth.OIDCOptions{
+			ID: "oidc", Label: cfg.OIDC.Label, Issuer: cfg.OIDC.Issuer,
+			ClientID: cfg.OIDC.ClientID, ClientSecret: cfg.OIDC.ClientSecret, CallbackURL: callback("oidc"),
+			Scopes: cfg.OIDC.Scopes, AcrValues: cfg.OIDC.AcrValues, TrustEmail: cfg.OIDC.TrustEmail,
+		}))
+	}
+	if cfg.GitHub.Enabled() {
+		svc.Providers = append(svc.Providers, auth.NewGitHubProvider(cfg.GitHub.ClientID, cfg.GitHub.ClientSecret, callback("github")))
+	}
+	if cfg.Google.Enabled() {
+		svc.Providers = append(svc.Providers, auth.NewGoogleProvider(cfg.Google.ClientID, cfg.Google.ClientSecret, callback("google")))
+	}
+	return svc
 }
 
 // Options tune Open.
@@ -46,6 +83,10 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		}
 	}
 	a.Search = search.New(cfg.MeiliURL, cfg.MeiliKey, cfg.IndexPrefix)
+	a.Users = postgres.NewUserService(db)
+	a.Sessions = postgres.NewSessionService(db)
+	a.AuthStore = postgres.NewAuthStore(db)
+	a.Auth = NewAuth(cfg, a.Users, a.Sessions, a.AuthStore, log)
 	a.Web, err = web.New(web.Deps{
 		Config:      cfg,
 		Log:         log,
@@ -54,6 +95,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		Postgres:    db,
 		Meili:       a.Search,
 		Territories: postgres.NewTerritoryService(db),
+		Auth:        a.Auth,
+		Users:       a.Users,
+		Sessions:    a.Sessions,
 	})
 	if err != nil {
 		db.Close()

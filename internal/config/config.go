@@ -27,7 +27,35 @@ type Config struct {
 	LogLevel        slog.Level
 	Demo            bool // load demo data on an empty database
 	ShutdownTimeout time.Duration
+
+	// Sign-in.
+	OIDC        OIDCConfig
+	GitHub      OAuthApp
+	Google      OAuthApp
+	SMTPURL     *url.URL // nil: mails go to the development mailbox
+	MailFrom    string
+	AdminEmails []string // get the administrateur role when they sign in
+	SessionIdle time.Duration
+	SessionMax  time.Duration
 }
+
+// OIDCConfig configures the OpenID Connect provider (ProConnect or any OP).
+type OIDCConfig struct {
+	Issuer, ClientID, ClientSecret string
+	Scopes                         []string
+	Label                          string
+	AcrValues                      string
+	TrustEmail                     bool // the OP only releases verified e-mails (ProConnect)
+}
+
+// Enabled reports whether the provider is configured.
+func (o OIDCConfig) Enabled() bool { return o.Issuer != "" }
+
+// OAuthApp is a client id and secret of a goth provider.
+type OAuthApp struct{ ClientID, ClientSecret string }
+
+// Enabled reports whether both values are set.
+func (o OAuthApp) Enabled() bool { return o.ClientID != "" && o.ClientSecret != "" }
 
 // Production reports whether the portal runs in production mode.
 func (c *Config) Production() bool { return c.Env == "production" }
@@ -171,6 +199,8 @@ func Load(getenv func(string) string, opts Options) (*Config, error) {
 		}
 	}
 
+	ps = append(ps, loadAuth(c, get)...)
+
 	if c.Env == "production" && c.BaseURL != nil && c.BaseURL.Scheme != "https" {
 		ps = append(ps, Problem{"MAILLAGE_BASE_URL", "an https URL in production", base})
 	}
@@ -190,4 +220,80 @@ func redact(s string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+func loadAuth(c *Config, get func(k, def string) string) Problems {
+	var ps Problems
+	c.OIDC.Issuer = strings.TrimRight(get("MAILLAGE_OIDC_ISSUER", ""), "/")
+	c.OIDC.ClientID = get("MAILLAGE_OIDC_CLIENT_ID", "")
+	c.OIDC.ClientSecret = get("MAILLAGE_OIDC_CLIENT_SECRET", "")
+	c.OIDC.Scopes = strings.Fields(strings.ReplaceAll(get("MAILLAGE_OIDC_SCOPES", "openid email profile"), ",", " "))
+	c.OIDC.Label = get("MAILLAGE_OIDC_LABEL", "ProConnect")
+	c.OIDC.AcrValues = get("MAILLAGE_OIDC_ACR_VALUES", "")
+	switch v := get("MAILLAGE_OIDC_TRUST_EMAIL", "true"); v {
+	case "true", "1", "yes":
+		c.OIDC.TrustEmail = true
+	case "false", "0", "no":
+	default:
+		ps = append(ps, Problem{"MAILLAGE_OIDC_TRUST_EMAIL", "true or false", v})
+	}
+	if c.OIDC.Issuer != "" {
+		if u, err := url.Parse(c.OIDC.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			ps = append(ps, Problem{"MAILLAGE_OIDC_ISSUER", "the issuer URL of the OpenID provider, e.g. https://auth.agentconnect.gouv.fr/api/v2", c.OIDC.Issuer})
+		}
+		if c.OIDC.ClientID == "" {
+			ps = append(ps, Problem{"MAILLAGE_OIDC_CLIENT_ID", "the client id given by the OpenID provider when MAILLAGE_OIDC_ISSUER is set", ""})
+		}
+		if c.OIDC.ClientSecret == "" {
+			ps = append(ps, Problem{"MAILLAGE_OIDC_CLIENT_SECRET", "the client secret given by the OpenID provider when MAILLAGE_OIDC_ISSUER is set", ""})
+		}
+	}
+	c.GitHub = OAuthApp{get("MAILLAGE_GITHUB_CLIENT_ID", ""), get("MAILLAGE_GITHUB_CLIENT_SECRET", "")}
+	if (c.GitHub.ClientID == "") != (c.GitHub.ClientSecret == "") {
+		ps = append(ps, Problem{"MAILLAGE_GITHUB_CLIENT_SECRET", "set together with MAILLAGE_GITHUB_CLIENT_ID (both or neither)", ""})
+	}
+	c.Google = OAuthApp{get("MAILLAGE_GOOGLE_CLIENT_ID", ""), get("MAILLAGE_GOOGLE_CLIENT_SECRET", "")}
+	if (c.Google.ClientID == "") != (c.Google.ClientSecret == "") {
+		ps = append(ps, Problem{"MAILLAGE_GOOGLE_CLIENT_SECRET", "set together with MAILLAGE_GOOGLE_CLIENT_ID (both or neither)", ""})
+	}
+	if v := get("MAILLAGE_SMTP_URL", ""); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || u.Scheme != "smtp" || u.Hostname() == "" {
+			ps = append(ps, Problem{"MAILLAGE_SMTP_URL", "an SMTP URL smtp://user:password@host:587", redact(v)})
+		} else {
+			c.SMTPURL = u
+		}
+	} else if c.Env == "production" {
+		ps = append(ps, Problem{"MAILLAGE_SMTP_URL", "set in production (sign-in links are sent by e-mail), e.g. smtp://user:password@smtp.example.fr:587", ""})
+	}
+	host := "localhost"
+	if c.BaseURL != nil {
+		host = c.BaseURL.Hostname()
+	}
+	c.MailFrom = get("MAILLAGE_MAIL_FROM", "Maillage <ne-pas-repondre@"+host+">")
+	for _, e := range strings.Split(get("MAILLAGE_ADMIN_EMAILS", ""), ",") {
+		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
+			if !strings.Contains(e, "@") {
+				ps = append(ps, Problem{"MAILLAGE_ADMIN_EMAILS", "a comma-separated list of e-mail addresses", e})
+				continue
+			}
+			c.AdminEmails = append(c.AdminEmails, e)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		def  time.Duration
+		dst  *time.Duration
+	}{{"MAILLAGE_SESSION_IDLE", 12 * time.Hour, &c.SessionIdle}, {"MAILLAGE_SESSION_MAX", 30 * 24 * time.Hour, &c.SessionMax}} {
+		*d.dst = d.def
+		if v := get(d.name, ""); v != "" {
+			dur, err := time.ParseDuration(v)
+			if err != nil || dur < time.Minute {
+				ps = append(ps, Problem{d.name, "a Go duration of at least 1m such as 12h", v})
+			} else {
+				*d.dst = dur
+			}
+		}
+	}
+	return ps
 }

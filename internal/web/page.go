@@ -2,6 +2,8 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"maillage/internal/maillage"
 )
 
 // Page is what every template receives.
@@ -12,7 +14,7 @@ type Page struct {
 	Menu      []MenuItem
 	Flash     *Flash
 	CSRF      string
-	User      any
+	User      *maillage.User
 	RequestID string
 	Data      any
 	Form      *Form
@@ -60,15 +62,41 @@ func (s *Server) page(c *fiber.Ctx, title, nav string, data any) *Page {
 		Nav:       nav,
 		Data:      data,
 		RequestID: requestID(c),
-		Menu:      s.menu(c),
+		User:      currentUser(c),
 	}
+	p.CSRF, _ = c.Locals("csrf").(string)
+	p.Menu = s.menu(p.User)
 	if title != "" {
 		p.Title = translate(p.Lang, title)
 	}
-	if s.decorate != nil {
-		s.decorate(c, p)
+	if f := c.Cookies("maillage_flash"); f != "" {
+		if msg, ok := flashes[f]; ok {
+			p.Flash = &Flash{Kind: msg[0], Message: translate(p.Lang, msg[1])}
+		}
+		s.clearCookie(c, "maillage_flash")
 	}
 	return p
+}
+
+// flashes are the one-time messages a redirect can ask for (by key, so a
+// URL or cookie can never inject text).
+var flashes = map[string][2]string{
+	"signed_out":       {"ok", "flash.signed_out"},
+	"signed_out_all":   {"ok", "flash.signed_out_all"},
+	"session_revoked":  {"ok", "flash.session_revoked"},
+	"name_saved":       {"ok", "flash.name_saved"},
+	"link_confirmed":   {"ok", "flash.link_confirmed"},
+	"identity_removed": {"ok", "flash.identity_removed"},
+	"role_granted":     {"ok", "flash.role_granted"},
+	"role_revoked":     {"ok", "flash.role_revoked"},
+	"account_deleted":  {"ok", "flash.account_deleted"},
+	"welcome":          {"ok", "flash.welcome"},
+}
+
+// redirectFlash redirects after a successful POST with a one-time message.
+func (s *Server) redirectFlash(c *fiber.Ctx, to, flash string) error {
+	c.Cookie(&fiber.Cookie{Name: "maillage_flash", Value: flash, Path: "/", HTTPOnly: true, Secure: s.secureCookies(), SameSite: fiber.CookieSameSiteLaxMode, MaxAge: 60})
+	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
 // render renders a page with status.
@@ -78,8 +106,16 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p *Page) error {
 	return c.Render(name, p)
 }
 
-func (s *Server) menu(c *fiber.Ctx) []MenuItem {
-	return s.menuItems
+// menu is the main navigation for a user (nil when anonymous).
+func (s *Server) menu(u *maillage.User) []MenuItem {
+	var items []MenuItem
+	if u != nil {
+		items = append(items, MenuItem{"dashboard", "nav.dashboard", "/tableau-de-bord"})
+		if u.Has(maillage.RoleAdministrateur) {
+			items = append(items, MenuItem{"admin", "nav.admin", "/admin/roles"})
+		}
+	}
+	return items
 }
 
 func requestID(c *fiber.Ctx) string {

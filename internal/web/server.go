@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"maillage/internal/auth"
 	"maillage/internal/config"
 	"maillage/internal/maillage"
 )
@@ -32,16 +33,18 @@ type Deps struct {
 	Postgres    Pinger
 	Meili       Pinger
 	Territories maillage.TerritoryService
+	Auth        *auth.Service
+	Users       maillage.UserService
+	Sessions    maillage.SessionService
 }
 
 // Server is the HTTP side of the portal.
 type Server struct {
 	Deps
-	cfg       *config.Config
-	log       *slog.Logger
-	app       *fiber.App
-	menuItems []MenuItem
-	decorate  func(c *fiber.Ctx, p *Page)
+	cfg      *config.Config
+	log      *slog.Logger
+	app      *fiber.App
+	declared []RouteInfo
 }
 
 // New builds the Fiber app with its middleware and routes.
@@ -71,6 +74,8 @@ func New(d Deps) (*Server, error) {
 		Root:   http.FS(d.Static),
 		MaxAge: 3600,
 	}))
+	s.app.Use(s.loadSession)
+	s.app.Use(s.csrf)
 	s.routes()
 	return s, nil
 }

@@ -1,0 +1,266 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	"maillage/internal/maillage"
+)
+
+// Config tunes the sign-in service.
+type Config struct {
+	BaseURL     *url.URL
+	SessionIdle time.Duration
+	SessionMax  time.Duration
+	AdminEmails []string
+	// DevMailbox is true when mails are kept in the development mailbox.
+	DevMailbox bool
+}
+
+// Service signs people in and out.
+type Service struct {
+	cfg       Config
+	Users     maillage.UserService
+	Sessions  maillage.SessionService
+	Store     maillage.AuthStore
+	Mailer    Mailer
+	Providers []*Provider
+	log       *slog.Logger
+}
+
+// NewService builds the sign-in service.
+func NewService(cfg Config, users maillage.UserService, sessions maillage.SessionService, store maillage.AuthStore, mailer Mailer, log *slog.Logger) *Service {
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = 12 * time.Hour
+	}
+	if cfg.SessionMax == 0 {
+		cfg.SessionMax = 30 * 24 * time.Hour
+	}
+	return &Service{cfg: cfg, Users: users, Sessions: sessions, Store: store, Mailer: mailer, log: log}
+}
+
+// Config returns the configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// Rate limits of sign-in endpoints (fixed windows, shared through PostgreSQL).
+var (
+	LimitEmailPerAddress = Limit{Max: 5, Window: 15 * time.Minute}
+	LimitEmailPerIP      = Limit{Max: 20, Window: 15 * time.Minute}
+	LimitSignInPerIP     = Limit{Max: 30, Window: 5 * time.Minute}
+)
+
+// Limit is a number of events allowed per window.
+type Limit struct {
+	Max    int
+	Window time.Duration
+}
+
+// RateLimit counts one event for key and refuses past the limit.
+func (s *Service) RateLimit(ctx context.Context, key string, l Limit) error {
+	n, err := s.Store.Hit(ctx, key, l.Window)
+	if err != nil {
+		return err
+	}
+	if n > l.Max {
+		s.log.Warn("rate limit", "key", key, "hits", n)
+		return maillage.Errorf(maillage.ETOOMANY, "Trop de tentatives. Patientez %d minutes puis réessayez.", int(l.Window.Minutes()))
+	}
+	return nil
+}
+
+// RandomToken returns n random bytes, URL-safe base64 encoded.
+func RandomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // the kernel's random source does not fail
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Hash returns the SHA-256 of a secret, as stored.
+func Hash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// EmailLinkTTL is how long a sign-in link stays valid.
+const EmailLinkTTL = 15 * time.Minute
+
+// RequestEmailLink sends a single-use sign-in link. The answer is the same
+// whether or not an account exists for the address.
+func (s *Service) RequestEmailLink(ctx context.Context, email, ip string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return maillage.Invalid(map[string]string{"email": "Indiquez votre adresse électronique."})
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndex(email, "@"):], ".") {
+		return maillage.Invalid(map[string]string{"email": "Cette adresse électronique n'est pas valide : elle doit ressembler à prenom.nom@exemple.fr."})
+	}
+	if err := s.RateLimit(ctx, "email-ip:"+ip, LimitEmailPerIP); err != nil {
+		return err
+	}
+	if err := s.RateLimit(ctx, "email-addr:"+email, LimitEmailPerAddress); err != nil {
+		return err
+	}
+	token := RandomToken(32)
+	if err := s.Store.CreateEmailToken(ctx, Hash(token), email, ip, time.Now().Add(EmailLinkTTL)); err != nil {
+		return err
+	}
+	link := s.cfg.BaseURL.String() + "/connexion/email/verifier?jeton=" + url.QueryEscape(token)
+	body := fmt.Sprintf(`Bonjour,
+
+Pour vous connecter à Maillage, ouvrez ce lien dans les 15 minutes :
+
+%s
+
+Ce lien ne sert qu'une fois. Si vous n'avez pas demandé à vous connecter, ignorez ce message : personne ne pourra se connecter sans ce lien.
+
+— Maillage, le réseau de la médiation numérique
+`, link)
+	if err := s.Mailer.Send(ctx, email, "Votre lien de connexion à Maillage", body); err != nil {
+		return maillage.Wrap(maillage.EUNAVAILABLE, err, "Le courriel n'a pas pu être envoyé. Réessayez dans quelques minutes.")
+	}
+	s.log.Info("sign-in link sent", "ip", ip)
+	return nil
+}
+
+func emailLinkError(err error) error {
+	switch {
+	case errors.Is(err, maillage.ErrTokenUsed):
+		return maillage.Wrap(maillage.EUNAUTHORIZED, err, "Ce lien de connexion a déjà servi : chaque lien ne sert qu'une fois. Demandez-en un nouveau.")
+	case errors.Is(err, maillage.ErrTokenExpired):
+		return maillage.Wrap(maillage.EUNAUTHORIZED, err, "Ce lien de connexion a expiré (il est valable 15 minutes). Demandez-en un nouveau.")
+	case errors.Is(err, maillage.ErrTokenUnknown):
+		return maillage.Wrap(maillage.EUNAUTHORIZED, err, "Ce lien de connexion n'est pas valide. Vérifiez qu'il est complet, ou demandez-en un nouveau.")
+	}
+	return err
+}
+
+// CheckEmailLink says whether a link can still be used (without using it),
+// so the confirmation page can explain a dead link at once.
+func (s *Service) CheckEmailLink(ctx context.Context, token, ip string) error {
+	if err := s.Store.PeekEmailToken(ctx, Hash(token)); err != nil {
+		s.log.Warn("sign-in link refused", "reason", err.Error(), "ip", ip, "step", "check")
+		return emailLinkError(err)
+	}
+	return nil
+}
+
+// SignInWithEmailLink uses a link and signs its owner in.
+func (s *Service) SignInWithEmailLink(ctx context.Context, token string, meta SessionMeta) (*SignIn, error) {
+	if err := s.RateLimit(ctx, "signin-ip:"+meta.IP, LimitSignInPerIP); err != nil {
+		return nil, err
+	}
+	email, err := s.Store.ConsumeEmailToken(ctx, Hash(token))
+	if err != nil {
+		s.log.Warn("sign-in link refused", "reason", err.Error(), "ip", meta.IP)
+		return nil, emailLinkError(err)
+	}
+	out, err := s.Users.SignInEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, out, "email", "", meta)
+}
+
+// SessionMeta describes the browser signing in.
+type SessionMeta struct {
+	IP, UserAgent string
+}
+
+// SignIn is a completed sign-in: the cookie token of the new session.
+type SignIn struct {
+	User        *maillage.User
+	Token       string
+	Session     *maillage.Session
+	Created     bool
+	PendingLink bool
+}
+
+// finish creates the session (a new id at every sign-in) and applies the
+// administrator bootstrap list.
+func (s *Service) finish(ctx context.Context, out *maillage.SignInOutcome, method, idToken string, meta SessionMeta) (*SignIn, error) {
+	if out.PendingLink {
+		return &SignIn{User: out.User, PendingLink: true}, nil
+	}
+	u := out.User
+	if u.EmailVerified && !u.Has(maillage.RoleAdministrateur) {
+		for _, e := range s.cfg.AdminEmails {
+			if e == u.Email {
+				if _, err := s.Users.GrantRole(ctx, u.ID, maillage.RoleGrant{UserID: u.ID, Role: maillage.RoleAdministrateur}, meta.IP); err != nil {
+					return nil, err
+				}
+				s.log.Info("administrator granted from MAILLAGE_ADMIN_EMAILS", "user_id", u.ID)
+				var err error
+				if u, err = s.Users.FindUserByID(ctx, u.ID); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	token := RandomToken(32)
+	sess := &maillage.Session{UserID: u.ID, AuthMethod: method, IDToken: idToken, ExpiresAt: time.Now().Add(s.cfg.SessionMax), IP: meta.IP, UserAgent: meta.UserAgent}
+	if err := s.Sessions.CreateSession(ctx, sess, token); err != nil {
+		return nil, err
+	}
+	s.log.Info("signed in", "user_id", u.ID, "method", method, "created", out.Created, "ip", meta.IP)
+	return &SignIn{User: u, Token: token, Session: sess, Created: out.Created}, nil
+}
+
+// Authenticate returns the user and session of a cookie token, or
+// EUNAUTHORIZED when it is unknown, expired, idle or revoked.
+func (s *Service) Authenticate(ctx context.Context, token string) (*maillage.User, *maillage.Session, error) {
+	if token == "" {
+		return nil, nil, maillage.Errorf(maillage.EUNAUTHORIZED, "Connexion requise.")
+	}
+	sess, err := s.Sessions.FindSession(ctx, token, s.cfg.SessionIdle)
+	if err != nil {
+		if maillage.ErrorCode(err) == maillage.ENOTFOUND {
+			return nil, nil, maillage.Errorf(maillage.EUNAUTHORIZED, "Votre session a expiré. Connectez-vous à nouveau.")
+		}
+		return nil, nil, err
+	}
+	u, err := s.Users.FindUserByID(ctx, sess.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, sess, nil
+}
+
+// SignOut ends one session and returns where the browser goes next: the
+// OpenID provider's end-session endpoint when it offers one, else "/".
+func (s *Service) SignOut(ctx context.Context, u *maillage.User, sess *maillage.Session) (string, error) {
+	if err := s.Sessions.RevokeSession(ctx, u.ID, sess.IDHash); err != nil && maillage.ErrorCode(err) != maillage.ENOTFOUND {
+		return "", err
+	}
+	next := "/"
+	for _, p := range s.Providers {
+		if p.ID == sess.AuthMethod {
+			if end := p.EndSessionURL(ctx, sess.IDToken, s.cfg.BaseURL.String()+"/"); end != "" {
+				next = end
+			}
+		}
+	}
+	s.log.Info("signed out", "user_id", u.ID)
+	return next, nil
+}
+
+// Provider returns the configured provider with that id.
+func (s *Service) Provider(id string) (*Provider, error) {
+	for _, p := range s.Providers {
+		if p.ID == id {
+			return p, nil
+		}
+	}
+	return nil, maillage.Errorf(maillage.ENOTFOUND, "Ce moyen de connexion n'existe pas ou n'est pas activé sur ce portail.")
+}

@@ -1,0 +1,12 @@
+DROP TABLE IF EXISTS dev_mails;
+DROP TABLE IF EXISTS rate_limits;
+DROP TRIGGER IF EXISTS audit_log_no_update ON audit_log;
+DROP TABLE IF EXISTS audit_log;
+DROP FUNCTION IF EXISTS audit_log_append_only();
+DROP TABLE IF EXISTS role_grants;
+DROP TABLE IF EXISTS pending_links;
+DROP TABLE IF EXISTS auth_flows;
+DROP TABLE IF EXISTS email_tokens;
+DROP TABLE IF EXISTS sessions;
+DROP TABLE IF EXISTS identities;
+DROP TABLE IF EXISTS users;
