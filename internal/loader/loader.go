@@ -22,6 +22,7 @@ import (
 type Store interface {
 	ContentHash(ctx context.Context, name string) (string, error)
 	SyncTerritories(ctx context.Context, sha string, r []*maillage.Region, d []*maillage.Departement, c []*maillage.Commune) error
+	SyncReferentiel(ctx context.Context, sha string, ref *maillage.Referential) error
 }
 
 // Loader syncs content into a Store.
@@ -38,13 +39,25 @@ type Result struct {
 	Rows    int
 }
 
-// Sync loads every content set that changed.
+// Sync loads every content set that changed, in this order: territoires,
+// referentiel.
 func (l *Loader) Sync(ctx context.Context) ([]Result, error) {
-	res, err := l.syncTerritories(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("content territoires: %w", err)
+	sets := []struct {
+		name string
+		sync func(context.Context) (Result, error)
+	}{
+		{"territoires", l.syncTerritories},
+		{"referentiel", l.syncReferentiel},
 	}
-	return []Result{res}, nil
+	out := make([]Result, 0, len(sets))
+	for _, s := range sets {
+		res, err := s.sync(ctx)
+		if err != nil {
+			return out, fmt.Errorf("content %s: %w", s.name, err)
+		}
+		out = append(out, res)
+	}
+	return out, nil
 }
 
 func hashFiles(fsys fs.FS, names ...string) (string, error) {

@@ -2,6 +2,7 @@ package loader_test
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"testing"
 	"testing/fstest"
@@ -24,8 +25,10 @@ func TestSyncIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res[0].Skipped {
-		t.Fatalf("unchanged content was synced again: %+v", res)
+	for _, r := range res {
+		if !r.Skipped {
+			t.Fatalf("unchanged content was synced again: %+v", res)
+		}
 	}
 
 	// A changed file is synced: names are updated, nothing is duplicated.
@@ -33,15 +36,8 @@ func TestSyncIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	regions, _ := os.ReadFile("../../content/territoires/regions.csv")
-	deps, _ := os.ReadFile("../../content/territoires/departements.csv")
 	changed := []byte(string(orig[:0]) + "code_insee,nom,code_departement,code_region,codes_postaux,population,latitude,longitude\n01001,L'Abergement-Clémenciat (renommée),01,84,01400,861,46.1517,4.9306\n")
-	fsys := fstest.MapFS{
-		"territoires/regions.csv":      {Data: regions},
-		"territoires/departements.csv": {Data: deps},
-		"territoires/communes.csv":     {Data: changed},
-	}
-	l.FS = fsys
+	l.FS = contentWith(t, map[string]string{"territoires/communes.csv": string(changed)})
 	res, err = l.Sync(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +57,27 @@ func TestSyncIsIdempotent(t *testing.T) {
 	if res, _ = l.Sync(ctx); !res[0].Skipped {
 		t.Fatal("second sync of the same content was not skipped")
 	}
+}
+
+// contentWith returns a copy of content/ in memory with some files replaced.
+func contentWith(t *testing.T, files map[string]string) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	err := fs.WalkDir(content.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(content.FS(), p)
+		fsys[p] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	return fsys
 }
 
 func TestParseRejectsBadNumbers(t *testing.T) {
