@@ -23,7 +23,7 @@ func NewUserService(db *DB) *UserService { return &UserService{db: db} }
 var _ maillage.UserService = (*UserService)(nil)
 
 type userRow struct {
-	bun.BaseModel `bun:"table:users"`
+	bun.BaseModel `bun:"table:users,alias:u"`
 	ID            int64      `bun:"id,pk,autoincrement"`
 	Email         *string    `bun:"email"`
 	EmailVerified bool       `bun:"email_verified"`
@@ -134,7 +134,7 @@ func (s *UserService) FindUsers(ctx context.Context, f maillage.UserFilter) ([]*
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	n, err := q.ModelTableExpr("users AS u").OrderExpr("u.id").Offset(int64(f.Offset)).Limit(int64(limit)).ScanAndCount(ctx)
+	n, err := q.OrderExpr("u.id").Offset(int64(f.Offset)).Limit(int64(limit)).ScanAndCount(ctx)
 	if err != nil {
 		return nil, 0, err
 	}

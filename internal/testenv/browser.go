@@ -23,8 +23,9 @@ import (
 // errors and uncaught exceptions so journeys can assert there are none.
 type Browser struct {
 	Ctx    context.Context
-	mu     sync.Mutex
-	errors []string
+	mu      sync.Mutex
+	errors  []string
+	network []string
 }
 
 // ChromiumPath finds Debian's Chromium (installed by `make test` when
@@ -85,7 +86,13 @@ func NewBrowser(t testing.TB) *Browser {
 			b.addError("exception: " + e.ExceptionDetails.Error())
 		case *cdplog.EventEntryAdded:
 			if e.Entry.Level == cdplog.LevelError {
-				b.addError("log: " + e.Entry.Text + " " + e.Entry.URL)
+				if e.Entry.Source == cdplog.SourceNetwork {
+					b.mu.Lock()
+					b.network = append(b.network, e.Entry.Text+" "+e.Entry.URL)
+					b.mu.Unlock()
+				} else {
+					b.addError("log: " + e.Entry.Text + " " + e.Entry.URL)
+				}
 			}
 		}
 	})
@@ -112,7 +119,8 @@ func (b *Browser) addError(s string) {
 	b.mu.Unlock()
 }
 
-// ConsoleErrors returns what the page logged as errors so far.
+// ConsoleErrors returns the script errors so far (console.error, uncaught
+// exceptions, non-network log errors).
 func (b *Browser) ConsoleErrors() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -180,6 +188,18 @@ func (b *Browser) AssertAccessible(t testing.TB) {
 	t.Helper()
 	for _, v := range b.Audit(t) {
 		t.Errorf("accessibility: %s", v)
+	}
+}
+
+// AssertNoNetworkErrors fails the test when a resource answered with an
+// error status (a missing stylesheet, a 404 link target). Pages that are
+// errors on purpose (a 422 form, a 404 page) show up here too.
+func (b *Browser) AssertNoNetworkErrors(t testing.TB) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.network {
+		t.Errorf("browser network: %s", e)
 	}
 }
 

@@ -26,6 +26,7 @@ func TestJourneyHome(t *testing.T) {
 		t.Fatalf("lang=%q h1=%q title=%q", lang, h1, title)
 	}
 	b.AssertNoConsoleErrors(t)
+	b.AssertNoNetworkErrors(t)
 	b.AssertAccessible(t)
 
 	// The skip link is the first focusable element and leads to the content.

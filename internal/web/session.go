@@ -112,6 +112,8 @@ func (s *Server) require(perm auth.Permission) fiber.Handler {
 		if auth.Allowed(u, perm) {
 			return c.Next()
 		}
+		// Says the gate refused (for the authorization-matrix test and logs).
+		c.Set("X-Maillage-Authz", "denied")
 		if u == nil {
 			if c.Method() == fiber.MethodGet && !acceptsJSON(c) {
 				return c.Redirect("/connexion?retour="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)

@@ -1,0 +1,198 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"maillage/internal/app"
+	"maillage/internal/auth"
+	"maillage/internal/maillage"
+	"maillage/internal/testenv"
+)
+
+// expected access per route: who may pass the route's gate.
+//
+//	all    anyone, signed in or not
+//	signed any signed-in person
+//	admin  administrators only
+//	import administrators and coordinators
+//
+// A new route must be added here, or TestAuthorizationMatrix fails.
+var expectedAccess = map[string]string{
+	"GET /healthz":                        "all",
+	"GET /readyz":                         "all",
+	"GET /":                               "all",
+	"GET /a-propos/donnees":               "all",
+	"GET /api/communes":                   "all",
+	"GET /connexion":                      "all",
+	"POST /connexion/email":               "all",
+	"GET /connexion/email/envoye":         "all",
+	"GET /connexion/email/verifier":       "all",
+	"POST /connexion/email/verifier":      "all",
+	"GET /auth/:provider":                 "all",
+	"GET /auth/:provider/callback":        "all",
+	"POST /deconnexion":                   "signed",
+	"GET /dev/courriels":                  "all", // development mailbox: enabled in tests, 404 in production
+	"GET /tableau-de-bord":                "signed",
+	"GET /compte":                         "signed",
+	"POST /compte/nom":                    "signed",
+	"POST /compte/sessions/revoquer-tout": "signed",
+	"POST /compte/sessions/:id/revoquer":  "signed",
+	"POST /compte/liaisons/:id/confirmer": "signed",
+	"POST /compte/identites/:id/retirer":  "signed",
+	"GET /compte/export":                  "signed",
+	"GET /compte/supprimer":               "signed",
+	"POST /compte/supprimer":              "signed",
+	"GET /admin/roles":                    "admin",
+	"POST /admin/roles":                   "admin",
+	"POST /admin/roles/:id/revoquer":      "admin",
+	"GET /admin/journal":                  "admin",
+}
+
+type principal struct {
+	name  string
+	grant *maillage.RoleGrant // nil: anonymous or no role
+	anon  bool
+}
+
+var principals = []principal{
+	{name: "anonymous", anon: true},
+	{name: "sans rôle"},
+	{name: "conseiller", grant: &maillage.RoleGrant{Role: maillage.RoleConseiller}},
+	{name: "mediateur", grant: &maillage.RoleGrant{Role: maillage.RoleMediateur}},
+	{name: "aidant", grant: &maillage.RoleGrant{Role: maillage.RoleAidant}},
+	{name: "coordinateur", grant: &maillage.RoleGrant{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeDepartement, ScopeValue: "69"}},
+	{name: "employeur", grant: &maillage.RoleGrant{Role: maillage.RoleEmployeur}},
+	{name: "organisme_formation", grant: &maillage.RoleGrant{Role: maillage.RoleOrganismeFormation}},
+	{name: "instructeur", grant: &maillage.RoleGrant{Role: maillage.RoleInstructeur, ScopeKind: maillage.ScopeProgramme, ScopeValue: "label-2026"}},
+	{name: "referent", grant: &maillage.RoleGrant{Role: maillage.RoleReferent, ScopeKind: maillage.ScopeStructure, ScopeValue: "1"}},
+	{name: "administrateur", grant: &maillage.RoleGrant{Role: maillage.RoleAdministrateur}},
+}
+
+func allowedBy(class string, p principal) bool {
+	switch class {
+	case "all":
+		return true
+	case "signed":
+		return !p.anon
+	case "admin":
+		return p.grant != nil && p.grant.Role == maillage.RoleAdministrateur
+	case "import":
+		return p.grant != nil && (p.grant.Role == maillage.RoleAdministrateur || p.grant.Role == maillage.RoleCoordinateur)
+	}
+	panic("unknown access class " + class)
+}
+
+// newUser creates an account with an optional role.
+func newUser(t *testing.T, a *app.App, email string, g *maillage.RoleGrant) *maillage.User {
+	t.Helper()
+	ctx := context.Background()
+	out, err := a.Users.SignInEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g != nil {
+		gg := *g
+		gg.UserID = out.User.ID
+		if _, err := a.Users.GrantRole(ctx, out.User.ID, gg, "127.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out.User
+}
+
+// newSession opens a session for u and returns its cookie token.
+func newSession(t *testing.T, a *app.App, u *maillage.User) string {
+	t.Helper()
+	token := auth.RandomToken(32)
+	if err := a.Sessions.CreateSession(context.Background(), &maillage.Session{UserID: u.ID, AuthMethod: "test", ExpiresAt: time.Now().Add(time.Hour)}, token); err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// TestAuthorizationMatrix walks every registered route with every role
+// (and anonymous). It fails when a route was registered without a declared
+// permission, when a route is missing from expectedAccess, or when the gate's
+// decision differs from the matrix. No route may answer 500 to an empty request.
+func TestAuthorizationMatrix(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	declared := map[string]auth.Permission{}
+	for _, r := range a.Web.Routes() {
+		declared[r.Method+" "+r.Path] = r.Perm
+	}
+	var registered []string
+	for _, r := range a.Web.App().GetRoutes(true) {
+		if r.Method == "HEAD" {
+			continue
+		}
+		key := r.Method + " " + r.Path
+		registered = append(registered, key)
+		if _, ok := declared[key]; !ok {
+			t.Errorf("route %s is registered without a declared permission: register it with s.route(…, perm, …)", key)
+		}
+		if _, ok := expectedAccess[key]; !ok {
+			t.Errorf("route %s is missing from expectedAccess in authz_test.go", key)
+		}
+	}
+	for key := range expectedAccess {
+		if _, ok := declared[key]; !ok {
+			t.Errorf("expectedAccess lists %s, which is not a route", key)
+		}
+	}
+	sort.Strings(registered)
+
+	users := map[string]*maillage.User{}
+	for i, p := range principals {
+		if !p.anon {
+			users[p.name] = newUser(t, a, fmt.Sprintf("matrice-%d@exemple.fr", i), p.grant)
+		}
+	}
+	for _, key := range registered {
+		class, ok := expectedAccess[key]
+		if !ok {
+			continue
+		}
+		method, path, _ := strings.Cut(key, " ")
+		target := strings.NewReplacer(":provider", "inconnu", ":id", "1").Replace(path)
+		for _, p := range principals {
+			t.Run(key+" as "+p.name, func(t *testing.T) {
+				csrf := auth.RandomToken(32)
+				body := url.Values{"_csrf": {csrf}}.Encode()
+				req := httptest.NewRequest(method, target, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				cookie := "maillage_csrf=" + csrf
+				if !p.anon {
+					cookie += "; maillage_session=" + newSession(t, a, users[p.name])
+				}
+				req.Header.Set("Cookie", cookie)
+				resp, err := a.Web.App().Test(req, 10000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				denied := resp.Header.Get("X-Maillage-Authz") == "denied"
+				want := allowedBy(class, p)
+				switch {
+				case want && denied:
+					t.Errorf("%s: denied (status %d), want allowed", p.name, resp.StatusCode)
+				case !want && !denied:
+					t.Errorf("%s: allowed (status %d), want denied", p.name, resp.StatusCode)
+				case !want && p.anon && resp.StatusCode != 303 && resp.StatusCode != 401:
+					t.Errorf("anonymous denied with %d, want 303 to sign-in or 401", resp.StatusCode)
+				case !want && !p.anon && resp.StatusCode != 403:
+					t.Errorf("%s denied with %d, want 403", p.name, resp.StatusCode)
+				}
+				if resp.StatusCode >= 500 {
+					t.Errorf("%s %s as %s: status %d", method, target, p.name, resp.StatusCode)
+				}
+			})
+		}
+	}
+}
