@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed territoires
+//go:embed territoires lieux
 var files embed.FS
 
 // FS returns the content files.
