@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed territoires referentiel
+//go:embed territoires referentiel lieux
 var files embed.FS
 
 // FS returns the content files.

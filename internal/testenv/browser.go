@@ -22,7 +22,7 @@ import (
 // Browser is a headless Chromium tab driven by chromedp. It records console
 // errors and uncaught exceptions so journeys can assert there are none.
 type Browser struct {
-	Ctx    context.Context
+	Ctx     context.Context
 	mu      sync.Mutex
 	errors  []string
 	network []string

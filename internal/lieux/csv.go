@@ -1,0 +1,313 @@
+package lieux
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"maillage/internal/maillage"
+)
+
+// ParseCSV reads a CSV file of lieux: UTF-8 (with or without BOM), columns
+// separated by "," or ";" (taken from the header), CRLF or LF, columns named
+// as in the schema in any order. Good rows are imported and bad ones
+// reported (see the package policy). The error is non-nil only when the file
+// cannot be read at all; it is then a *maillage.Error (EINVALID) with a
+// French message. The caller limits the size of what r delivers.
+func ParseCSV(r io.Reader, opt Options) (*Report, error) {
+	data, err := readText(r)
+	if err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comma = detectDelimiter(data)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, maillage.Errorf(maillage.EINVALID, "Le fichier est vide : la première ligne doit contenir les noms des colonnes.")
+	} else if err != nil {
+		return nil, maillage.Wrap(maillage.EINVALID, err, "La première ligne du fichier (noms des colonnes) est illisible.")
+	}
+	im := newImporter(opt)
+	cols, err := im.mapHeader(header)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			im.rep.Total++
+			im.rep.Errors = append(im.rep.Errors, RowError{Line: pe.StartLine, Reason: "ligne illisible : " + csvReason(pe.Err)})
+			continue
+		} else if err != nil {
+			return nil, maillage.Wrap(maillage.EINVALID, err, "Le fichier n'a pas pu être lu jusqu'au bout.")
+		}
+		line, _ := cr.FieldPos(0)
+		if blank(rec) {
+			continue
+		}
+		if len(rec) != len(header) {
+			im.rep.Total++
+			im.rep.Errors = append(im.rep.Errors, RowError{Line: line, ID: idOf(rec, cols),
+				Reason: fmt.Sprintf("la ligne a %d colonnes et l'en-tête %d : vérifiez les guillemets et le séparateur", len(rec), len(header))})
+			continue
+		}
+		raw := make(map[string]string, len(cols))
+		for i, name := range cols {
+			if name != "" {
+				raw[name] = rec[i]
+			}
+		}
+		im.add(line, raw, nil)
+	}
+	return im.rep, nil
+}
+
+// readText reads the whole input, refuses what is not UTF-8 and drops a BOM.
+func readText(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, maillage.Wrap(maillage.EINVALID, err, "Le fichier n'a pas pu être lu.")
+	}
+	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
+		return nil, maillage.Errorf(maillage.EINVALID, "Le fichier est encodé en UTF-16 : enregistrez-le en UTF-8 (« CSV UTF-8 » dans un tableur) puis réessayez.")
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if !utf8.Valid(data) {
+		line := 1
+		for len(data) > 0 {
+			r, size := utf8.DecodeRune(data)
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			if r == '\n' {
+				line++
+			}
+			data = data[size:]
+		}
+		return nil, maillage.Errorf(maillage.EINVALID, "Le fichier n'est pas encodé en UTF-8 (premier caractère illisible ligne %d) : enregistrez-le en UTF-8 (« CSV UTF-8 » dans un tableur) puis réessayez.", line)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, maillage.Errorf(maillage.EINVALID, "Le fichier est vide.")
+	}
+	return data, nil
+}
+
+// detectDelimiter picks "," or ";", whichever the header line holds more of
+// outside quotes.
+func detectDelimiter(data []byte) rune {
+	line, _, _ := bufio.NewReader(bytes.NewReader(data)).ReadLine()
+	comma, semi, quoted := 0, 0, false
+	for _, b := range line {
+		switch {
+		case b == '"':
+			quoted = !quoted
+		case quoted:
+		case b == ',':
+			comma++
+		case b == ';':
+			semi++
+		}
+	}
+	if semi > comma {
+		return ';'
+	}
+	return ','
+}
+
+// mapHeader names the schema field of each column ("" for unknown ones),
+// refuses a header without the required columns, and warns about unknown
+// and missing optional ones.
+func (im *importer) mapHeader(header []string) ([]string, error) {
+	cols := make([]string, len(header))
+	seen := map[string]bool{}
+	var unknown, missing, missingRequired []string
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(strings.Trim(strings.TrimSpace(h), `"`)))
+		if _, ok := schema.byName[name]; !ok {
+			if name != "" {
+				unknown = append(unknown, strings.TrimSpace(h))
+			}
+			continue
+		}
+		if seen[name] {
+			return nil, maillage.Errorf(maillage.EINVALID, "La colonne « %s » apparaît deux fois dans l'en-tête.", name)
+		}
+		seen[name] = true
+		cols[i] = name
+	}
+	for _, f := range schema.Fields {
+		if seen[f.Name] {
+			continue
+		}
+		if f.Required {
+			missingRequired = append(missingRequired, f.Name)
+		} else {
+			missing = append(missing, f.Name)
+		}
+	}
+	if len(missingRequired) > 0 {
+		return nil, maillage.Errorf(maillage.EINVALID,
+			"Colonnes obligatoires absentes : %s. La première ligne doit nommer les colonnes du schéma des lieux de médiation numérique (%s), séparées par des virgules ou des points-virgules.",
+			strings.Join(missingRequired, ", "), strings.Join(Columns(), ", "))
+	}
+	if len(unknown) > 0 {
+		im.fileWarning(1, "", "colonnes inconnues, ignorées : %s", strings.Join(unknown, ", "))
+	}
+	if len(missing) > 0 {
+		im.fileWarning(1, "", "colonnes absentes, laissées vides : %s", strings.Join(missing, ", "))
+	}
+	return cols, nil
+}
+
+func csvReason(err error) string {
+	switch {
+	case errors.Is(err, csv.ErrQuote), errors.Is(err, csv.ErrBareQuote):
+		return "guillemet mal placé ou non fermé"
+	}
+	return err.Error()
+}
+
+func blank(rec []string) bool {
+	for _, v := range rec {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func idOf(rec []string, cols []string) string {
+	for i, name := range cols {
+		if name == "id" && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+	}
+	return ""
+}
+
+// WriteCSV writes lieux in the file format of the standard: the 32 columns
+// in the order of schema.json, comma-separated, values of lists joined with
+// "|", dates YYYY-MM-DD, numbers with a point. Every lieu is validated first;
+// if one breaks the schema nothing is written and the error is a
+// *maillage.Error (EINVALID) wrapping the RowErrors (Line = line it would
+// have had in the file).
+func WriteCSV(w io.Writer, lieux []maillage.Lieu) error {
+	if err := validateAll(lieux, 2); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(Columns()); err != nil {
+		return fmt.Errorf("write lieux csv: %w", err)
+	}
+	for i := range lieux {
+		if err := cw.Write(row(&lieux[i])); err != nil {
+			return fmt.Errorf("write lieux csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write lieux csv: %w", err)
+	}
+	return nil
+}
+
+// validateAll validates lieux for an export; first is the line (or record
+// number) of the first lieu. Duplicated ids are refused too.
+func validateAll(lieux []maillage.Lieu, first int) error {
+	var errs RowErrors
+	ids := map[string]int{}
+	for i := range lieux {
+		line := first + i
+		for _, e := range Validate(lieux[i]) {
+			e.Line = line
+			errs = append(errs, e)
+		}
+		if id := lieux[i].ID; id != "" {
+			if prev, dup := ids[id]; dup {
+				errs = append(errs, RowError{Line: line, ID: id, Field: "id", Reason: fmt.Sprintf("id « %s » : déjà utilisé ligne %d", id, prev)})
+			} else {
+				ids[id] = line
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return maillage.Wrap(maillage.EINVALID, errs,
+		fmt.Sprintf("Export impossible : %d %s ne respectent pas le schéma des lieux de médiation numérique (%s).", len(errs), plural(len(errs), "valeur", "valeurs"), errs[0].Error()))
+}
+
+// ValidateCSVAgainstSchema checks a CSV file as the national validator would,
+// with the rules of the embedded schema.json only: UTF-8, comma-separated,
+// the 32 columns in the schema order, required fields, types (number, date
+// YYYY-MM-DD), patterns, maximum lengths, unique id. It is strict where
+// ParseCSV is tolerant (no ";", no curly apostrophe, no DD/MM/YYYY). An empty
+// result means the file is valid.
+func ValidateCSVAgainstSchema(r io.Reader) []RowError {
+	data, err := readText(r)
+	if err != nil {
+		return []RowError{{Reason: maillage.ErrorMessage(err)}}
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return []RowError{{Line: 1, Reason: "en-tête illisible"}}
+	}
+	want := Columns()
+	if strings.Join(header, ",") != strings.Join(want, ",") {
+		return []RowError{{Line: 1, Reason: fmt.Sprintf("en-tête « %s » : les %d colonnes du schéma sont attendues dans l'ordre : %s", strings.Join(header, ","), len(want), strings.Join(want, ","))}}
+	}
+	var errs []RowError
+	ids := map[string]int{}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			errs = append(errs, RowError{Line: pe.StartLine, Reason: "ligne illisible : " + csvReason(pe.Err)})
+			continue
+		} else if err != nil {
+			return append(errs, RowError{Reason: "fichier illisible : " + err.Error()})
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) != len(want) {
+			errs = append(errs, RowError{Line: line, Reason: fmt.Sprintf("la ligne a %d colonnes, %d attendues", len(rec), len(want))})
+			continue
+		}
+		m := make(map[string]string, len(want))
+		for i, name := range want {
+			m[name] = rec[i]
+		}
+		id := m["id"]
+		for _, e := range checkRecord(m) {
+			e.Line, e.ID = line, id
+			errs = append(errs, e)
+		}
+		for _, f := range schema.Fields {
+			if !f.Unique || m[f.Name] == "" {
+				continue
+			}
+			k := f.Name + "\x00" + m[f.Name]
+			if prev, dup := ids[k]; dup {
+				errs = append(errs, RowError{Line: line, ID: id, Field: f.Name, Reason: fmt.Sprintf("%s « %s » : déjà utilisé ligne %d", f.Name, m[f.Name], prev)})
+			} else {
+				ids[k] = line
+			}
+		}
+	}
+	return errs
+}
