@@ -31,6 +31,10 @@ type App struct {
 	Sessions  *postgres.SessionService
 	AuthStore *postgres.AuthStore
 	Auth      *auth.Service
+
+	Profiles    *postgres.ProfileService
+	Structures  *postgres.StructureService
+	Referential *postgres.ReferentialService
 }
 
 // NewAuth builds the sign-in service and its providers from the configuration.
@@ -87,6 +91,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Sessions = postgres.NewSessionService(db)
 	a.AuthStore = postgres.NewAuthStore(db)
 	a.Auth = NewAuth(cfg, a.Users, a.Sessions, a.AuthStore, log)
+	a.Profiles = postgres.NewProfileService(db)
+	a.Structures = postgres.NewStructureService(db)
+	a.Referential = postgres.NewReferentialService(db)
 	a.Web, err = web.New(web.Deps{
 		Config:      cfg,
 		Log:         log,
@@ -98,6 +105,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		Auth:        a.Auth,
 		Users:       a.Users,
 		Sessions:    a.Sessions,
+		Profiles:    a.Profiles,
+		Structures:  a.Structures,
+		Referential: a.Referential,
 	})
 	if err != nil {
 		db.Close()

@@ -502,8 +502,9 @@ func (s *UserService) ExportUser(ctx context.Context, userID int64) (*maillage.U
 	return &maillage.UserExport{ExportedAt: time.Now().UTC(), User: u, Identities: ids, Sessions: sess, Audit: audit}, nil
 }
 
-// DeleteUser erases an account: identities, sessions, pending links and
-// e-mail tokens are deleted; roles are revoked; the user row is kept
+// DeleteUser erases an account: profile (and its search document, through
+// the outbox), identities, sessions, API tokens, pending links and e-mail
+// tokens are deleted; roles are revoked and memberships ended; the user row is kept
 // anonymised (no e-mail, no name) so the audit log still points somewhere.
 func (s *UserService) DeleteUser(ctx context.Context, userID int64, ip string) error {
 	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -511,7 +512,12 @@ func (s *UserService) DeleteUser(ctx context.Context, userID int64, ip string) e
 		if err := tx.NewRaw("SELECT email FROM users WHERE id = ? AND deleted_at IS NULL FOR UPDATE", userID).Scan(ctx, &email); err != nil {
 			return translate(err, "Compte")
 		}
+		if err := deleteProfileTx(ctx, tx, userID); err != nil {
+			return err
+		}
 		for _, q := range []string{
+			"UPDATE memberships SET ended_on = current_date WHERE user_id = ? AND ended_on IS NULL",
+			"DELETE FROM api_tokens WHERE user_id = ?",
 			"DELETE FROM identities WHERE user_id = ?",
 			"DELETE FROM sessions WHERE user_id = ?",
 			"UPDATE role_grants SET revoked_at = now(), revoked_by = user_id WHERE user_id = ? AND revoked_at IS NULL",

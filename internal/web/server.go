@@ -36,6 +36,9 @@ type Deps struct {
 	Auth        *auth.Service
 	Users       maillage.UserService
 	Sessions    maillage.SessionService
+	Profiles    maillage.ProfileService
+	Structures  maillage.StructureService
+	Referential maillage.ReferentialService
 }
 
 // Server is the HTTP side of the portal.

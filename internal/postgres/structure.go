@@ -1,0 +1,498 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"maillage/internal/lieux"
+	"maillage/internal/maillage"
+)
+
+// StructureService implements maillage.StructureService.
+type StructureService struct{ db *DB }
+
+// NewStructureService returns the structure service.
+func NewStructureService(db *DB) *StructureService { return &StructureService{db: db} }
+
+var _ maillage.StructureService = (*StructureService)(nil)
+
+type structureRow struct {
+	ID                            int64     `bun:"id"`
+	LieuID                        string    `bun:"lieu_id"`
+	Pivot                         string    `bun:"pivot"`
+	Nom                           string    `bun:"nom"`
+	Commune                       string    `bun:"commune"`
+	CodePostal                    string    `bun:"code_postal"`
+	CodeInsee                     string    `bun:"code_insee"`
+	Adresse                       string    `bun:"adresse"`
+	ComplementAdresse             string    `bun:"complement_adresse"`
+	Latitude                      *float64  `bun:"latitude"`
+	Longitude                     *float64  `bun:"longitude"`
+	Typologie                     []string  `bun:"typologie,array"`
+	Telephone                     string    `bun:"telephone"`
+	Courriels                     []string  `bun:"courriels,array"`
+	SiteWeb                       []string  `bun:"site_web,array"`
+	Horaires                      string    `bun:"horaires"`
+	PresentationResume            string    `bun:"presentation_resume"`
+	PresentationDetail            string    `bun:"presentation_detail"`
+	Source                        string    `bun:"source"`
+	Itinerance                    []string  `bun:"itinerance,array"`
+	StructureParente              string    `bun:"structure_parente"`
+	DateMaj                       time.Time `bun:"date_maj"`
+	Services                      []string  `bun:"services,array"`
+	PublicsSpecifiquementAdresses []string  `bun:"publics_specifiquement_adresses,array"`
+	PriseEnChargeSpecifique       []string  `bun:"prise_en_charge_specifique,array"`
+	FraisACharge                  []string  `bun:"frais_a_charge,array"`
+	DispositifProgrammesNationaux []string  `bun:"dispositif_programmes_nationaux,array"`
+	FormationsLabels              []string  `bun:"formations_labels,array"`
+	AutresFormationsLabels        string    `bun:"autres_formations_labels"`
+	ModalitesAcces                []string  `bun:"modalites_acces,array"`
+	ModalitesAccompagnement       []string  `bun:"modalites_accompagnement,array"`
+	FicheAccesLibre               string    `bun:"fiche_acces_libre"`
+	PriseRDV                      string    `bun:"prise_rdv"`
+	Roles                         []string  `bun:"roles,array"`
+	CommuneInsee                  *string   `bun:"commune_insee"`
+	CodeDepartement               *string   `bun:"code_departement"`
+	CodeRegion                    *string   `bun:"code_region"`
+	CreatedAt                     time.Time `bun:"created_at"`
+	UpdatedAt                     time.Time `bun:"updated_at"`
+}
+
+// structureColumns lists what a structureRow reads; coordinates fall back
+// to the commune's centre when the place has none (exportColumns keeps them as given).
+var structureColumns = func(latlng string) string {
+	cols := []string{"s.id", "s.roles", "s.commune_insee", "s.created_at", "s.updated_at", "c.code_departement", "c.code_region"}
+	for _, c := range lieuColumns {
+		if c == "latitude" || c == "longitude" {
+			continue
+		}
+		cols = append(cols, "s."+c)
+	}
+	return strings.Join(cols, ", ") + ", " + latlng
+}
+
+var (
+	structureSelect = "SELECT " + structureColumns("coalesce(s.latitude, c.latitude) AS latitude, coalesce(s.longitude, c.longitude) AS longitude") +
+		" FROM structures s LEFT JOIN communes c ON c.code_insee = s.commune_insee"
+	exportSelect = "SELECT " + structureColumns("s.latitude, s.longitude") +
+		" FROM structures s LEFT JOIN communes c ON c.code_insee = s.commune_insee"
+)
+
+func (r *structureRow) domain() *maillage.Structure {
+	st := &maillage.Structure{ID: r.ID, CodeDepartement: str(r.CodeDepartement), CodeRegion: str(r.CodeRegion), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	for _, x := range r.Roles {
+		st.Roles = append(st.Roles, maillage.StructureRole(x))
+	}
+	st.Lieu = maillage.Lieu{ID: r.LieuID, Pivot: r.Pivot, Nom: r.Nom, Commune: r.Commune, CodePostal: r.CodePostal, CodeInsee: r.CodeInsee,
+		Adresse: r.Adresse, ComplementAdresse: r.ComplementAdresse, Latitude: r.Latitude, Longitude: r.Longitude, Typologie: r.Typologie,
+		Telephone: r.Telephone, Courriels: r.Courriels, SiteWeb: r.SiteWeb, Horaires: r.Horaires, PresentationResume: r.PresentationResume,
+		PresentationDetail: r.PresentationDetail, Source: r.Source, Itinerance: r.Itinerance, StructureParente: r.StructureParente,
+		DateMaj: r.DateMaj.UTC(), Services: r.Services, PublicsSpecifiquementAdresses: r.PublicsSpecifiquementAdresses,
+		PriseEnChargeSpecifique: r.PriseEnChargeSpecifique, FraisACharge: r.FraisACharge, DispositifProgrammesNationaux: r.DispositifProgrammesNationaux,
+		FormationsLabels: r.FormationsLabels, AutresFormationsLabels: r.AutresFormationsLabels, ModalitesAcces: r.ModalitesAcces,
+		ModalitesAccompagnement: r.ModalitesAccompagnement, FicheAccesLibre: r.FicheAccesLibre, PriseRDV: r.PriseRDV}
+	return st
+}
+
+// lieuColumns are the columns written from a Lieu, in order.
+var lieuColumns = []string{"lieu_id", "pivot", "nom", "commune", "code_postal", "code_insee", "adresse", "complement_adresse",
+	"latitude", "longitude", "typologie", "telephone", "courriels", "site_web", "horaires", "presentation_resume",
+	"presentation_detail", "source", "itinerance", "structure_parente", "date_maj", "services", "publics_specifiquement_adresses",
+	"prise_en_charge_specifique", "frais_a_charge", "dispositif_programmes_nationaux", "formations_labels",
+	"autres_formations_labels", "modalites_acces", "modalites_accompagnement", "fiche_acces_libre", "prise_rdv"}
+
+func lieuValues(l *maillage.Lieu) []any {
+	a := func(s []string) any { return pgArray(s) }
+	return []any{l.ID, l.Pivot, l.Nom, l.Commune, l.CodePostal, l.CodeInsee, l.Adresse, l.ComplementAdresse,
+		l.Latitude, l.Longitude, a(l.Typologie), l.Telephone, a(l.Courriels), a(l.SiteWeb), l.Horaires, l.PresentationResume,
+		l.PresentationDetail, l.Source, a(l.Itinerance), l.StructureParente, l.DateMaj, a(l.Services), a(l.PublicsSpecifiquementAdresses),
+		a(l.PriseEnChargeSpecifique), a(l.FraisACharge), a(l.DispositifProgrammesNationaux), a(l.FormationsLabels),
+		l.AutresFormationsLabels, a(l.ModalitesAcces), a(l.ModalitesAccompagnement), l.FicheAccesLibre, l.PriseRDV}
+}
+
+// communeOf resolves the commune of a place: its INSEE code (municipal
+// arrondissements of Paris, Lyon and Marseille map to the city), else its
+// postcode and name.
+const communeOf = `(SELECT code_insee FROM communes WHERE code_insee = CASE
+		WHEN ?::text BETWEEN '75101' AND '75120' THEN '75056'
+		WHEN ?::text BETWEEN '69381' AND '69389' THEN '69123'
+		WHEN ?::text BETWEEN '13201' AND '13216' THEN '13055'
+		ELSE ?::text END
+	UNION ALL
+	(SELECT code_insee FROM communes WHERE ?::text = ANY (codes_postaux)
+		ORDER BY (search_name = lower(immutable_unaccent(?::text))) DESC, population DESC NULLS LAST LIMIT 1)
+	LIMIT 1)`
+
+func communeArgs(l *maillage.Lieu) []any {
+	return []any{l.CodeInsee, l.CodeInsee, l.CodeInsee, l.CodeInsee, l.CodePostal, l.Commune}
+}
+
+func (s *StructureService) insert(ctx context.Context, tx bun.IDB, l *maillage.Lieu, roles []maillage.StructureRole) (int64, error) {
+	cols := append(append([]string{}, lieuColumns...), "roles", "commune_insee")
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(lieuColumns)+1), ", ")
+	rs := make([]string, len(roles))
+	for i, r := range roles {
+		rs[i] = string(r)
+	}
+	if len(rs) == 0 {
+		rs = []string{string(maillage.StructureLieu)}
+	}
+	args := append(lieuValues(l), pgArray(rs))
+	args = append(args, communeArgs(l)...)
+	var id int64
+	err := tx.NewRaw("INSERT INTO structures ("+strings.Join(cols, ", ")+") VALUES ("+ph+", "+communeOf+") RETURNING id", args...).Scan(ctx, &id)
+	if err != nil {
+		return 0, translate(err, "Structure")
+	}
+	return id, outbox(ctx, tx, "structure", id)
+}
+
+func (s *StructureService) update(ctx context.Context, tx bun.IDB, id int64, l *maillage.Lieu, roles []maillage.StructureRole) error {
+	set := make([]string, 0, len(lieuColumns)+3)
+	for _, c := range lieuColumns {
+		set = append(set, c+" = ?")
+	}
+	args := lieuValues(l)
+	set = append(set, "commune_insee = "+communeOf, "updated_at = now()")
+	args = append(args, communeArgs(l)...)
+	if roles != nil {
+		rs := make([]string, len(roles))
+		for i, r := range roles {
+			rs[i] = string(r)
+		}
+		set = append(set, "roles = ?")
+		args = append(args, pgArray(rs))
+	}
+	args = append(args, id)
+	if _, err := tx.NewRaw("UPDATE structures SET "+strings.Join(set, ", ")+" WHERE id = ?", args...).Exec(ctx); err != nil {
+		return translate(err, "Structure")
+	}
+	return outbox(ctx, tx, "structure", id)
+}
+
+// FindStructureByID returns a structure with its active members.
+func (s *StructureService) FindStructureByID(ctx context.Context, id int64) (*maillage.Structure, error) {
+	var r structureRow
+	if err := s.db.NewRaw(structureSelect+" WHERE s.id = ?", id).Scan(ctx, &r); err != nil {
+		return nil, translate(err, "Structure")
+	}
+	st := r.domain()
+	var ms []struct {
+		ID          int64
+		StructureID int64
+		UserID      int64
+		ProfileID   *int64
+		DisplayName string
+		Role        string
+		StartedOn   *time.Time
+		EndedOn     *time.Time
+	}
+	if err := s.db.NewRaw(`SELECT m.id, m.structure_id, m.user_id, p.id AS profile_id,
+		coalesce(p.display_name, nullif(u.display_name, ''), 'Membre') AS display_name, m.role, m.started_on, m.ended_on
+		FROM memberships m JOIN users u ON u.id = m.user_id LEFT JOIN profiles p ON p.user_id = m.user_id
+		WHERE m.structure_id = ? AND m.ended_on IS NULL ORDER BY m.role, display_name`, id).Scan(ctx, &ms); err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		st.Members = append(st.Members, maillage.Member{ID: m.ID, StructureID: m.StructureID, UserID: m.UserID, ProfileID: m.ProfileID,
+			DisplayName: m.DisplayName, Role: m.Role, StartedOn: m.StartedOn, EndedOn: m.EndedOn})
+	}
+	return st, nil
+}
+
+func structureWhere(f maillage.StructureFilter) (string, []any) {
+	conds := []string{"TRUE"}
+	var args []any
+	if f.CodeDepartement != "" {
+		conds = append(conds, "c.code_departement = ?")
+		args = append(args, f.CodeDepartement)
+	}
+	if f.CodeRegion != "" {
+		conds = append(conds, "c.code_region = ?")
+		args = append(args, f.CodeRegion)
+	}
+	if f.Role != "" {
+		conds = append(conds, "? = ANY (s.roles)")
+		args = append(args, string(f.Role))
+	}
+	if f.Pivot != "" {
+		conds = append(conds, "s.pivot = ?")
+		args = append(args, f.Pivot)
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// FindStructures lists structures (public data: every field of a place is public).
+func (s *StructureService) FindStructures(ctx context.Context, f maillage.StructureFilter) ([]*maillage.Structure, int, error) {
+	where, args := structureWhere(f)
+	var total int
+	if err := s.db.NewRaw("SELECT count(*) FROM structures s LEFT JOIN communes c ON c.code_insee = s.commune_insee"+where, args...).Scan(ctx, &total); err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 5000 {
+		limit = 50
+	}
+	var rows []structureRow
+	if err := s.db.NewRaw(structureSelect+where+" ORDER BY s.nom, s.id LIMIT ? OFFSET ?", append(args, limit, f.Offset)...).Scan(ctx, &rows); err != nil {
+		return nil, 0, err
+	}
+	out := make([]*maillage.Structure, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out, total, nil
+}
+
+// AllLieux returns every matching place in the national standard (export).
+func (s *StructureService) AllLieux(ctx context.Context, f maillage.StructureFilter) ([]maillage.Lieu, error) {
+	where, args := structureWhere(f)
+	var rows []structureRow
+	// Export the coordinates as given (not the commune fallback).
+	q := exportSelect + where + " ORDER BY s.id"
+	if err := s.db.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]maillage.Lieu, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain().Lieu
+	}
+	return out, nil
+}
+
+// validateStructure checks a place typed in a form: the national standard,
+// plus a real pivot (a SIRET with a valid key, or an RNA number).
+func validateStructure(st *maillage.Structure) map[string]string {
+	fields := map[string]string{}
+	for _, e := range lieux.Validate(st.Lieu) {
+		if _, dup := fields[e.Field]; !dup {
+			fields[e.Field] = e.Reason
+		}
+	}
+	switch maillage.PivotKind(st.Lieu.Pivot) {
+	case maillage.PivotSIRET:
+		if !maillage.ValidSIRET(st.Lieu.Pivot) {
+			fields["pivot"] = "Ce SIRET n'est pas valide (la clé de contrôle ne correspond pas) : vérifiez les 14 chiffres."
+		}
+	case maillage.PivotRNA:
+	default:
+		fields["pivot"] = "Indiquez le SIRET (14 chiffres) ou le numéro RNA (W suivi de 9 chiffres) de la structure."
+	}
+	if len(st.Roles) == 0 {
+		fields["roles"] = "Choisissez au moins un rôle pour la structure."
+	}
+	for _, r := range st.Roles {
+		if _, ok := maillage.StructureRoleLabels[r]; !ok {
+			fields["roles"] = "Rôle de structure inconnu."
+		}
+	}
+	return fields
+}
+
+func randomLieuID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "maillage-" + hex.EncodeToString(b)
+}
+
+// CreateStructure creates a structure with its creator as referent, or
+// claims an existing one with the same real pivot and no referent.
+func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st *maillage.Structure) (*maillage.Structure, bool, error) {
+	st.Lieu.Pivot = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(st.Lieu.Pivot), " ", ""))
+	if st.Lieu.ID == "" {
+		st.Lieu.ID = randomLieuID()
+	}
+	if st.Lieu.DateMaj.IsZero() {
+		st.Lieu.DateMaj = time.Now().UTC().Truncate(24 * time.Hour)
+	}
+	if fields := validateStructure(st); len(fields) > 0 {
+		return nil, false, maillage.Invalid(fields)
+	}
+	var id int64
+	claimed := false
+	err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var existing []struct {
+			ID        int64
+			Referents int
+		}
+		if err := tx.NewRaw(`SELECT s.id, (SELECT count(*) FROM memberships m WHERE m.structure_id = s.id AND m.role = 'referent' AND m.ended_on IS NULL) AS referents
+			FROM structures s WHERE s.pivot = ? ORDER BY s.id FOR UPDATE`, st.Lieu.Pivot).Scan(ctx, &existing); err != nil {
+			return err
+		}
+		if len(existing) > 0 {
+			if existing[0].Referents > 0 {
+				return maillage.Invalid(map[string]string{"pivot": "Une structure avec ce numéro existe déjà et a un référent : demandez-lui de vous ajouter comme membre."})
+			}
+			id, claimed = existing[0].ID, true
+		} else {
+			var err error
+			if id, err = s.insert(ctx, tx, &st.Lieu, st.Roles); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.NewRaw("INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, 'referent', current_date)", id, userID).Exec(ctx); err != nil {
+			return translate(err, "Membre")
+		}
+		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &userID, Action: map[bool]string{true: "structure.claimed", false: "structure.created"}[claimed],
+			TargetID: &userID, Details: map[string]any{"structure_id": id, "pivot": st.Lieu.Pivot}})
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	out, err := s.FindStructureByID(ctx, id)
+	return out, claimed, err
+}
+
+// IsReferent reports whether a user is an active referent of the structure.
+func (s *StructureService) IsReferent(ctx context.Context, userID, structureID int64) (bool, error) {
+	var ok bool
+	err := s.db.NewRaw(`SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = ? AND structure_id = ? AND role = 'referent' AND ended_on IS NULL)`,
+		userID, structureID).Scan(ctx, &ok)
+	return ok, err
+}
+
+func (s *StructureService) mayEdit(ctx context.Context, actor maillage.Viewer, structureID int64) error {
+	if actor.Admin {
+		return nil
+	}
+	ok, err := s.IsReferent(ctx, actor.UserID, structureID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return maillage.Errorf(maillage.EFORBIDDEN, "Seuls les référents de cette structure (et les administrateurs) peuvent la modifier.")
+	}
+	return nil
+}
+
+// UpdateStructure changes a structure (its referents or an administrator).
+func (s *StructureService) UpdateStructure(ctx context.Context, actor maillage.Viewer, id int64, st *maillage.Structure) (*maillage.Structure, error) {
+	if err := s.mayEdit(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	cur, err := s.FindStructureByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	st.Lieu.ID = cur.Lieu.ID
+	st.Lieu.Pivot = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(st.Lieu.Pivot), " ", ""))
+	st.Lieu.DateMaj = time.Now().UTC().Truncate(24 * time.Hour)
+	if fields := validateStructure(st); len(fields) > 0 {
+		return nil, maillage.Invalid(fields)
+	}
+	if err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return s.update(ctx, tx, id, &st.Lieu, st.Roles)
+	}); err != nil {
+		return nil, err
+	}
+	return s.FindStructureByID(ctx, id)
+}
+
+// AddMember adds the account with that e-mail to the structure.
+func (s *StructureService) AddMember(ctx context.Context, actor maillage.Viewer, structureID int64, email, role string, startedOn *time.Time) error {
+	if err := s.mayEdit(ctx, actor, structureID); err != nil {
+		return err
+	}
+	if _, ok := maillage.MemberRoleLabels[role]; !ok {
+		return maillage.Invalid(map[string]string{"role": "Choisissez un rôle dans la liste."})
+	}
+	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var userID int64
+		if err := tx.NewRaw("SELECT id FROM users WHERE email = ? AND deleted_at IS NULL", NormalizeEmail(email)).Scan(ctx, &userID); err != nil {
+			if isNoRows(err) {
+				return maillage.Invalid(map[string]string{"email": "Aucun compte n'a cette adresse : la personne doit d'abord se connecter une fois à Maillage."})
+			}
+			return err
+		}
+		if _, err := tx.NewRaw("INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, ?, ?)", structureID, userID, role, startedOn).Exec(ctx); err != nil {
+			err = translate(err, "Ce membre")
+			if maillage.ErrorCode(err) == maillage.ECONFLICT {
+				return maillage.Invalid(map[string]string{"email": "Cette personne a déjà ce rôle dans la structure."})
+			}
+			return err
+		}
+		if err := s.touchProfile(ctx, tx, userID); err != nil {
+			return err
+		}
+		return outbox(ctx, tx, "structure", structureID)
+	})
+}
+
+// touchProfile queues the profile of a user for reindexing.
+func (s *StructureService) touchProfile(ctx context.Context, tx bun.IDB, userID int64) error {
+	_, err := tx.NewRaw("INSERT INTO search_outbox (entity, entity_id) SELECT 'profile', id FROM profiles WHERE user_id = ?", userID).Exec(ctx)
+	return err
+}
+
+// EndMember ends a membership (today).
+func (s *StructureService) EndMember(ctx context.Context, actor maillage.Viewer, memberID int64) error {
+	var m struct{ StructureID, UserID int64 }
+	if err := s.db.NewRaw("SELECT structure_id, user_id FROM memberships WHERE id = ? AND ended_on IS NULL", memberID).Scan(ctx, &m); err != nil {
+		return translate(err, "Membre")
+	}
+	if err := s.mayEdit(ctx, actor, m.StructureID); err != nil {
+		return err
+	}
+	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewRaw("UPDATE memberships SET ended_on = current_date WHERE id = ?", memberID).Exec(ctx); err != nil {
+			return err
+		}
+		if err := s.touchProfile(ctx, tx, m.UserID); err != nil {
+			return err
+		}
+		return outbox(ctx, tx, "structure", m.StructureID)
+	})
+}
+
+// UpsertLieux imports places in one transaction: a place is matched by its
+// lieu id, then by a real pivot (SIRET/RNA, not the placeholder) with the
+// same name; otherwise it is created. Re-importing a file never duplicates.
+func (s *StructureService) UpsertLieux(ctx context.Context, ls []maillage.Lieu, source string) (created, updated int, err error) {
+	err = s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		for i := range ls {
+			l := &ls[i]
+			if l.Source == "" {
+				l.Source = source
+			}
+			var id int64
+			err := tx.NewRaw("SELECT id FROM structures WHERE lieu_id = ?", l.ID).Scan(ctx, &id)
+			if isNoRows(err) && realPivot(l.Pivot) {
+				err = tx.NewRaw(`SELECT id FROM structures WHERE pivot = ? AND lower(immutable_unaccent(nom)) = lower(immutable_unaccent(?)) ORDER BY id LIMIT 1`, l.Pivot, l.Nom).Scan(ctx, &id)
+				if err == nil {
+					var cur string
+					if err := tx.NewRaw("SELECT lieu_id FROM structures WHERE id = ?", id).Scan(ctx, &cur); err != nil {
+						return err
+					}
+					l.ID = cur // keep the identifier already published
+				}
+			}
+			switch {
+			case err == nil:
+				if err := s.update(ctx, tx, id, l, nil); err != nil {
+					return fmt.Errorf("lieu %s: %w", l.ID, err)
+				}
+				updated++
+			case isNoRows(err):
+				if _, err := s.insert(ctx, tx, l, nil); err != nil {
+					return fmt.Errorf("lieu %s: %w", l.ID, err)
+				}
+				created++
+			default:
+				return err
+			}
+		}
+		return nil
+	})
+	return created, updated, err
+}
+
+func realPivot(p string) bool {
+	k := maillage.PivotKind(p)
+	return k == maillage.PivotSIRET || k == maillage.PivotRNA || k == maillage.PivotRIDET
+}
