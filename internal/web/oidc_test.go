@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"maillage/internal/auth"
+	"maillage/internal/config"
 )
 
 // TestOIDCRoundTrip signs in through a genuine OpenID provider (discovery,
@@ -333,5 +334,31 @@ func TestOIDCSignOut(t *testing.T) {
 	}
 	if n := p.count(t, "SELECT count(*) FROM sessions WHERE id_hash = ? AND revoked_at IS NOT NULL", auth.Hash(session)); n != 1 {
 		t.Error("the session row is not revoked")
+	}
+}
+
+// TestOIDCUnverifiedEmailOfAnotherAccount: a provider that does not vouch
+// for an address already used by an account is refused, and that is logged.
+// (The example OP leaves email_verified out when it is false, so the portal
+// must not trust the provider's addresses by default here.)
+func TestOIDCUnverifiedEmailOfAnotherAccount(t *testing.T) {
+	p := newOIDCPortal(t, func(cfg *config.Config) { cfg.OIDC.TrustEmail = false })
+	sacha := p.Users["sacha"]
+	owner := newBrowser(t)
+	if _, pg := p.useLink(t, owner, p.requestLink(t, owner, sacha.Email)); pg.Status != http.StatusSeeOther {
+		t.Fatalf("e-mail sign-in: %d\n%s", pg.Status, pg.Body)
+	}
+	b := newBrowser(t)
+	cb := p.authorize(t, b, "sacha")
+	before, mark := p.sessions(t), p.Logs.mark()
+	pg := b.get(cb)
+	refused(t, p, pg, before, mark, http.StatusUnauthorized,
+		"Un compte existe déjà avec l'adresse "+sacha.Email+", et ce fournisseur ne garantit pas qu'elle vous appartient. Connectez-vous avec votre méthode habituelle.",
+		`msg="sign-in refused"`, `reason="e-mail of another account, not verified"`, "provider=oidc")
+	if n := p.count(t, "SELECT count(*) FROM identities WHERE provider = 'oidc' AND subject = ?", sacha.ID); n != 0 {
+		t.Errorf("identity created (%d rows)", n)
+	}
+	if n := p.count(t, "SELECT count(*) FROM pending_links WHERE provider = 'oidc' AND subject = ?", sacha.ID); n != 0 {
+		t.Errorf("pending link created for an unverified address (%d rows)", n)
 	}
 }
