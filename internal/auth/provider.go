@@ -270,6 +270,12 @@ func (s *Service) Callback(ctx context.Context, providerID string, q url.Values,
 	}
 	out, err := s.Users.SignInExternal(ctx, ext)
 	if err != nil {
+		switch maillage.ErrorCode(err) {
+		case maillage.ECONFLICT:
+			s.log.Warn("sign-in refused", "reason", "e-mail of another account, not verified", "provider", providerID, "ip", meta.IP)
+		case maillage.EINVALID:
+			s.log.Warn("sign-in refused", "reason", "no subject", "provider", providerID, "ip", meta.IP)
+		}
 		return nil, err
 	}
 	si, err := s.finish(ctx, out, p.ID, idToken, meta)
