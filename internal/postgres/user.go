@@ -189,8 +189,12 @@ func (s *UserService) SignInExternal(ctx context.Context, id maillage.ExternalId
 				return err
 			}
 		}
+		// An address the provider does not vouch for is kept on the identity
+		// only: putting it on the account would let someone pre-create the
+		// account of the address's real owner (who would later land in it
+		// through an e-mail link).
 		u := &userRow{DisplayName: strings.TrimSpace(id.Name), EmailVerified: id.EmailVerified && email != ""}
-		if email != "" {
+		if email != "" && id.EmailVerified {
 			u.Email = &email
 		}
 		if _, err := tx.NewInsert().Model(u).Returning("*").Exec(ctx); err != nil {

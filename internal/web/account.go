@@ -146,7 +146,11 @@ func (s *Server) accountDeleteForm(c *fiber.Ctx) error {
 func (s *Server) accountDelete(c *fiber.Ctx) error {
 	u := currentUser(c)
 	typed := c.FormValue("confirm")
-	if !strings.EqualFold(strings.TrimSpace(typed), u.Email) || u.Email == "" {
+	expected := u.Email
+	if expected == "" { // an account known only through a provider that did not vouch for an address
+		expected = "SUPPRIMER"
+	}
+	if !strings.EqualFold(strings.TrimSpace(typed), expected) {
 		p := s.page(c, "delete.title", "account", nil)
 		p.Form = &Form{Values: map[string]string{"confirm": typed}, Errors: map[string]string{"confirm": translate(p.Lang, "delete.confirm.error")}}
 		return s.render(c, fiber.StatusUnprocessableEntity, "account_delete", p)

@@ -95,6 +95,7 @@ func init() {
 		"delete.kept.1":        {"le journal d'audit (attributions de rôles, suppression du compte), qui ne peut pas être modifié ;", "the audit log (role grants, account deletion), which cannot be edited;"},
 		"delete.kept.2":        {"les preuves de signature de la charte et les décisions de label, dès que ces fonctions existent.", "charter signature evidence and label decisions, once these features exist."},
 		"delete.confirm.label": {"Pour confirmer, saisissez votre adresse électronique", "To confirm, type your e-mail address"},
+		"delete.confirm.word":  {"Pour confirmer, saisissez le mot SUPPRIMER", "To confirm, type the word SUPPRIMER"},
 		"delete.confirm.error": {"L'adresse saisie n'est pas celle de votre compte : rien n'a été supprimé.", "The address typed is not your account's: nothing was deleted."},
 		"delete.submit":        {"Supprimer définitivement mon compte", "Delete my account for good"},
 		"delete.cancel":        {"Annuler", "Cancel"},
