@@ -45,4 +45,6 @@ type TerritoryService interface {
 	FindDepartements(ctx context.Context) ([]*Departement, error)
 	FindRegions(ctx context.Context) ([]*Region, error)
 	CountCommunes(ctx context.Context) (int, error)
+	// ResolveCommune turns typed text into one commune, or candidates.
+	ResolveCommune(ctx context.Context, text string) (*Commune, []*Commune, error)
 }

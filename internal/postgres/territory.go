@@ -113,3 +113,52 @@ func isDigits(s string) bool {
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
+
+// ResolveCommune turns what a person typed into one commune: an INSEE code
+// in parentheses ("Lyon (69123)", what the autocomplete proposes), a bare
+// INSEE code or postcode, or a name. When a name fits several communes
+// (Saint-Denis), the candidates are returned for the person to choose.
+func (s *TerritoryService) ResolveCommune(ctx context.Context, text string) (*maillage.Commune, []*maillage.Commune, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, nil, nil
+	}
+	if i := strings.LastIndex(text, "("); i >= 0 && strings.HasSuffix(text, ")") {
+		code := strings.TrimSpace(text[i+1 : len(text)-1])
+		if c, err := s.FindCommuneByCode(ctx, strings.ToUpper(code)); err == nil {
+			return c, nil, nil
+		}
+		text = strings.TrimSpace(text[:i])
+	}
+	if c, err := s.FindCommuneByCode(ctx, strings.ToUpper(text)); err == nil {
+		return c, nil, nil
+	}
+	cands, err := s.FindCommunes(ctx, maillage.CommuneFilter{Prefix: text, Limit: 20})
+	if err != nil {
+		return nil, nil, err
+	}
+	norm := func(x string) string {
+		return strings.NewReplacer("-", " ", "’", "'").Replace(strings.ToLower(strings.TrimSpace(x)))
+	}
+	var exact []*maillage.Commune
+	for _, c := range cands {
+		if norm(unaccent(c.Nom)) == norm(unaccent(text)) {
+			exact = append(exact, c)
+		}
+	}
+	switch {
+	case len(exact) == 1:
+		return exact[0], nil, nil
+	case len(exact) > 1:
+		return nil, exact, nil
+	case len(cands) == 1:
+		return cands[0], nil, nil
+	}
+	return nil, cands, nil
+}
+
+func unaccent(s string) string {
+	r := strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a", "ä", "a", "î", "i", "ï", "i",
+		"ô", "o", "ö", "o", "ù", "u", "û", "u", "ü", "u", "ç", "c", "œ", "oe", "É", "E", "È", "E", "Ê", "E", "À", "A", "Î", "I", "Ô", "O", "Ç", "C")
+	return r.Replace(s)
+}

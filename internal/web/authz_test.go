@@ -25,34 +25,47 @@ import (
 //
 // A new route must be added here, or TestAuthorizationMatrix fails.
 var expectedAccess = map[string]string{
-	"GET /healthz":                        "all",
-	"GET /readyz":                         "all",
-	"GET /":                               "all",
-	"GET /a-propos/donnees":               "all",
-	"GET /api/communes":                   "all",
-	"GET /connexion":                      "all",
-	"POST /connexion/email":               "all",
-	"GET /connexion/email/envoye":         "all",
-	"GET /connexion/email/verifier":       "all",
-	"POST /connexion/email/verifier":      "all",
-	"GET /auth/:provider":                 "all",
-	"GET /auth/:provider/callback":        "all",
-	"POST /deconnexion":                   "signed",
-	"GET /dev/courriels":                  "all", // development mailbox: enabled in tests, 404 in production
-	"GET /tableau-de-bord":                "signed",
-	"GET /compte":                         "signed",
-	"POST /compte/nom":                    "signed",
-	"POST /compte/sessions/revoquer-tout": "signed",
-	"POST /compte/sessions/:id/revoquer":  "signed",
-	"POST /compte/liaisons/:id/confirmer": "signed",
-	"POST /compte/identites/:id/retirer":  "signed",
-	"GET /compte/export":                  "signed",
-	"GET /compte/supprimer":               "signed",
-	"POST /compte/supprimer":              "signed",
-	"GET /admin/roles":                    "admin",
-	"POST /admin/roles":                   "admin",
-	"POST /admin/roles/:id/revoquer":      "admin",
-	"GET /admin/journal":                  "admin",
+	"GET /healthz":                          "all",
+	"GET /readyz":                           "all",
+	"GET /":                                 "all",
+	"GET /a-propos/donnees":                 "all",
+	"GET /api/communes":                     "all",
+	"GET /connexion":                        "all",
+	"POST /connexion/email":                 "all",
+	"GET /connexion/email/envoye":           "all",
+	"GET /connexion/email/verifier":         "all",
+	"POST /connexion/email/verifier":        "all",
+	"GET /auth/:provider":                   "all",
+	"GET /auth/:provider/callback":          "all",
+	"POST /deconnexion":                     "signed",
+	"GET /dev/courriels":                    "all", // development mailbox: enabled in tests, 404 in production
+	"GET /tableau-de-bord":                  "signed",
+	"GET /compte":                           "signed",
+	"POST /compte/nom":                      "signed",
+	"POST /compte/sessions/revoquer-tout":   "signed",
+	"POST /compte/sessions/:id/revoquer":    "signed",
+	"POST /compte/liaisons/:id/confirmer":   "signed",
+	"POST /compte/identites/:id/retirer":    "signed",
+	"GET /compte/export":                    "signed",
+	"GET /compte/supprimer":                 "signed",
+	"POST /compte/supprimer":                "signed",
+	"GET /annuaire":                         "all",
+	"GET /annuaire/regions/:code":           "all",
+	"GET /annuaire/departements/:code":      "all",
+	"GET /profil":                           "signed",
+	"POST /profil":                          "signed",
+	"GET /profils/:id":                      "all",
+	"GET /structures/nouvelle":              "signed",
+	"POST /structures/nouvelle":             "signed",
+	"GET /structures/:id":                   "all",
+	"GET /structures/:id/modifier":          "signed",
+	"POST /structures/:id/modifier":         "signed",
+	"POST /structures/:id/membres":          "signed",
+	"POST /structures/membres/:id/terminer": "signed",
+	"GET /admin/roles":                      "admin",
+	"POST /admin/roles":                     "admin",
+	"POST /admin/roles/:id/revoquer":        "admin",
+	"GET /admin/journal":                    "admin",
 }
 
 type principal struct {
@@ -160,7 +173,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			continue
 		}
 		method, path, _ := strings.Cut(key, " ")
-		target := strings.NewReplacer(":provider", "inconnu", ":id", "1").Replace(path)
+		target := strings.NewReplacer(":provider", "inconnu", ":id", "1", ":code", "69").Replace(path)
 		for _, p := range principals {
 			t.Run(key+" as "+p.name, func(t *testing.T) {
 				csrf := auth.RandomToken(32)

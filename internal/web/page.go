@@ -81,16 +81,21 @@ func (s *Server) page(c *fiber.Ctx, title, nav string, data any) *Page {
 // flashes are the one-time messages a redirect can ask for (by key, so a
 // URL or cookie can never inject text).
 var flashes = map[string][2]string{
-	"signed_out":       {"ok", "flash.signed_out"},
-	"signed_out_all":   {"ok", "flash.signed_out_all"},
-	"session_revoked":  {"ok", "flash.session_revoked"},
-	"name_saved":       {"ok", "flash.name_saved"},
-	"link_confirmed":   {"ok", "flash.link_confirmed"},
-	"identity_removed": {"ok", "flash.identity_removed"},
-	"role_granted":     {"ok", "flash.role_granted"},
-	"role_revoked":     {"ok", "flash.role_revoked"},
-	"account_deleted":  {"ok", "flash.account_deleted"},
-	"welcome":          {"ok", "flash.welcome"},
+	"signed_out":        {"ok", "flash.signed_out"},
+	"signed_out_all":    {"ok", "flash.signed_out_all"},
+	"session_revoked":   {"ok", "flash.session_revoked"},
+	"name_saved":        {"ok", "flash.name_saved"},
+	"link_confirmed":    {"ok", "flash.link_confirmed"},
+	"identity_removed":  {"ok", "flash.identity_removed"},
+	"role_granted":      {"ok", "flash.role_granted"},
+	"role_revoked":      {"ok", "flash.role_revoked"},
+	"account_deleted":   {"ok", "flash.account_deleted"},
+	"welcome":           {"ok", "flash.welcome"},
+	"profile_saved":     {"ok", "flash.profile_saved"},
+	"structure_saved":   {"ok", "flash.structure_saved"},
+	"structure_claimed": {"ok", "flash.structure_claimed"},
+	"member_added":      {"ok", "flash.member_added"},
+	"member_ended":      {"ok", "flash.member_ended"},
 }
 
 // redirectFlash redirects after a successful POST with a one-time message.
@@ -108,9 +113,9 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p *Page) error {
 
 // menu is the main navigation for a user (nil when anonymous).
 func (s *Server) menu(u *maillage.User) []MenuItem {
-	var items []MenuItem
+	items := []MenuItem{{"directory", "nav.directory", "/annuaire"}}
 	if u != nil {
-		items = append(items, MenuItem{"dashboard", "nav.dashboard", "/tableau-de-bord"})
+		items = append(items, MenuItem{"dashboard", "nav.dashboard", "/tableau-de-bord"}, MenuItem{"profile", "nav.profile", "/profil"})
 		if u.Has(maillage.RoleAdministrateur) {
 			items = append(items, MenuItem{"admin", "nav.admin", "/admin/roles"})
 		}

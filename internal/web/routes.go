@@ -43,6 +43,21 @@ func (s *Server) routes() {
 	s.route(get, "/compte/supprimer", signed, s.accountDeleteForm)
 	s.route(post, "/compte/supprimer", signed, s.accountDelete)
 
+	// The network.
+	s.route(get, "/annuaire", pub, s.directory)
+	s.route(get, "/annuaire/regions/:code", pub, s.directoryRegion)
+	s.route(get, "/annuaire/departements/:code", pub, s.directoryDepartement)
+	s.route(get, "/profil", signed, s.profileEdit)
+	s.route(post, "/profil", signed, s.profileSave)
+	s.route(get, "/profils/:id", pub, s.profileShow)
+	s.route(get, "/structures/nouvelle", signed, s.structureNew)
+	s.route(post, "/structures/nouvelle", signed, s.structureCreate)
+	s.route(get, "/structures/:id", pub, s.structureShow)
+	s.route(get, "/structures/:id/modifier", signed, s.structureEdit)
+	s.route(post, "/structures/:id/modifier", signed, s.structureUpdate)
+	s.route(post, "/structures/:id/membres", signed, s.structureAddMember)
+	s.route(post, "/structures/membres/:id/terminer", signed, s.structureEndMember)
+
 	// Administration.
 	s.route(get, "/admin/roles", admin, s.adminRoles)
 	s.route(post, "/admin/roles", admin, s.adminGrantRole)

@@ -91,8 +91,28 @@ func (v *views) Render(w io.Writer, name string, binding interface{}, layout ...
 
 var templateFuncs = template.FuncMap{
 	"join": strings.Join,
-	"add":  func(a, b int) int { return a + b },
-	"sub":  func(a, b int) int { return a - b },
+	"list": func(xs ...int) []int { return xs },
+	// dict builds a map for sub-templates: dict "Key" value "Key2" value2.
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if k, ok := kv[i].(string); ok {
+				m[k] = kv[i+1]
+			}
+		}
+		return m
+	},
+	// hasValue reports whether a "|"-joined form value holds v.
+	"hasValue": func(joined, v string) bool {
+		for _, x := range strings.Split(joined, "|") {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	},
+	"add": func(a, b int) int { return a + b },
+	"sub": func(a, b int) int { return a - b },
 	"contains": func(list []string, s string) bool {
 		for _, x := range list {
 			if x == s {
