@@ -1,0 +1,170 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"maillage/internal/maillage"
+	"maillage/internal/postgres"
+	"maillage/internal/testenv"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+type profileFixture struct {
+	users    *postgres.UserService
+	profiles *postgres.ProfileService
+}
+
+func newProfileFixture(t *testing.T) profileFixture {
+	db := testenv.Get(t).DB(t)
+	return profileFixture{postgres.NewUserService(db), postgres.NewProfileService(db)}
+}
+
+// person creates an account and a profile with the given update.
+func (f profileFixture) person(t *testing.T, email string, u maillage.ProfileUpdate) (*maillage.User, *maillage.Profile) {
+	t.Helper()
+	ctx := context.Background()
+	out, err := f.users.SignInEmail(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Kind == nil {
+		u.Kind = ptr(maillage.KindConseiller)
+	}
+	if u.DisplayName == nil {
+		u.DisplayName = ptr("Personne " + email)
+	}
+	p, err := f.profiles.SaveProfile(ctx, out.User.ID, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.User, p
+}
+
+// TestVisibility: a field is shown only to who may see it, through the one
+// ViewFor, in reads and in listings.
+func TestVisibility(t *testing.T) {
+	f := newProfileFixture(t)
+	ctx := context.Background()
+	owner, p := f.person(t, "visible@exemple.fr", maillage.ProfileUpdate{
+		Bio: ptr("Bio secrète xyzzy"), Commune: ptr("69123"), PixLevel: ptr(ptr(5)),
+		Competences: &[]maillage.ProfileCompetence{{Code: "1.1", Level: 4}},
+		Visibility: map[string]maillage.Visibility{
+			maillage.FieldProfile: maillage.VisPublic, maillage.FieldBio: maillage.VisPrivate,
+			maillage.FieldCompetences: maillage.VisMembers, maillage.FieldPix: maillage.VisPublic,
+		},
+	})
+	member, _ := f.person(t, "membre@exemple.fr", maillage.ProfileUpdate{})
+	tests := []struct {
+		name                      string
+		viewer                    maillage.Viewer
+		bio, competences, commune bool
+	}{
+		{"anonymous", maillage.Anonymous, false, false, true},
+		{"member", maillage.Viewer{UserID: member.ID}, false, true, true},
+		{"owner", maillage.Viewer{UserID: owner.ID}, true, true, true},
+		{"admin", maillage.Viewer{UserID: member.ID, Admin: true}, true, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := f.profiles.FindProfileByID(ctx, tt.viewer, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got.Bio != "") != tt.bio || (len(got.Competences) > 0) != tt.competences || (got.Commune != "") != tt.commune {
+				t.Fatalf("bio=%q competences=%v commune=%q", got.Bio, got.Competences, got.Commune)
+			}
+			if got.PixLevel == nil || *got.PixLevel != 5 {
+				t.Fatalf("public pix level hidden: %v", got.PixLevel)
+			}
+			list, _, err := f.profiles.FindProfiles(ctx, maillage.ProfileFilter{Viewer: tt.viewer, CodeDepartement: "69"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range list {
+				if x.ID == p.ID && (x.Bio != "") != tt.bio {
+					t.Fatalf("listing leaks or hides the bio: %q", x.Bio)
+				}
+			}
+		})
+	}
+
+	// The whole profile made private: gone for others, everywhere.
+	if _, err := f.profiles.SaveProfile(ctx, owner.ID, maillage.ProfileUpdate{Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPrivate}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []maillage.Viewer{maillage.Anonymous, {UserID: member.ID}} {
+		if _, err := f.profiles.FindProfileByID(ctx, v, p.ID); maillage.ErrorCode(err) != maillage.ENOTFOUND {
+			t.Fatalf("private profile seen by %+v: %v", v, err)
+		}
+		list, n, err := f.profiles.FindProfiles(ctx, maillage.ProfileFilter{Viewer: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range list {
+			if x.ID == p.ID {
+				t.Fatalf("private profile listed for %+v (total %d)", v, n)
+			}
+		}
+		counts, err := f.profiles.CountByDepartement(ctx, v, "84")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range counts {
+			if c.Code == "69" && c.People != 0 {
+				t.Fatalf("private profile counted in the directory: %+v", c)
+			}
+		}
+	}
+	if got, err := f.profiles.FindProfileByID(ctx, maillage.Viewer{UserID: owner.ID}, p.ID); err != nil || got.Bio == "" {
+		t.Fatalf("owner no longer sees their profile: %v", err)
+	}
+}
+
+func TestSaveProfileValidation(t *testing.T) {
+	f := newProfileFixture(t)
+	ctx := context.Background()
+	u, _ := f.person(t, "valide@exemple.fr", maillage.ProfileUpdate{})
+	tests := []struct {
+		name  string
+		upd   maillage.ProfileUpdate
+		field string
+	}{
+		{"unknown kind", maillage.ProfileUpdate{Kind: ptr(maillage.ProfileKind("pilote"))}, "kind"},
+		{"empty name", maillage.ProfileUpdate{DisplayName: ptr("  ")}, "display_name"},
+		{"bio too long", maillage.ProfileUpdate{Bio: ptr(string(make([]byte, 2001)))}, "bio"},
+		{"unknown commune", maillage.ProfileUpdate{Commune: ptr("99999")}, "commune"},
+		{"pix out of range", maillage.ProfileUpdate{PixLevel: ptr(ptr(9))}, "pix_level"},
+		{"radius not offered", maillage.ProfileUpdate{Mentor: &maillage.MentorSettings{RadiusKm: 33}}, "mentor_radius_km"},
+		{"mentor without capacity", maillage.ProfileUpdate{Mentor: &maillage.MentorSettings{Available: true, RadiusKm: 20}}, "mentor_capacity"},
+		{"competence level", maillage.ProfileUpdate{Competences: &[]maillage.ProfileCompetence{{Code: "1.1", Level: 9}}}, "competence_1.1"},
+		{"unknown title", maillage.ProfileUpdate{Titles: &[]maillage.ProfileTitle{{CertificationCode: "NOPE"}}}, "titles"},
+		{"bad visibility", maillage.ProfileUpdate{Visibility: map[string]maillage.Visibility{"bio": "tous"}}, "vis_bio"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.profiles.SaveProfile(ctx, u.ID, tt.upd)
+			fields := maillage.ErrorFields(err)
+			if fields[tt.field] == "" {
+				t.Fatalf("want a French message on %s, got %v", tt.field, err)
+			}
+		})
+	}
+	// Nothing already saved was lost by the refused updates.
+	p, err := f.profiles.FindProfileByUserID(ctx, u.ID)
+	if err != nil || p.DisplayName != "Personne valide@exemple.fr" {
+		t.Fatalf("profile after refused updates: %+v %v", p, err)
+	}
+}
+
+func TestSaveProfileWritesOutbox(t *testing.T) {
+	f := newProfileFixture(t)
+	db := testenv.Get(t).DB(t)
+	ctx := context.Background()
+	_, p := f.person(t, "outbox@exemple.fr", maillage.ProfileUpdate{})
+	var n int
+	if err := db.NewRaw("SELECT count(*) FROM search_outbox WHERE entity = 'profile' AND entity_id = ?", p.ID).Scan(ctx, &n); err != nil || n == 0 {
+		t.Fatalf("outbox rows for the profile: %d %v", n, err)
+	}
+}
