@@ -89,6 +89,7 @@ func cmdRun(ctx context.Context, local bool) error {
 	}
 	defer a.Close()
 	srv := a.Web
+	go a.RunHousekeeping(ctx)
 	err = srv.Listen(ctx, cfg.Addr, func(addr string) {
 		log.Info("portal ready", "url", cfg.BaseURL.String(), "listen", addr, "startup", time.Since(started).Round(time.Millisecond).String())
 		fmt.Printf("\nMaillage est prêt : %s  (Ctrl-C pour arrêter)\n\n", cfg.BaseURL.String())

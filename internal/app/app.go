@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"maillage/content"
 	"maillage/internal/auth"
@@ -134,3 +135,20 @@ func Prepare(ctx context.Context, db *postgres.DB, log *slog.Logger) error {
 
 // Close releases the connections.
 func (a *App) Close() error { return a.DB.Close() }
+
+// RunHousekeeping removes expired sign-in flows, e-mail links, rate-limit
+// counters and old development mails, hourly, until ctx is done.
+func (a *App) RunHousekeeping(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := a.AuthStore.Cleanup(ctx); err != nil && ctx.Err() == nil {
+			a.Log.Warn("housekeeping", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
