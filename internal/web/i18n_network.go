@@ -99,6 +99,7 @@ func init() {
 		"structure.member.end":                {"Clore", "End"},
 		"structure.updated":                   {"Données mises à jour le %s, au standard national des lieux de médiation numérique.", "Data updated on %s, in the national standard for places."},
 
+		"directory.export":               {"Télécharger la liste (CSV, ce que vous pouvez voir)", "Download the list (CSV, what you may see)"},
 		"directory.title":                {"Annuaire du réseau", "Network directory"},
 		"directory.lead":                 {"%d personnes et %d lieux visibles.", "%d people and %d places visible."},
 		"directory.regions.caption":      {"Personnes et lieux par région", "People and places per région"},

@@ -47,6 +47,7 @@ func (s *Server) routes() {
 	s.route(get, "/annuaire", pub, s.directory)
 	s.route(get, "/annuaire/regions/:code", pub, s.directoryRegion)
 	s.route(get, "/annuaire/departements/:code", pub, s.directoryDepartement)
+	s.route(get, "/annuaire/departements/:code/personnes.csv", pub, s.directoryExport)
 	s.route(get, "/profil", signed, s.profileEdit)
 	s.route(post, "/profil", signed, s.profileSave)
 	s.route(get, "/profils/:id", pub, s.profileShow)
