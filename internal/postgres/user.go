@@ -189,9 +189,14 @@ func (s *UserService) SignInExternal(ctx context.Context, id maillage.ExternalId
 				return err
 			}
 		}
-		u := &userRow{DisplayName: strings.TrimSpace(id.Name), EmailVerified: id.EmailVerified && email != ""}
-		if email != "" {
-			u.Email = &email
+		// The account takes the address only when the provider vouches for
+		// it: users.email is what e-mail links and pending links trust, so an
+		// unproven address there would let whoever typed it into a provider
+		// take over the account of its real owner later. The identity keeps
+		// the address either way.
+		u := &userRow{DisplayName: strings.TrimSpace(id.Name)}
+		if email != "" && id.EmailVerified {
+			u.Email, u.EmailVerified = &email, true
 		}
 		if _, err := tx.NewInsert().Model(u).Returning("*").Exec(ctx); err != nil {
 			return translate(err, "Compte")

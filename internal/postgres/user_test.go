@@ -659,3 +659,49 @@ func TestRemoveIdentity(t *testing.T) {
 	}
 	wantCode(t, users.RemoveIdentity(ctx, u.ID, got[0].ID), maillage.ECONFLICT)
 }
+
+// An address a provider does not vouch for must not let its holder take
+// over the account its real owner later proves by e-mail or through a
+// provider that verifies it (pre-account hijacking).
+func TestUnverifiedAddressClaimsNoAccount(t *testing.T) {
+	db := testenv.Get(t).DB(t)
+	users := postgres.NewUserService(db)
+	ctx := context.Background()
+	victim := "victime-" + uniq() + "@exemple.fr"
+
+	squatter, err := users.SignInExternal(ctx, maillage.ExternalIdentity{Provider: "github", Subject: "gh-" + uniq(), Email: victim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !squatter.Created {
+		t.Fatal("the unverified identity should still get an account of its own")
+	}
+
+	t.Run("e-mail link", func(t *testing.T) {
+		out, err := users.SignInEmail(ctx, victim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.User.ID == squatter.User.ID || !out.Created {
+			t.Fatalf("the owner of %s signed in to the account created by an unverified identity (user %d)", victim, out.User.ID)
+		}
+	})
+
+	t.Run("verified provider", func(t *testing.T) {
+		other := "victime-" + uniq() + "@exemple.fr"
+		squatter, err := users.SignInExternal(ctx, maillage.ExternalIdentity{Provider: "github", Subject: "gh-" + uniq(), Email: other})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := users.SignInExternal(ctx, maillage.ExternalIdentity{Provider: "oidc", Subject: "pc-" + uniq(), Email: other, EmailVerified: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.PendingLink || out.User.ID == squatter.User.ID {
+			t.Fatalf("the verified identity of %s waits for the squatter's confirmation (user %d, PendingLink=%v)", other, out.User.ID, out.PendingLink)
+		}
+		if links, _ := users.FindPendingLinks(ctx, other); len(links) != 0 {
+			t.Fatalf("pending links offered to the unverified account: %+v", links)
+		}
+	})
+}
