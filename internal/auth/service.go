@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -194,18 +195,14 @@ func (s *Service) finish(ctx context.Context, out *maillage.SignInOutcome, metho
 		return &SignIn{User: out.User, PendingLink: true}, nil
 	}
 	u := out.User
-	if u.EmailVerified && !u.Has(maillage.RoleAdministrateur) {
-		for _, e := range s.cfg.AdminEmails {
-			if e == u.Email {
-				if _, err := s.Users.GrantRole(ctx, u.ID, maillage.RoleGrant{UserID: u.ID, Role: maillage.RoleAdministrateur}, meta.IP); err != nil {
-					return nil, err
-				}
-				s.log.Info("administrator granted from MAILLAGE_ADMIN_EMAILS", "user_id", u.ID)
-				var err error
-				if u, err = s.Users.FindUserByID(ctx, u.ID); err != nil {
-					return nil, err
-				}
-			}
+	if u.EmailVerified && !u.Has(maillage.RoleAdministrateur) && slices.Contains(s.cfg.AdminEmails, u.Email) {
+		if _, err := s.Users.GrantRole(ctx, u.ID, maillage.RoleGrant{UserID: u.ID, Role: maillage.RoleAdministrateur}, meta.IP); err != nil {
+			return nil, err
+		}
+		s.log.Info("administrator granted from MAILLAGE_ADMIN_EMAILS", "user_id", u.ID)
+		var err error
+		if u, err = s.Users.FindUserByID(ctx, u.ID); err != nil {
+			return nil, err
 		}
 	}
 	token := RandomToken(32)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -273,7 +274,9 @@ func loadAuth(c *Config, get func(k, def string) string) Problems {
 	c.MailFrom = get("MAILLAGE_MAIL_FROM", "Maillage <ne-pas-repondre@"+host+">")
 	for _, e := range strings.Split(get("MAILLAGE_ADMIN_EMAILS", ""), ",") {
 		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
-			if !strings.Contains(e, "@") {
+			// Only the bare address can match the one a person signs in
+			// with; a list written with semicolons would silently match nobody.
+			if a, err := mail.ParseAddress(e); err != nil || a.Address != e {
 				ps = append(ps, Problem{"MAILLAGE_ADMIN_EMAILS", "a comma-separated list of e-mail addresses", e})
 				continue
 			}

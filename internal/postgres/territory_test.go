@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"maillage/internal/app"
 	"maillage/internal/maillage"
 	"maillage/internal/postgres"
 	"maillage/internal/testenv"
@@ -106,5 +107,10 @@ func TestMigrateDownUp(t *testing.T) {
 	again, err := postgres.MigrateUp(ctx, db)
 	if err != nil || len(again) != 0 {
 		t.Fatalf("second up applied %v, %v", again, err)
+	}
+	// The package database is shared: load the content again so the tests
+	// that run after this one find the referentials and territories.
+	if err := app.Prepare(ctx, db, testenv.Logger(t)); err != nil {
+		t.Fatalf("reload content: %v", err)
 	}
 }

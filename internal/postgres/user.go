@@ -189,13 +189,14 @@ func (s *UserService) SignInExternal(ctx context.Context, id maillage.ExternalId
 				return err
 			}
 		}
-		// An address the provider does not vouch for is kept on the identity
-		// only: putting it on the account would let someone pre-create the
-		// account of the address's real owner (who would later land in it
-		// through an e-mail link).
-		u := &userRow{DisplayName: strings.TrimSpace(id.Name), EmailVerified: id.EmailVerified && email != ""}
+		// The account takes the address only when the provider vouches for
+		// it: users.email is what e-mail links and pending links trust, so an
+		// unproven address there would let whoever typed it into a provider
+		// take over the account of its real owner later. The identity keeps
+		// the address either way.
+		u := &userRow{DisplayName: strings.TrimSpace(id.Name)}
 		if email != "" && id.EmailVerified {
-			u.Email = &email
+			u.Email, u.EmailVerified = &email, true
 		}
 		if _, err := tx.NewInsert().Model(u).Returning("*").Exec(ctx); err != nil {
 			return translate(err, "Compte")

@@ -1,0 +1,243 @@
+package auth_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	mathrand "math/rand/v2"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"maillage/internal/app"
+	"maillage/internal/auth"
+	"maillage/internal/maillage"
+	"maillage/internal/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+func uniq() string { return strings.ToLower(rand.Text()[:10]) }
+
+// newIP returns a fresh documentation address, so the per-IP rate limits
+// of one test start at zero even when the package runs again on the same
+// database (go test -count=N).
+func newIP() string {
+	return fmt.Sprintf("2001:db8:%x:%x::1", mathrand.N(1<<16), mathrand.N(1<<16))
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := maillage.ErrorCode(err); got != code {
+		t.Fatalf("error code %q (%v), want %q", got, err, code)
+	}
+}
+
+var linkToken = regexp.MustCompile(`/connexion/email/verifier\?jeton=([^\s]+)`)
+
+// mailsTo returns the development mailbox's mails to an address, newest first.
+func mailsTo(t *testing.T, a *app.App, to string) []*maillage.DevMail {
+	t.Helper()
+	all, err := a.AuthStore.FindDevMails(context.Background(), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*maillage.DevMail
+	for _, m := range all {
+		if m.Recipient == to {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// requestLink asks for a sign-in link and returns the token of the mail.
+func requestLink(t *testing.T, a *app.App, email, ip string) string {
+	t.Helper()
+	if err := a.Auth.RequestEmailLink(context.Background(), email, ip); err != nil {
+		t.Fatal(err)
+	}
+	mails := mailsTo(t, a, strings.ToLower(strings.TrimSpace(email)))
+	if len(mails) == 0 {
+		t.Fatalf("no mail to %s in the development mailbox", email)
+	}
+	m := linkToken.FindStringSubmatch(mails[0].Body)
+	if m == nil || !strings.HasPrefix(mails[0].Body[strings.Index(mails[0].Body, "http"):], a.Config.BaseURL.String()+"/connexion/email/verifier?jeton=") {
+		t.Fatalf("mail without a sign-in link on %s:\n%s", a.Config.BaseURL, mails[0].Body)
+	}
+	token, err := url.QueryUnescape(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+func TestRequestEmailLinkValidates(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	tests := []struct {
+		name, email string
+		message     string // part of the French message on the field
+	}{
+		{"empty", "", "Indiquez votre adresse"},
+		{"blank", "   ", "Indiquez votre adresse"},
+		{"no at sign", "camille.exemple.fr", "n'est pas valide"},
+		{"no domain dot", "camille@exemple", "n'est pas valide"},
+		{"two at signs", "camille@@exemple.fr", "n'est pas valide"},
+		{"display name", "Camille <camille@exemple.fr>", "n'est pas valide"},
+		{"two addresses", "camille@exemple.fr, dominique@exemple.fr", "n'est pas valide"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := a.AuthStore.FindDevMails(ctx, 1)
+			err := a.Auth.RequestEmailLink(ctx, tt.email, newIP())
+			wantCode(t, err, maillage.EINVALID)
+			if msg := maillage.ErrorFields(err)["email"]; !strings.Contains(msg, tt.message) {
+				t.Fatalf("field email: %q, want a message containing %q", msg, tt.message)
+			}
+			after, _ := a.AuthStore.FindDevMails(ctx, 1)
+			if len(after) != len(before) || len(after) > 0 && after[0].ID != before[0].ID {
+				t.Fatal("a mail was sent for an invalid address")
+			}
+		})
+	}
+}
+
+func TestEmailLinkSignIn(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	email := "camille." + uniq() + "@exemple.fr"
+	meta := auth.SessionMeta{IP: newIP(), UserAgent: "Firefox"}
+
+	token := requestLink(t, a, "  "+strings.ToUpper(email)+" ", meta.IP)
+	if m := mailsTo(t, a, email)[0]; m.Subject != "Votre lien de connexion à Maillage" {
+		t.Fatalf("subject %q", m.Subject)
+	}
+	if n := countRows(t, a, "SELECT count(*) FROM email_tokens WHERE token_hash = ? AND email = ?", auth.Hash(token), email); n != 1 {
+		t.Fatalf("%d stored tokens under the hash of the link, want 1", n)
+	}
+	if err := a.Auth.CheckEmailLink(ctx, token, meta.IP); err != nil {
+		t.Fatalf("check of a fresh link: %v", err)
+	}
+
+	si, err := a.Auth.SignInWithEmailLink(ctx, token, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if si.Token == "" || si.Session == nil || !si.Created || si.User.Email != email || !si.User.EmailVerified {
+		t.Fatalf("sign-in %+v, want a new verified account %s with a session", si, email)
+	}
+	u, sess, err := a.Auth.Authenticate(ctx, si.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ID != si.User.ID || sess.AuthMethod != "email" || sess.IP != meta.IP || sess.UserAgent != meta.UserAgent {
+		t.Fatalf("Authenticate: user %d session %+v, want user %d by email", u.ID, sess, si.User.ID)
+	}
+
+	_, err = a.Auth.SignInWithEmailLink(ctx, token, meta)
+	wantCode(t, err, maillage.EUNAUTHORIZED)
+	if msg := maillage.ErrorMessage(err); !strings.Contains(msg, "déjà servi") {
+		t.Fatalf("reused link: %q, want it to say the link has already been used", msg)
+	}
+	wantCode(t, a.Auth.CheckEmailLink(ctx, token, meta.IP), maillage.EUNAUTHORIZED)
+	_, err = a.Auth.SignInWithEmailLink(ctx, "jeton-inconnu", meta)
+	wantCode(t, err, maillage.EUNAUTHORIZED)
+
+	for _, bad := range []string{"", si.Token + "x"} {
+		_, _, err := a.Auth.Authenticate(ctx, bad)
+		wantCode(t, err, maillage.EUNAUTHORIZED)
+	}
+
+	again, err := a.Auth.SignInWithEmailLink(ctx, requestLink(t, a, email, meta.IP), meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Created || again.User.ID != si.User.ID || again.Token == si.Token {
+		t.Fatalf("second sign-in: user %d Created=%v, want user %d in a new session", again.User.ID, again.Created, si.User.ID)
+	}
+}
+
+func TestRequestEmailLinkRateLimit(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	email := "pressee." + uniq() + "@exemple.fr"
+	ip := newIP()
+	for i := range auth.LimitEmailPerAddress.Max {
+		if err := a.Auth.RequestEmailLink(ctx, email, ip); err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+	}
+	err := a.Auth.RequestEmailLink(ctx, strings.ToUpper(email), newIP())
+	wantCode(t, err, maillage.ETOOMANY)
+	if n := len(mailsTo(t, a, email)); n != auth.LimitEmailPerAddress.Max {
+		t.Fatalf("%d mails sent, want %d", n, auth.LimitEmailPerAddress.Max)
+	}
+	if err := a.Auth.RequestEmailLink(ctx, "autre."+uniq()+"@exemple.fr", ip); err != nil {
+		t.Fatalf("another address from the same IP: %v", err)
+	}
+}
+
+func TestAdminBootstrap(t *testing.T) {
+	env := testenv.Get(t)
+	ctx := context.Background()
+	chef, adjoint := "chef@exemple.fr", "adjoint."+uniq()+"@exemple.fr"
+	cfg := env.Config(t)
+	// The configuration lower-cases the list, so a repeated address is a
+	// duplicate; it must not stop the sign-in.
+	cfg.AdminEmails = []string{chef, adjoint, adjoint}
+	a, err := app.Open(ctx, cfg, testenv.Logger(t), app.Options{SkipMigrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	meta := auth.SessionMeta{IP: newIP()}
+	// chef@exemple.fr is a fixed address: start its rate-limit window afresh
+	// so the test can run again on the same database (go test -count=N).
+	if _, err := a.DB.NewRaw("DELETE FROM rate_limits WHERE key = ?", "email-addr:"+chef).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, email := range []string{chef, adjoint} {
+		t.Run(email, func(t *testing.T) {
+			var userID int64
+			for i := range 2 {
+				si, err := a.Auth.SignInWithEmailLink(ctx, requestLink(t, a, strings.ToUpper(email), meta.IP), meta)
+				if err != nil {
+					t.Fatalf("sign-in %d: %v", i+1, err)
+				}
+				if !si.User.Has(maillage.RoleAdministrateur) {
+					t.Fatalf("sign-in %d: grants %+v, want administrateur", i+1, si.User.Grants)
+				}
+				userID = si.User.ID
+			}
+			if n := countRows(t, a, "SELECT count(*) FROM role_grants WHERE user_id = ? AND role = 'administrateur'", userID); n != 1 {
+				t.Fatalf("%d administrateur grants, want 1", n)
+			}
+			if n := countRows(t, a, "SELECT count(*) FROM audit_log WHERE target_id = ? AND action = 'role.granted'", userID); n != 1 {
+				t.Fatalf("%d role.granted audit entries, want 1", n)
+			}
+		})
+	}
+
+	t.Run("address not in the list", func(t *testing.T) {
+		si, err := a.Auth.SignInWithEmailLink(ctx, requestLink(t, a, "invite."+uniq()+"@exemple.fr", meta.IP), meta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(si.User.Grants) != 0 {
+			t.Fatalf("grants %+v, want none", si.User.Grants)
+		}
+	})
+}
+
+func countRows(t *testing.T, a *app.App, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := a.DB.NewRaw(query, args...).Scan(context.Background(), &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
