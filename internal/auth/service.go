@@ -196,13 +196,17 @@ func (s *Service) finish(ctx context.Context, out *maillage.SignInOutcome, metho
 	}
 	u := out.User
 	if u.EmailVerified && !u.Has(maillage.RoleAdministrateur) && slices.Contains(s.cfg.AdminEmails, u.Email) {
-		if _, err := s.Users.GrantRole(ctx, u.ID, maillage.RoleGrant{UserID: u.ID, Role: maillage.RoleAdministrateur}, meta.IP); err != nil {
+		// Only once: an administrator who revoked this grant is not overruled
+		// at the next sign-in.
+		granted, err := s.Users.BootstrapAdmin(ctx, u.ID, meta.IP)
+		if err != nil {
 			return nil, err
 		}
-		s.log.Info("administrator granted from MAILLAGE_ADMIN_EMAILS", "user_id", u.ID)
-		var err error
-		if u, err = s.Users.FindUserByID(ctx, u.ID); err != nil {
-			return nil, err
+		if granted {
+			s.log.Info("administrator granted from MAILLAGE_ADMIN_EMAILS", "user_id", u.ID)
+			if u, err = s.Users.FindUserByID(ctx, u.ID); err != nil {
+				return nil, err
+			}
 		}
 	}
 	token := RandomToken(32)

@@ -219,6 +219,29 @@ func TestAdminBootstrap(t *testing.T) {
 			if n := countRows(t, a, "SELECT count(*) FROM audit_log WHERE target_id = ? AND action = 'role.granted'", userID); n != 1 {
 				t.Fatalf("%d role.granted audit entries, want 1", n)
 			}
+			// Another administrator revokes it: the list does not overrule them.
+			other, err := a.Users.SignInEmail(ctx, "revocateur."+uniq()+"@exemple.fr")
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, err := a.Users.FindUserByID(ctx, userID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, g := range u.Grants {
+				if g.Role == maillage.RoleAdministrateur {
+					if err := a.Users.RevokeRole(ctx, other.User.ID, g.ID, meta.IP); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			si, err := a.Auth.SignInWithEmailLink(ctx, requestLink(t, a, email, meta.IP), meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if si.User.Has(maillage.RoleAdministrateur) {
+				t.Fatal("administrateur granted again after an administrator revoked it")
+			}
 		})
 	}
 

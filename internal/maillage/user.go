@@ -213,6 +213,9 @@ type UserService interface {
 	UpdateDisplayName(ctx context.Context, userID int64, name string) error
 	GrantRole(ctx context.Context, actorID int64, g RoleGrant, ip string) (*RoleGrant, error)
 	RevokeRole(ctx context.Context, actorID, grantID int64, ip string) error
+	// BootstrapAdmin grants administrateur to a user who never held it
+	// (MAILLAGE_ADMIN_EMAILS); it reports whether it granted.
+	BootstrapAdmin(ctx context.Context, userID int64, ip string) (bool, error)
 	FindAudit(ctx context.Context, limit int) ([]*AuditEntry, error)
 	Audit(ctx context.Context, e AuditEntry) error
 	ExportUser(ctx context.Context, userID int64) (*UserExport, error)

@@ -542,3 +542,24 @@ func (s *UserService) DeleteUser(ctx context.Context, userID int64, ip string) e
 		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &userID, Action: "account.deleted", TargetID: &userID, IP: ip})
 	})
 }
+
+// BootstrapAdmin grants administrateur once to a user who never held it.
+func (s *UserService) BootstrapAdmin(ctx context.Context, userID int64, ip string) (bool, error) {
+	granted := false
+	err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var id int64
+		err := tx.NewRaw(`INSERT INTO role_grants (user_id, role, granted_by)
+			SELECT ?, 'administrateur', ? WHERE NOT EXISTS (SELECT 1 FROM role_grants WHERE user_id = ? AND role = 'administrateur')
+			RETURNING id`, userID, userID, userID).Scan(ctx, &id)
+		if isNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		granted = true
+		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &userID, Action: "role.granted", TargetID: &userID, IP: ip,
+			Details: map[string]any{"role": "administrateur", "source": "MAILLAGE_ADMIN_EMAILS"}})
+	})
+	return granted, err
+}

@@ -420,6 +420,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 	for _, q := range []string{
 		"UPDATE audit_log SET action = 'tampered' WHERE target_id = ?",
 		"DELETE FROM audit_log WHERE target_id = ?",
+		"TRUNCATE audit_log -- ?",
 	} {
 		_, err := db.NewRaw(q, u.ID).Exec(ctx)
 		if err == nil || !strings.Contains(err.Error(), "append-only") {
