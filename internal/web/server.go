@@ -39,6 +39,7 @@ type Deps struct {
 	Profiles    maillage.ProfileService
 	Structures  maillage.StructureService
 	Referential maillage.ReferentialService
+	APITokens   maillage.APITokenService
 }
 
 // Server is the HTTP side of the portal.
