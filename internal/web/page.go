@@ -91,6 +91,7 @@ var flashes = map[string][2]string{
 	"role_revoked":     {"ok", "flash.role_revoked"},
 	"account_deleted":  {"ok", "flash.account_deleted"},
 	"welcome":          {"ok", "flash.welcome"},
+	"token_revoked":    {"ok", "flash.token_revoked"},
 }
 
 // redirectFlash redirects after a successful POST with a one-time message.

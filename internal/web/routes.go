@@ -42,6 +42,9 @@ func (s *Server) routes() {
 	s.route(get, "/compte/export", signed, s.accountExport)
 	s.route(get, "/compte/supprimer", signed, s.accountDeleteForm)
 	s.route(post, "/compte/supprimer", signed, s.accountDelete)
+	s.route(get, "/compte/jetons", signed, s.accountTokens)
+	s.route(post, "/compte/jetons", signed, s.accountTokenCreate)
+	s.route(post, "/compte/jetons/:id/revoquer", signed, s.accountTokenRevoke)
 
 	// Administration.
 	s.route(get, "/admin/roles", admin, s.adminRoles)
