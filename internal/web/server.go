@@ -49,6 +49,7 @@ type Server struct {
 	log      *slog.Logger
 	app      *fiber.App
 	declared []RouteInfo
+	openapi  openAPI
 }
 
 // New builds the Fiber app with its middleware and routes.
