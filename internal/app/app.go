@@ -36,10 +36,11 @@ type App struct {
 	Profiles    *postgres.ProfileService
 	Structures  *postgres.StructureService
 	Referential *postgres.ReferentialService
+	APITokens   *postgres.APITokenService
 }
 
 // NewAuth builds the sign-in service and its providers from the configuration.
-func NewAuth(cfg *config.Config, users maillage.UserService, sessions maillage.SessionService, store maillage.AuthStore, log *slog.Logger) *auth.Service {
+func NewAuth(cfg *config.Config, users maillage.UserService, sessions maillage.SessionService, store maillage.AuthStore, tokens maillage.APITokenService, log *slog.Logger) *auth.Service {
 	var mailer auth.Mailer = &auth.DevMailbox{Store: store, Log: log}
 	if cfg.SMTPURL != nil {
 		mailer = &auth.SMTPMailer{URL: cfg.SMTPURL, From: cfg.MailFrom}
@@ -51,6 +52,7 @@ func NewAuth(cfg *config.Config, users maillage.UserService, sessions maillage.S
 		AdminEmails: cfg.AdminEmails,
 		DevMailbox:  cfg.SMTPURL == nil,
 	}, users, sessions, store, mailer, log)
+	svc.Tokens = tokens
 	callback := func(id string) string { return cfg.BaseURL.String() + "/auth/" + id + "/callback" }
 	if cfg.OIDC.Enabled() {
 		svc.Providers = append(svc.Providers, auth.NewOIDCProvider(auth.OIDCOptions{
@@ -91,7 +93,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Users = postgres.NewUserService(db)
 	a.Sessions = postgres.NewSessionService(db)
 	a.AuthStore = postgres.NewAuthStore(db)
-	a.Auth = NewAuth(cfg, a.Users, a.Sessions, a.AuthStore, log)
+	a.APITokens = postgres.NewAPITokenService(db)
+	a.Auth = NewAuth(cfg, a.Users, a.Sessions, a.AuthStore, a.APITokens, log)
 	a.Profiles = postgres.NewProfileService(db)
 	a.Structures = postgres.NewStructureService(db)
 	a.Referential = postgres.NewReferentialService(db)
@@ -109,6 +112,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		Profiles:    a.Profiles,
 		Structures:  a.Structures,
 		Referential: a.Referential,
+		APITokens:   a.APITokens,
 	})
 	if err != nil {
 		db.Close()

@@ -34,6 +34,7 @@ type Service struct {
 	Users     maillage.UserService
 	Sessions  maillage.SessionService
 	Store     maillage.AuthStore
+	Tokens    maillage.APITokenService // API tokens (Authorization: Bearer); nil: refused
 	Mailer    Mailer
 	Providers []*Provider
 	log       *slog.Logger
@@ -236,6 +237,27 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*maillage.Use
 		return nil, nil, err
 	}
 	return u, sess, nil
+}
+
+// AuthenticateBearer returns the user and the token of an API secret
+// (Authorization: Bearer), or EUNAUTHORIZED when it is unknown or revoked.
+// The user gets the same roles as in a browser.
+func (s *Service) AuthenticateBearer(ctx context.Context, secret string) (*maillage.User, *maillage.APIToken, error) {
+	if s.Tokens == nil || secret == "" {
+		return nil, nil, maillage.Errorf(maillage.EUNAUTHORIZED, "Jeton d'API manquant ou inconnu.")
+	}
+	t, err := s.Tokens.AuthenticateAPIToken(ctx, secret)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.Users.FindUserByID(ctx, t.UserID)
+	if err != nil {
+		if maillage.ErrorCode(err) == maillage.ENOTFOUND {
+			return nil, nil, maillage.Errorf(maillage.EUNAUTHORIZED, "Jeton d'API inconnu ou révoqué.")
+		}
+		return nil, nil, err
+	}
+	return u, t, nil
 }
 
 // SignOut ends one session and returns where the browser goes next: the

@@ -11,40 +11,41 @@ const LieuSchemaVersion = "v1.0.2"
 // French names are the terms of the standard); the schema field is given in
 // each comment. Multi-value fields hold one value per item, canonical values
 // of the closed lists (see the Lieu* lists below); empty fields are "" or nil.
-// The file formats (CSV, JSON) live in internal/lieux.
+// The file formats (CSV, JSON) live in internal/lieux; the JSON tags (the
+// schema's field names) are for the portal's API.
 type Lieu struct {
-	ID                            string    // id (required, unique in a file)
-	Pivot                         string    // pivot: SIRET, RNA or RIDET (required), see PivotKind
-	Nom                           string    // nom (required)
-	Commune                       string    // commune (required)
-	CodePostal                    string    // code_postal: 5 digits (required)
-	CodeInsee                     string    // code_insee
-	Adresse                       string    // adresse (required)
-	ComplementAdresse             string    // complement_adresse
-	Latitude                      *float64  // latitude, WGS84
-	Longitude                     *float64  // longitude, WGS84
-	Typologie                     []string  // typologie: codes of LieuTypologies
-	Telephone                     string    // telephone, international form (+33478000000)
-	Courriels                     []string  // courriels
-	SiteWeb                       []string  // site_web: http(s) URLs
-	Horaires                      string    // horaires, OpenStreetMap opening_hours syntax
-	PresentationResume            string    // presentation_resume: 280 characters at most
-	PresentationDetail            string    // presentation_detail
-	Source                        string    // source: who collected the data
-	Itinerance                    []string  // itinerance: LieuItinerances
-	StructureParente              string    // structure_parente
-	DateMaj                       time.Time // date_maj (required): a date, UTC midnight
-	Services                      []string  // services: LieuServices
-	PublicsSpecifiquementAdresses []string  // publics_specifiquement_adresses: LieuPublics
-	PriseEnChargeSpecifique       []string  // prise_en_charge_specifique: LieuPrisesEnCharge
-	FraisACharge                  []string  // frais_a_charge: LieuFrais
-	DispositifProgrammesNationaux []string  // dispositif_programmes_nationaux: LieuDispositifs
-	FormationsLabels              []string  // formations_labels: LieuFormationsLabels
-	AutresFormationsLabels        string    // autres_formations_labels (free text)
-	ModalitesAcces                []string  // modalites_acces: LieuModalitesAcces
-	ModalitesAccompagnement       []string  // modalites_accompagnement: LieuModalitesAccompagnement
-	FicheAccesLibre               string    // fiche_acces_libre: acceslibre URL
-	PriseRDV                      string    // prise_rdv: appointment URL
+	ID                            string    `json:"id"`                                        // id (required, unique in a file)
+	Pivot                         string    `json:"pivot"`                                     // pivot: SIRET, RNA or RIDET (required), see PivotKind
+	Nom                           string    `json:"nom"`                                       // nom (required)
+	Commune                       string    `json:"commune"`                                   // commune (required)
+	CodePostal                    string    `json:"code_postal"`                               // code_postal: 5 digits (required)
+	CodeInsee                     string    `json:"code_insee,omitempty"`                      // code_insee
+	Adresse                       string    `json:"adresse"`                                   // adresse (required)
+	ComplementAdresse             string    `json:"complement_adresse,omitempty"`              // complement_adresse
+	Latitude                      *float64  `json:"latitude,omitempty"`                        // latitude, WGS84
+	Longitude                     *float64  `json:"longitude,omitempty"`                       // longitude, WGS84
+	Typologie                     []string  `json:"typologie,omitempty"`                       // typologie: codes of LieuTypologies
+	Telephone                     string    `json:"telephone,omitempty"`                       // telephone, international form (+33478000000)
+	Courriels                     []string  `json:"courriels,omitempty"`                       // courriels
+	SiteWeb                       []string  `json:"site_web,omitempty"`                        // site_web: http(s) URLs
+	Horaires                      string    `json:"horaires,omitempty"`                        // horaires, OpenStreetMap opening_hours syntax
+	PresentationResume            string    `json:"presentation_resume,omitempty"`             // presentation_resume: 280 characters at most
+	PresentationDetail            string    `json:"presentation_detail,omitempty"`             // presentation_detail
+	Source                        string    `json:"source,omitempty"`                          // source: who collected the data
+	Itinerance                    []string  `json:"itinerance,omitempty"`                      // itinerance: LieuItinerances
+	StructureParente              string    `json:"structure_parente,omitempty"`               // structure_parente
+	DateMaj                       time.Time `json:"date_maj"`                                  // date_maj (required): a date, UTC midnight
+	Services                      []string  `json:"services,omitempty"`                        // services: LieuServices
+	PublicsSpecifiquementAdresses []string  `json:"publics_specifiquement_adresses,omitempty"` // publics_specifiquement_adresses: LieuPublics
+	PriseEnChargeSpecifique       []string  `json:"prise_en_charge_specifique,omitempty"`      // prise_en_charge_specifique: LieuPrisesEnCharge
+	FraisACharge                  []string  `json:"frais_a_charge,omitempty"`                  // frais_a_charge: LieuFrais
+	DispositifProgrammesNationaux []string  `json:"dispositif_programmes_nationaux,omitempty"` // dispositif_programmes_nationaux: LieuDispositifs
+	FormationsLabels              []string  `json:"formations_labels,omitempty"`               // formations_labels: LieuFormationsLabels
+	AutresFormationsLabels        string    `json:"autres_formations_labels,omitempty"`        // autres_formations_labels (free text)
+	ModalitesAcces                []string  `json:"modalites_acces,omitempty"`                 // modalites_acces: LieuModalitesAcces
+	ModalitesAccompagnement       []string  `json:"modalites_accompagnement,omitempty"`        // modalites_accompagnement: LieuModalitesAccompagnement
+	FicheAccesLibre               string    `json:"fiche_acces_libre,omitempty"`               // fiche_acces_libre: acceslibre URL
+	PriseRDV                      string    `json:"prise_rdv,omitempty"`                       // prise_rdv: appointment URL
 }
 
 // The closed lists of the standard, with the exact values of the patterns of

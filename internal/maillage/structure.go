@@ -58,6 +58,30 @@ func (s *Structure) Has(r StructureRole) bool {
 	return false
 }
 
+// MembersSeenBy returns the members a viewer may see, given the views of
+// their profiles (ProfileService results for that viewer, so ViewFor has
+// decided): a member is kept only when their view lists this structure
+// (the profile and its "structures" field are visible), and is named as in
+// that view. Members without a visible profile are left out.
+func (s *Structure) MembersSeenBy(views []*Profile) []Member {
+	var out []Member
+	for _, m := range s.Members {
+		for _, v := range views {
+			if m.ProfileID == nil || v.ID != *m.ProfileID {
+				continue
+			}
+			for _, ps := range v.Structures {
+				if ps.StructureID == s.ID {
+					m.DisplayName = v.DisplayName
+					out = append(out, m)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
 // Member is a person's membership in a structure.
 type Member struct {
 	ID          int64      `json:"id"`

@@ -67,6 +67,19 @@ var expectedAccess = map[string]string{
 	"POST /admin/roles":                              "admin",
 	"POST /admin/roles/:id/revoquer":                 "admin",
 	"GET /admin/journal":                             "admin",
+	"GET /api/openapi.json":                          "all",
+	"GET /api/profils":                               "all",
+	"GET /api/profils/:id":                           "all",
+	"GET /api/structures":                            "all",
+	"POST /api/structures":                           "signed",
+	"GET /api/structures/:id":                        "all",
+	"GET /api/referentiel/competences":               "all",
+	"GET /api/referentiel/certifications":            "all",
+	"GET /api/moi/profil":                            "signed",
+	"PUT /api/moi/profil":                            "signed",
+	"GET /compte/jetons":                             "signed",
+	"POST /compte/jetons":                            "signed",
+	"POST /compte/jetons/:id/revoquer":               "signed",
 }
 
 type principal struct {

@@ -122,8 +122,12 @@ func init() {
 	})
 }
 
-// acceptsJSON reports whether the client prefers JSON over HTML.
+// acceptsJSON reports whether the client prefers JSON over HTML: it asks
+// for JSON, calls /api/, or is a program (Authorization: Bearer).
 func acceptsJSON(c *fiber.Ctx) bool {
 	a := c.Get(fiber.HeaderAccept)
+	if _, bearer := bearerToken(c); bearer {
+		return true
+	}
 	return strings.Contains(a, "application/json") && !strings.Contains(a, "text/html") || strings.HasPrefix(c.Path(), "/api/")
 }

@@ -96,6 +96,7 @@ var flashes = map[string][2]string{
 	"structure_claimed": {"ok", "flash.structure_claimed"},
 	"member_added":      {"ok", "flash.member_added"},
 	"member_ended":      {"ok", "flash.member_ended"},
+	"token_revoked":     {"ok", "flash.token_revoked"},
 }
 
 // redirectFlash redirects after a successful POST with a one-time message.

@@ -264,12 +264,3 @@ func (s *Server) profileShow(c *fiber.Ctx) error {
 	page.Title = p.DisplayName
 	return s.render(c, fiber.StatusOK, "profile_show", page)
 }
-
-// viewerOf is who looks, for visibility.
-func viewerOf(c *fiber.Ctx) maillage.Viewer {
-	u := currentUser(c)
-	if u == nil {
-		return maillage.Anonymous
-	}
-	return maillage.Viewer{UserID: u.ID, Admin: u.Has(maillage.RoleAdministrateur)}
-}

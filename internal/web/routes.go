@@ -11,6 +11,7 @@ func (s *Server) routes() {
 	const (
 		get  = fiber.MethodGet
 		post = fiber.MethodPost
+		put  = fiber.MethodPut
 	)
 	pub, signed, admin := auth.PermPublic, auth.PermSignedIn, auth.PermAdmin
 
@@ -18,7 +19,19 @@ func (s *Server) routes() {
 	s.route(get, "/readyz", pub, s.readyz)
 	s.route(get, "/", pub, s.home)
 	s.route(get, "/a-propos/donnees", pub, s.aboutData)
+
+	// The JSON API (internal/web/api*.go), described in openapi.go.
+	s.route(get, "/api/openapi.json", pub, s.apiOpenAPI)
 	s.route(get, "/api/communes", pub, s.apiCommunes)
+	s.route(get, "/api/profils", pub, s.apiProfiles)
+	s.route(get, "/api/profils/:id", pub, s.apiProfile)
+	s.route(get, "/api/structures", pub, s.apiStructures)
+	s.route(post, "/api/structures", signed, s.apiCreateStructure)
+	s.route(get, "/api/structures/:id", pub, s.apiStructure)
+	s.route(get, "/api/referentiel/competences", pub, s.apiCompetences)
+	s.route(get, "/api/referentiel/certifications", pub, s.apiCertifications)
+	s.route(get, "/api/moi/profil", signed, s.apiMyProfile)
+	s.route(put, "/api/moi/profil", signed, s.apiUpdateMyProfile)
 
 	// Signing in and out.
 	s.route(get, "/connexion", pub, s.signIn)
@@ -42,6 +55,9 @@ func (s *Server) routes() {
 	s.route(get, "/compte/export", signed, s.accountExport)
 	s.route(get, "/compte/supprimer", signed, s.accountDeleteForm)
 	s.route(post, "/compte/supprimer", signed, s.accountDelete)
+	s.route(get, "/compte/jetons", signed, s.accountTokens)
+	s.route(post, "/compte/jetons", signed, s.accountTokenCreate)
+	s.route(post, "/compte/jetons/:id/revoquer", signed, s.accountTokenRevoke)
 
 	// The network.
 	s.route(get, "/annuaire", pub, s.directory)

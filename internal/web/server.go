@@ -39,6 +39,7 @@ type Deps struct {
 	Profiles    maillage.ProfileService
 	Structures  maillage.StructureService
 	Referential maillage.ReferentialService
+	APITokens   maillage.APITokenService
 }
 
 // Server is the HTTP side of the portal.
@@ -48,6 +49,7 @@ type Server struct {
 	log      *slog.Logger
 	app      *fiber.App
 	declared []RouteInfo
+	openapi  openAPI
 }
 
 // New builds the Fiber app with its middleware and routes.

@@ -1,0 +1,612 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"maillage/internal/app"
+	"maillage/internal/auth"
+	"maillage/internal/maillage"
+	"maillage/internal/testenv"
+)
+
+// send sends a request with a body through the Fiber app.
+func send(t *testing.T, a *app.App, method, target, body string, headers map[string]string) response {
+	t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := a.Web.App().Test(req, 10000)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, target, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, string(b)}
+}
+
+// decode parses a JSON body into v, failing the test with the body.
+func decode(t *testing.T, r response, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.Body), v); err != nil {
+		t.Fatalf("status %d, body is not JSON (%v): %s", r.Status, err, r.Body)
+	}
+}
+
+func wantStatus(t *testing.T, r response, status int) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d; body: %s", r.Status, status, r.Body)
+	}
+}
+
+// apiError is the JSON error body.
+type apiError struct {
+	Error  string            `json:"error"`
+	Code   string            `json:"code"`
+	Fields map[string]string `json:"fields"`
+}
+
+// bearer returns the headers of a request authenticated by an API token.
+func bearer(secret string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + secret}
+}
+
+// cookie returns the headers of a browser session, with a CSRF cookie and,
+// when withToken, the matching X-CSRF-Token header.
+func cookie(session string, withToken bool) map[string]string {
+	csrf := auth.RandomToken(32)
+	h := map[string]string{"Cookie": "maillage_session=" + session + "; maillage_csrf=" + csrf}
+	if withToken {
+		h["X-CSRF-Token"] = csrf
+	}
+	return h
+}
+
+func newToken(t *testing.T, a *app.App, u *maillage.User) string {
+	t.Helper()
+	_, secret, err := a.APITokens.CreateAPIToken(context.Background(), u.ID, "test", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// saveProfile creates a profile through the service, as the profile pages do.
+func saveProfile(t *testing.T, a *app.App, u *maillage.User, up maillage.ProfileUpdate) *maillage.Profile {
+	t.Helper()
+	p, err := a.Profiles.SaveProfile(context.Background(), u.ID, up)
+	if err != nil {
+		t.Fatalf("save profile of %s: %v", u.Email, err)
+	}
+	return p
+}
+
+type profileList struct {
+	Total int                `json:"total"`
+	Items []map[string]any   `json:"items"`
+	Raw   []maillage.Profile `json:"-"`
+}
+
+func names(items []map[string]any) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, fmt.Sprint(it["display_name"]))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestAPIProfileVisibility checks that the API shows each caller what
+// Profile.ViewFor allows, and nothing more, in lists and single reads.
+func TestAPIProfileVisibility(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	const secretBio = "Bio-privée-de-Bob-7c1e"
+	alice := newUser(t, a, "api-alice@exemple.fr", nil)
+	bob := newUser(t, a, "api-bob@exemple.fr", nil)
+	carol := newUser(t, a, "api-carol@exemple.fr", nil)
+	dave := newUser(t, a, "api-dave@exemple.fr", nil) // a member with no profile
+	admin := newUser(t, a, "api-admin@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleAdministrateur})
+
+	// Alice: public profile, bio public, Pix level private (default), open to work for members (default).
+	pa := saveProfile(t, a, alice, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Alice Api"),
+		Bio: ptr("Médiatrice à Mamoudzou"), Commune: ptr("97611"), PixLevel: ptr(ptr(5)), OpenToWork: ptr(true),
+		Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPublic}})
+	// Bob: the whole profile private.
+	pb := saveProfile(t, a, bob, maillage.ProfileUpdate{Kind: ptr(maillage.KindConseiller), DisplayName: ptr("Bob Api"),
+		Bio: ptr(secretBio), Commune: ptr("97611"), Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPrivate}})
+	// Carol: members only (the default), bio private.
+	pc := saveProfile(t, a, carol, maillage.ProfileUpdate{Kind: ptr(maillage.KindAidant), DisplayName: ptr("Carol Api"),
+		Bio: ptr("Bio-privée-de-Carol"), Commune: ptr("97611"), OpenToWork: ptr(false),
+		Visibility: map[string]maillage.Visibility{maillage.FieldBio: maillage.VisPrivate}})
+
+	daveSession := cookie(newSession(t, a, dave), false)
+	daveToken := bearer(newToken(t, a, dave))
+	anonymous := map[string]string{}
+	callers := []struct {
+		name    string
+		headers map[string]string
+		member  bool
+	}{
+		{"anonymous", anonymous, false},
+		{"member by session cookie", daveSession, true},
+		{"member by bearer token", daveToken, true},
+	}
+
+	for _, cl := range callers {
+		t.Run("list as "+cl.name, func(t *testing.T) {
+			r := send(t, a, "GET", "/api/profils?departement=976", "", cl.headers)
+			wantStatus(t, r, 200)
+			var l profileList
+			decode(t, r, &l)
+			want := []string{"Alice Api"}
+			if cl.member {
+				want = []string{"Alice Api", "Carol Api"}
+			}
+			if got := names(l.Items); !slices.Equal(got, want) || l.Total != len(want) {
+				t.Errorf("items %v total %d, want %v", got, l.Total, want)
+			}
+			for _, secret := range []string{secretBio, "Bob Api", "Bio-privée-de-Carol", `"pix_level"`, `"visibility"`} {
+				if strings.Contains(r.Body, secret) {
+					t.Errorf("list shows %q to %s", secret, cl.name)
+				}
+			}
+			for _, it := range l.Items {
+				if _, ok := it["user_id"]; ok {
+					t.Errorf("user_id shown: %v", it)
+				}
+				if it["display_name"] == "Alice Api" {
+					_, open := it["open_to_work"]
+					if open != cl.member {
+						t.Errorf("open_to_work (members only) shown=%v to %s", open, cl.name)
+					}
+					if it["bio"] != "Médiatrice à Mamoudzou" || it["code_departement"] != "976" {
+						t.Errorf("public fields missing: %v", it)
+					}
+				}
+			}
+		})
+		t.Run("one profile as "+cl.name, func(t *testing.T) {
+			r := send(t, a, "GET", fmt.Sprintf("/api/profils/%d", pa.ID), "", cl.headers)
+			wantStatus(t, r, 200)
+			var p map[string]any
+			decode(t, r, &p)
+			if _, ok := p["pix_level"]; ok {
+				t.Errorf("private pix_level shown to %s", cl.name)
+			}
+			if _, ok := p["open_to_work"]; ok != cl.member {
+				t.Errorf("open_to_work shown=%v to %s", ok, cl.name)
+			}
+			// Bob's private profile does not exist for anyone else.
+			r = send(t, a, "GET", fmt.Sprintf("/api/profils/%d", pb.ID), "", cl.headers)
+			wantStatus(t, r, 404)
+			if strings.Contains(r.Body, "Bob") || strings.Contains(r.Body, secretBio) {
+				t.Errorf("404 reveals the profile: %s", r.Body)
+			}
+			var e apiError
+			decode(t, r, &e)
+			if e.Code != "not_found" {
+				t.Errorf("code %q, want not_found", e.Code)
+			}
+			// Carol's members-only profile: members see it, without her private bio.
+			r = send(t, a, "GET", fmt.Sprintf("/api/profils/%d", pc.ID), "", cl.headers)
+			if !cl.member {
+				wantStatus(t, r, 404)
+				return
+			}
+			wantStatus(t, r, 200)
+			if strings.Contains(r.Body, "Bio-privée-de-Carol") {
+				t.Errorf("private bio shown to %s", cl.name)
+			}
+		})
+	}
+
+	t.Run("owner and administrator see everything", func(t *testing.T) {
+		for who, h := range map[string]map[string]string{"owner": bearer(newToken(t, a, bob)), "admin": bearer(newToken(t, a, admin))} {
+			r := send(t, a, "GET", fmt.Sprintf("/api/profils/%d", pb.ID), "", h)
+			wantStatus(t, r, 200)
+			mustContain(t, r.Body, secretBio, `"visibility"`)
+			if who == "owner" {
+				r = send(t, a, "GET", "/api/moi/profil", "", h)
+				wantStatus(t, r, 200)
+				mustContain(t, r.Body, secretBio, `"profile":"private"`)
+			}
+		}
+		r := send(t, a, "GET", fmt.Sprintf("/api/profils/%d", pa.ID), "", bearer(newToken(t, a, alice)))
+		wantStatus(t, r, 200)
+		mustContain(t, r.Body, `"pix_level":5`)
+	})
+
+	t.Run("filters and totals", func(t *testing.T) {
+		tests := []struct {
+			query   string
+			headers map[string]string
+			want    []string
+			total   int
+		}{
+			// open_to_work is members-only: an anonymous filter on it matches nobody.
+			{"departement=976&open_to_work=true", anonymous, nil, 0},
+			{"departement=976&open_to_work=true", daveToken, []string{"Alice Api"}, 1},
+			{"departement=976&open_to_work=false", daveToken, []string{"Carol Api"}, 1},
+			{"departement=976&kind=aidant", daveToken, []string{"Carol Api"}, 1},
+			{"departement=976&kind=aidant", anonymous, nil, 0},
+			{"region=06&kind=mediateur", anonymous, []string{"Alice Api"}, 1},
+			{"departement=976&limit=1", daveToken, []string{"Alice Api"}, 2},
+			{"departement=976&limit=1&offset=1", daveToken, []string{"Carol Api"}, 2},
+			{"departement=976&offset=5", daveToken, nil, 2},
+			{"departement=75", anonymous, nil, 0},
+		}
+		for _, tt := range tests {
+			r := send(t, a, "GET", "/api/profils?"+tt.query, "", tt.headers)
+			wantStatus(t, r, 200)
+			var l profileList
+			decode(t, r, &l)
+			if got := names(l.Items); !slices.Equal(got, tt.want) || l.Total != tt.total {
+				t.Errorf("%s: items %v total %d, want %v total %d", tt.query, got, l.Total, tt.want, tt.total)
+			}
+			if l.Items == nil {
+				t.Errorf("%s: items is null, want []", tt.query)
+			}
+		}
+	})
+
+	t.Run("bad parameters", func(t *testing.T) {
+		for q, field := range map[string]string{"limit=101": "limit", "limit=0": "limit", "offset=-1": "offset", "open_to_work=peut-etre": "open_to_work",
+			"mentor=2": "mentor", "kind=astronaute": "kind", "departement=Rhône": "departement"} {
+			r := send(t, a, "GET", "/api/profils?"+q, "", anonymous)
+			wantStatus(t, r, 422)
+			var e apiError
+			decode(t, r, &e)
+			if e.Code != "invalid" || e.Fields[field] == "" {
+				t.Errorf("%s: %+v, want a message on %s", q, e, field)
+			}
+		}
+		for _, target := range []string{"/api/profils/abc", "/api/profils/0", "/api/profils/999999999"} {
+			r := send(t, a, "GET", target, "", anonymous)
+			wantStatus(t, r, 404)
+		}
+	})
+}
+
+// TestAPITokenLifecycle creates a token on the account page, uses it,
+// revokes it, and checks that it stops working.
+func TestAPITokenLifecycle(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "api-jeton@exemple.fr", nil)
+	saveProfile(t, a, u, maillage.ProfileUpdate{Kind: ptr(maillage.KindConseiller), DisplayName: ptr("Jeton Api")})
+	session := newSession(t, a, u)
+
+	form := func(h map[string]string, values url.Values) map[string]string {
+		csrf := auth.RandomToken(32)
+		values.Set("_csrf", csrf)
+		h["Cookie"] = "maillage_session=" + session + "; maillage_csrf=" + csrf
+		h["Content-Type"] = "application/x-www-form-urlencoded"
+		return h
+	}
+	postForm := func(target string, values url.Values) response {
+		h := form(map[string]string{}, values)
+		req := httptest.NewRequest("POST", target, strings.NewReader(values.Encode()))
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		resp, err := a.Web.App().Test(req, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return response{resp.StatusCode, resp.Header, string(b)}
+	}
+
+	r := postForm("/compte/jetons", url.Values{"name": {""}})
+	wantStatus(t, r, 422)
+	mustContain(t, r.Body, "Donnez un nom au jeton")
+
+	r = postForm("/compte/jetons", url.Values{"name": {"Script d'export"}})
+	wantStatus(t, r, 201)
+	secret := regexp.MustCompile(`mlg_[A-Za-z0-9_-]{40,}`).FindString(r.Body)
+	if secret == "" {
+		t.Fatalf("the new token is not shown: %s", r.Body)
+	}
+	if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store on the page showing the secret", cc)
+	}
+	m := regexp.MustCompile(`/compte/jetons/(\d+)/revoquer`).FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no revoke form: %s", r.Body)
+	}
+
+	r = send(t, a, "GET", "/api/moi/profil", "", bearer(secret))
+	wantStatus(t, r, 200)
+	mustContain(t, r.Body, "Jeton Api")
+
+	// The list shows the token (name, last use) but never its secret again.
+	r = send(t, a, "GET", "/compte/jetons", "", map[string]string{"Cookie": "maillage_session=" + session})
+	wantStatus(t, r, 200)
+	mustContain(t, r.Body, "Script d&#39;export", "actif")
+	if strings.Contains(r.Body, secret) {
+		t.Error("the list shows the secret again")
+	}
+	// The account page links to it.
+	r = send(t, a, "GET", "/compte", "", map[string]string{"Cookie": "maillage_session=" + session})
+	mustContain(t, r.Body, `href="/compte/jetons"`)
+	// English texts exist.
+	r = send(t, a, "GET", "/compte/jetons?lang=en", "", map[string]string{"Cookie": "maillage_session=" + session})
+	mustContain(t, r.Body, "API tokens", "Create the token")
+
+	// A token does not open the account pages (it could mint tokens or delete the account).
+	r = send(t, a, "GET", "/compte/jetons", "", bearer(secret))
+	wantStatus(t, r, 401)
+	var e apiError
+	decode(t, r, &e)
+	if e.Code != "unauthorized" {
+		t.Errorf("code %q, want unauthorized", e.Code)
+	}
+
+	r = postForm("/compte/jetons/"+m[1]+"/revoquer", url.Values{})
+	wantStatus(t, r, 303)
+
+	r = send(t, a, "GET", "/api/moi/profil", "", bearer(secret))
+	wantStatus(t, r, 401)
+	decode(t, r, &e)
+	if e.Code != "unauthorized" || !strings.Contains(e.Error, "Jeton") {
+		t.Errorf("revoked token: %+v, want unauthorized with a French message", e)
+	}
+	if !strings.Contains(r.Header.Get("WWW-Authenticate"), "invalid_token") {
+		t.Errorf("WWW-Authenticate %q", r.Header.Get("WWW-Authenticate"))
+	}
+	// Even on a public route, a bad token is an error, not an anonymous call.
+	for _, h := range []map[string]string{bearer("mlg_nimporte-quoi"), bearer(""), {"Authorization": "bearer " + secret}} {
+		r = send(t, a, "GET", "/api/profils", "", h)
+		wantStatus(t, r, 401)
+		decode(t, r, &e)
+		if e.Code != "unauthorized" || e.Error == "" {
+			t.Errorf("%v: %+v", h, e)
+		}
+	}
+	r = send(t, a, "GET", "/compte/jetons", "", map[string]string{"Cookie": "maillage_session=" + session})
+	mustContain(t, r.Body, "révoqué le")
+}
+
+// validRNA returns an association number (the pivot of a structure).
+func validRNA(n int) string { return fmt.Sprintf("W%09d", n) }
+
+func structureBody(nom, pivot string) string {
+	b, _ := json.Marshal(map[string]any{
+		"lieu": map[string]any{"nom": nom, "pivot": pivot, "commune": "Bastia", "code_postal": "20200", "code_insee": "2B033",
+			"adresse": "1 rue César Campinchi", "services": []string{"Aide aux démarches administratives"}, "date_maj": "2020-01-01"},
+		"roles": []string{"lieu"},
+	})
+	return string(b)
+}
+
+// TestAPIWritesAndCSRF checks the write endpoints: a bearer token needs no
+// CSRF token, a cookie session does; validation errors are 422 with French
+// messages per field.
+func TestAPIWritesAndCSRF(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "api-ecrit@exemple.fr", nil)
+	token := bearer(newToken(t, a, u))
+	session := newSession(t, a, u)
+
+	t.Run("structures", func(t *testing.T) {
+		r := send(t, a, "POST", "/api/structures", structureBody("Lieu par cookie", validRNA(201000001)), cookie(session, false))
+		wantStatus(t, r, 403)
+		var e apiError
+		decode(t, r, &e)
+		if e.Code != "forbidden" {
+			t.Errorf("cookie without CSRF: %+v", e)
+		}
+		r = send(t, a, "POST", "/api/structures", structureBody("Lieu par cookie", validRNA(201000001)), cookie(session, true))
+		wantStatus(t, r, 201)
+		r = send(t, a, "POST", "/api/structures", structureBody("Lieu par jeton", validRNA(201000002)), token)
+		wantStatus(t, r, 201)
+		var st maillage.Structure
+		decode(t, r, &st)
+		if st.ID == 0 || st.Lieu.Nom != "Lieu par jeton" || st.CodeDepartement != "2B" || r.Header.Get("Location") != fmt.Sprintf("/api/structures/%d", st.ID) {
+			t.Errorf("created %+v, Location %q", st, r.Header.Get("Location"))
+		}
+		// A bearer request that also carries a session cookie is checked like a browser.
+		h := cookie(session, false)
+		h["Authorization"] = token["Authorization"]
+		r = send(t, a, "POST", "/api/structures", structureBody("Lieu mixte", validRNA(201000003)), h)
+		wantStatus(t, r, 403)
+
+		r = send(t, a, "POST", "/api/structures", `{"lieu": {"nom": "", "pivot": "123", "code_postal": "2020"}, "roles": ["vaisseau"]}`, token)
+		wantStatus(t, r, 422)
+		decode(t, r, &e)
+		for _, f := range []string{"lieu.pivot", "lieu.nom", "lieu.code_postal", "roles"} {
+			if e.Fields[f] == "" {
+				t.Errorf("no message on %s: %v", f, e.Fields)
+			}
+		}
+		r = send(t, a, "POST", "/api/structures", `{"lieu": {"nom": "x"}, "couleur": "bleu"}`, token)
+		wantStatus(t, r, 422)
+		decode(t, r, &e)
+		if e.Fields["couleur"] == "" {
+			t.Errorf("unknown field: %+v", e)
+		}
+		r = send(t, a, "POST", "/api/structures", `{"lieu": `, token)
+		wantStatus(t, r, 422)
+		r = send(t, a, "POST", "/api/structures", structureBody("Anonyme", validRNA(201000004)), nil)
+		wantStatus(t, r, 401)
+
+		r = send(t, a, "GET", "/api/structures?departement=2B&role=lieu", "", nil)
+		wantStatus(t, r, 200)
+		var l struct {
+			Total int                  `json:"total"`
+			Items []maillage.Structure `json:"items"`
+		}
+		decode(t, r, &l)
+		if l.Total != 2 || len(l.Items) != 2 || l.Items[0].Lieu.Nom != "Lieu par cookie" || l.Items[0].Lieu.CodePostal != "20200" {
+			t.Errorf("list: %+v", l)
+		}
+		r = send(t, a, "GET", "/api/structures?departement=2B&role=hub", "", nil)
+		decode(t, r, &l)
+		if l.Total != 0 || l.Items == nil {
+			t.Errorf("role=hub: %+v", l)
+		}
+		r = send(t, a, "GET", "/api/structures?role=fusee", "", nil)
+		wantStatus(t, r, 422)
+		r = send(t, a, "GET", "/api/structures/999999999", "", nil)
+		wantStatus(t, r, 404)
+	})
+
+	t.Run("members of a structure follow profile visibility", func(t *testing.T) {
+		pub := newUser(t, a, "api-membre-public@exemple.fr", nil)
+		priv := newUser(t, a, "api-membre-prive@exemple.fr", nil)
+		saveProfile(t, a, pub, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Membre Public"),
+			Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPublic}})
+		saveProfile(t, a, priv, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Membre Secret"),
+			Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPrivate}})
+		r := send(t, a, "POST", "/api/structures", structureBody("Lieu des membres", validRNA(201000010)), bearer(newToken(t, a, pub)))
+		wantStatus(t, r, 201)
+		var st maillage.Structure
+		decode(t, r, &st)
+		if err := a.Structures.AddMember(context.Background(), maillage.Viewer{UserID: pub.ID}, st.ID, priv.Email, maillage.MemberMediateur, nil); err != nil {
+			t.Fatal(err)
+		}
+		target := fmt.Sprintf("/api/structures/%d", st.ID)
+		r = send(t, a, "GET", target, "", nil)
+		wantStatus(t, r, 200)
+		mustContain(t, r.Body, "Membre Public", `"lieu"`, `"nom":"Lieu des membres"`)
+		if strings.Contains(r.Body, "Membre Secret") {
+			t.Error("a private profile is named among the members")
+		}
+		r = send(t, a, "GET", target, "", bearer(newToken(t, a, priv)))
+		mustContain(t, r.Body, "Membre Public", "Membre Secret")
+	})
+
+	t.Run("my profile", func(t *testing.T) {
+		r := send(t, a, "GET", "/api/moi/profil", "", token)
+		wantStatus(t, r, 404)
+		mustContain(t, r.Body, "PUT /api/moi/profil")
+
+		// First write: kind and display_name are required.
+		r = send(t, a, "PUT", "/api/moi/profil", `{"bio": "Bonjour"}`, token)
+		wantStatus(t, r, 422)
+		var e apiError
+		decode(t, r, &e)
+		if e.Fields["kind"] == "" || e.Fields["display_name"] == "" {
+			t.Errorf("first write: %+v", e)
+		}
+
+		body := `{"kind": "mediateur", "display_name": "Écrit Api", "bio": "Présentation", "code_insee": "69123", "pix_level": 4,
+			"competences": [{"code": "1.1", "level": 3}], "titles": [{"certification_code": "REMN", "obtained_on": "2025-06-30"}],
+			"mentor": {"available": true, "capacity": 2, "radius_km": 20, "remote": true, "themes": ["démarches"]},
+			"visibility": {"profile": "public", "pix": "members"}}`
+		r = send(t, a, "PUT", "/api/moi/profil", body, cookie(session, false))
+		wantStatus(t, r, 403)
+		r = send(t, a, "PUT", "/api/moi/profil", body, token)
+		wantStatus(t, r, 200)
+		var p maillage.Profile
+		decode(t, r, &p)
+		if p.DisplayName != "Écrit Api" || p.CodeDepartement != "69" || p.PixLevel == nil || *p.PixLevel != 4 || len(p.Competences) != 1 ||
+			len(p.Titles) != 1 || p.Mentor == nil || p.Mentor.Capacity != 2 || p.Visibility["pix"] != maillage.VisMembers {
+			t.Errorf("saved %+v", p)
+		}
+		// Absent fields stay; null clears pix_level; a cookie session with its CSRF token works.
+		r = send(t, a, "PUT", "/api/moi/profil", `{"pix_level": null}`, cookie(session, true))
+		wantStatus(t, r, 200)
+		p = maillage.Profile{}
+		decode(t, r, &p)
+		if p.PixLevel != nil || p.Bio != "Présentation" || p.DisplayName != "Écrit Api" {
+			t.Errorf("after clearing pix_level: %+v", p)
+		}
+
+		tests := []struct {
+			body   string
+			fields map[string]string // field → part of the French message
+		}{
+			{`{"display_name": "", "bio": "` + strings.Repeat("a", 2001) + `", "pix_level": 12}`,
+				map[string]string{"display_name": "Indiquez votre nom", "bio": "2 000 caractères", "pix_level": "de 0 à 8"}},
+			{`{"mentor": {"available": true, "capacity": 0, "radius_km": 7}}`,
+				map[string]string{"mentor.capacity": "combien de personnes", "mentor.radius_km": "Choisissez un rayon"}},
+			{`{"visibility": {"bio": "tout le monde"}}`, map[string]string{"visibility.bio": "public, membres ou privé"}},
+			{`{"visibility": {"couleur": "public"}}`, map[string]string{"visibility.couleur": "Champ inconnu"}},
+			{`{"code_insee": "99999"}`, map[string]string{"code_insee": "Commune inconnue"}},
+			{`{"kind": "astronaute"}`, map[string]string{"kind": "Choisissez"}},
+			{`{"competences": [{"code": "9.9", "level": 3}, {"code": "1.1", "level": 2}]}`, map[string]string{"competences.9.9": "Compétence inconnue"}},
+			{`{"competences": [{"code": "1.1", "level": 9}]}`, map[string]string{"competences.1.1": "de 1 (novice) à 8"}},
+			{`{"titles": [{"certification_code": "REMN", "obtained_on": "30/06/2025"}]}`, map[string]string{"titles": "AAAA-MM-JJ"}},
+			{`{"titles": [{"certification_code": "INCONNU"}]}`, map[string]string{"titles": "Titre ou bloc inconnu"}},
+			{`{"pix_level": "quatre"}`, map[string]string{"pix_level": "nombre entier"}},
+			{`{"open_to_work": "oui"}`, map[string]string{"open_to_work": "true ou false"}},
+			{`{"couleur": "bleu"}`, map[string]string{"couleur": "Champ inconnu"}},
+		}
+		for _, tt := range tests {
+			r := send(t, a, "PUT", "/api/moi/profil", tt.body, token)
+			if r.Status != 422 {
+				t.Errorf("%.60s: status %d, want 422: %s", tt.body, r.Status, r.Body)
+				continue
+			}
+			var e apiError
+			decode(t, r, &e)
+			if e.Code != "invalid" || e.Error == "" {
+				t.Errorf("%.60s: %+v", tt.body, e)
+			}
+			for f, msg := range tt.fields {
+				if !strings.Contains(e.Fields[f], msg) {
+					t.Errorf("%.60s: fields[%s] = %q, want it to contain %q (all: %v)", tt.body, f, e.Fields[f], msg, e.Fields)
+				}
+			}
+		}
+		for _, body := range []string{"", "[]", `{"bio": "a"} {"bio": "b"}`, `{"bio": `} {
+			r := send(t, a, "PUT", "/api/moi/profil", body, token)
+			wantStatus(t, r, 422)
+		}
+		// Nothing of the refused writes was kept.
+		r = send(t, a, "GET", "/api/moi/profil", "", token)
+		p = maillage.Profile{}
+		decode(t, r, &p)
+		if p.DisplayName != "Écrit Api" || p.Bio != "Présentation" {
+			t.Errorf("after refused writes: %+v", p)
+		}
+	})
+}
+
+func TestAPIReferential(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	var l struct {
+		Total int              `json:"total"`
+		Items []map[string]any `json:"items"`
+	}
+	r := send(t, a, "GET", "/api/referentiel/competences", "", nil)
+	wantStatus(t, r, 200)
+	decode(t, r, &l)
+	if l.Total != 16 || len(l.Items) != 16 || l.Items[0]["code"] != "1.1" {
+		t.Errorf("competences: total %d, first %v", l.Total, l.Items[0])
+	}
+	r = send(t, a, "GET", "/api/referentiel/competences?domaine=5", "", nil)
+	decode(t, r, &l)
+	if l.Total != 2 {
+		t.Errorf("domain 5: %d competences, want 2", l.Total)
+	}
+	r = send(t, a, "GET", "/api/referentiel/certifications?kind=RNCP", "", nil)
+	wantStatus(t, r, 200)
+	decode(t, r, &l)
+	if l.Total == 0 || !strings.Contains(r.Body, `"REMN"`) || !strings.Contains(r.Body, `"blocs"`) {
+		t.Errorf("certifications: %s", r.Body)
+	}
+	for _, it := range l.Items {
+		if it["kind"] != "RNCP" {
+			t.Errorf("kind filter: %v", it)
+		}
+	}
+	r = send(t, a, "GET", "/api/referentiel/certifications?kind=CAP", "", nil)
+	wantStatus(t, r, 422)
+}
