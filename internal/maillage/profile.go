@@ -88,7 +88,7 @@ type ProfileCompetence struct {
 	Label       string       `json:"label,omitempty"`
 	Level       int          `json:"level"`
 	Evidence    EvidenceKind `json:"evidence"`
-	ValidatedBy *int64       `json:"validated_by,omitempty"`
+	ValidatedBy *int64       `json:"-"`
 }
 
 // ProfileTitle is a certification (or one of its blocs) a person holds.

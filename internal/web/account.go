@@ -122,9 +122,23 @@ func (s *Server) accountRemoveIdentity(c *fiber.Ctx) error {
 
 // accountExport downloads everything held about the person, as JSON.
 func (s *Server) accountExport(c *fiber.Ctx) error {
-	exp, err := s.Users.ExportUser(c.UserContext(), currentUser(c).ID)
+	ctx, u := c.UserContext(), currentUser(c)
+	exp, err := s.Users.ExportUser(ctx, u.ID)
 	if err != nil {
 		return err
+	}
+	exp.Extra = map[string]any{}
+	if p, err := s.Profiles.FindProfileByUserID(ctx, u.ID); err == nil {
+		exp.Extra["profile"] = p
+	} else if maillage.ErrorCode(err) != maillage.ENOTFOUND {
+		return err
+	}
+	if s.Auth.Tokens != nil {
+		toks, err := s.Auth.Tokens.FindAPITokens(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		exp.Extra["api_tokens"] = toks
 	}
 	b, err := json.MarshalIndent(exp, "", "  ")
 	if err != nil {

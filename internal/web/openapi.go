@@ -164,7 +164,6 @@ func openAPISchemas() obj {
 			"label":        str("Intitulé de la compétence."),
 			"level":        obj{"type": "integer", "minimum": maillage.MinLevel, "maximum": maillage.MaxLevel, "description": "Niveau de maîtrise, de 1 (novice) à 8 (expert)."},
 			"evidence":     strEnum("Ce qui l'atteste : déclarée, certifiée (par un titre) ou validée (par un mentor).", string(maillage.EvidenceDeclared), string(maillage.EvidenceCertified), string(maillage.EvidenceValidated)),
-			"validated_by": integer("Compte qui l'a validée, le cas échéant."),
 		}),
 		"ProfileTitle": object("Titre ou bloc de compétences obtenu.", []string{"certification_code"}, obj{
 			"certification_code": str("Code du titre (voir /api/referentiel/certifications), par exemple REMN."),
