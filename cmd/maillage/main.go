@@ -22,6 +22,8 @@ Usage:
   maillage migrate up|down|status
   maillage seed --demo [--seed N]
                                charge le réseau de démonstration (base sans profils)
+  maillage import lieux FICHIER
+                               importe des lieux au standard national (CSV ou JSON)
   maillage services exec -- CMD [ARGS…]
                                démarre PostgreSQL et Meilisearch éphémères, lance CMD
                                avec DATABASE_URL, MEILI_URL, MEILI_MASTER_KEY, puis les arrête
@@ -56,6 +58,8 @@ func run(args []string) int {
 		err = cmdRun(ctx, false)
 	case "migrate":
 		err = cmdMigrate(ctx, args[1:])
+	case "import":
+		err = cmdImport(ctx, args[1:])
 	case "seed":
 		err = cmdSeed(ctx, args[1:])
 	case "services":
