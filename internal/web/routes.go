@@ -20,6 +20,12 @@ func (s *Server) routes() {
 	s.route(get, "/a-propos/donnees", pub, s.aboutData)
 	s.route(get, "/api/communes", pub, s.apiCommunes)
 
+	// Places in the national standard: open export, import for coordinators.
+	s.route(get, "/lieux.csv", pub, s.lieuxCSV)
+	s.route(get, "/lieux.json", pub, s.lieuxJSON)
+	s.route(get, "/admin/lieux/import", auth.PermImportLieux, s.adminLieuxImport)
+	s.route(post, "/admin/lieux/import", auth.PermImportLieux, s.adminLieuxImportUpload)
+
 	// Signing in and out.
 	s.route(get, "/connexion", pub, s.signIn)
 	s.route(post, "/connexion/email", pub, s.signInEmailRequest)
