@@ -87,19 +87,22 @@ func TestLieuxImportPage(t *testing.T) {
 			lieuRow("web-2", "Espace bouche-trou", map[string]string{"pivot": "00000000000000"}),
 			lieuRow("web-3", "Espace mal écrit", map[string]string{"code_postal": "6900"}),
 		)
+		before := countIn69(t, a)
 		r := uploadLieux(t, a, coord, "lieux-69.csv", file)
 		if r.Status != 200 {
 			t.Fatalf("status %d:\n%s", r.Status, r.Body)
 		}
 		mustContain(t, r.Body, "Rapport d&#39;import : lieux-69.csv", "<dd>3</dd>", "<dd>2</dd>", "<dd>1</dd>",
 			"Avertissement : ligne importée", "SIRET bouche-trou", "Erreur : ligne rejetée", "code_postal « 6900 » : 5 chiffres attendus")
-		_, n, err := a.Structures.FindStructures(context.Background(), maillage.StructureFilter{CodeDepartement: "69"})
-		if err != nil || n != 2 {
-			t.Fatalf("structures in 69: %d, %v", n, err)
+		if n := countIn69(t, a) - before; n != 2 {
+			t.Fatalf("%d structures created in 69, want 2", n)
 		}
 		// Again: updated, not duplicated.
 		r = uploadLieux(t, a, coord, "lieux-69.csv", file)
 		mustContain(t, r.Body, "Lieux mis à jour</dt><dd>2</dd>", "Lieux créés</dt><dd>0</dd>")
+		if n := countIn69(t, a) - before; n != 2 {
+			t.Fatalf("after re-import, %d structures more in 69, want 2", n)
+		}
 	})
 
 	t.Run("erreurs à côté du champ", func(t *testing.T) {
@@ -153,11 +156,21 @@ func TestLieuxImportPage(t *testing.T) {
 		}
 		j := do(t, a.Web.App(), "GET", "/lieux.json?departement=69", nil)
 		rep, err := lieux.ParseJSON(strings.NewReader(j.Body), lieux.Options{})
-		if j.Status != 200 || err != nil || len(rep.Rows) != 2 || len(rep.Errors) != 0 {
+		if j.Status != 200 || err != nil || len(rep.Errors) != 0 || len(rep.Rows) != countIn69(t, a) {
 			t.Errorf("GET /lieux.json: %d, %v, %+v", j.Status, err, rep)
 		}
+		mustContain(t, j.Body, `"id":"web-1"`)
 		if r := do(t, a.Web.App(), "GET", "/lieux.csv?departement=zz9", nil); r.Status != 422 {
 			t.Errorf("bad département: %d", r.Status)
 		}
 	})
+}
+
+func countIn69(t *testing.T, a *app.App) int {
+	t.Helper()
+	_, n, err := a.Structures.FindStructures(context.Background(), maillage.StructureFilter{CodeDepartement: "69"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
