@@ -10,7 +10,9 @@ import (
 
 	"maillage/internal/app"
 	"maillage/internal/config"
+	"maillage/internal/demo"
 	"maillage/internal/localsvc"
+	"maillage/internal/postgres"
 )
 
 func newLogger(cfg *config.Config) *slog.Logger {
@@ -88,6 +90,18 @@ func cmdRun(ctx context.Context, local bool) error {
 		return err
 	}
 	defer a.Close()
+	if cfg.Demo {
+		t := time.Now()
+		n, err := demo.LoadIfEmpty(ctx, postgres.NewDemoStore(a.DB), demo.Options{Seed: demo.DefaultSeed})
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+		if n != nil {
+			c := n.Counts()
+			log.Info("demo data loaded", "profiles", c.People, "structures", c.Structures, "memberships", c.Memberships,
+				"duration", time.Since(t).Round(time.Millisecond).String())
+		}
+	}
 	srv := a.Web
 	go a.RunHousekeeping(ctx)
 	err = srv.Listen(ctx, cfg.Addr, func(addr string) {

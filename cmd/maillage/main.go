@@ -20,6 +20,10 @@ Usage:
   maillage run                 services locaux si besoin, migrations, contenus, démo, portail
   maillage serve               portail seul (DATABASE_URL et MEILI_URL requis)
   maillage migrate up|down|status
+  maillage seed --demo [--seed N]
+                               charge le réseau de démonstration (base sans profils)
+  maillage import lieux FICHIER
+                               importe des lieux au standard national (CSV ou JSON)
   maillage services exec -- CMD [ARGS…]
                                démarre PostgreSQL et Meilisearch éphémères, lance CMD
                                avec DATABASE_URL, MEILI_URL, MEILI_MASTER_KEY, puis les arrête
@@ -54,6 +58,10 @@ func run(args []string) int {
 		err = cmdRun(ctx, false)
 	case "migrate":
 		err = cmdMigrate(ctx, args[1:])
+	case "import":
+		err = cmdImport(ctx, args[1:])
+	case "seed":
+		err = cmdSeed(ctx, args[1:])
 	case "services":
 		return cmdServices(ctx, args[1:])
 	case "help", "-h", "--help":

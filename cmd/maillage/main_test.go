@@ -1,8 +1,13 @@
 package main
 
 import (
+	"os"
 	"testing"
+
+	"maillage/internal/testenv"
 )
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 func TestExitCodes(t *testing.T) {
 	tests := []struct {

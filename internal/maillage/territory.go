@@ -1,6 +1,9 @@
 package maillage
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // Region is a French région (or a COM pseudo-région).
 type Region struct {
@@ -38,8 +41,38 @@ type CommuneFilter struct {
 	Limit           int
 }
 
+// CityOfArrondissement returns the INSEE code of the city a municipal
+// arrondissement belongs to (75101–75120 Paris, 69381–69389 Lyon,
+// 13201–13216 Marseille), and code itself otherwise. The referential holds
+// the cities; real files often give the arrondissement.
+func CityOfArrondissement(code string) string {
+	switch {
+	case len(code) != 5:
+		return code
+	case code >= "75101" && code <= "75120":
+		return "75056"
+	case code >= "69381" && code <= "69389":
+		return "69123"
+	case code >= "13201" && code <= "13216":
+		return "13055"
+	}
+	return code
+}
+
+// PostcodeIndex maps the INSEE code of every commune to its postcodes.
+type PostcodeIndex map[string][]string
+
+// PostcodesOf returns the postcodes of a commune (an arrondissement counts
+// as its city), and false when no commune has the code.
+func (ix PostcodeIndex) PostcodesOf(code string) ([]string, bool) {
+	cps, ok := ix[CityOfArrondissement(code)]
+	return slices.Clone(cps), ok
+}
+
 // TerritoryService reads the territorial referential.
 type TerritoryService interface {
+	// PostcodeIndex returns the postcodes of every commune (import checks).
+	PostcodeIndex(ctx context.Context) (PostcodeIndex, error)
 	FindCommuneByCode(ctx context.Context, code string) (*Commune, error)
 	FindCommunes(ctx context.Context, filter CommuneFilter) ([]*Commune, error)
 	FindDepartements(ctx context.Context) ([]*Departement, error)

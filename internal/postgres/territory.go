@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -76,6 +77,23 @@ func (s *TerritoryService) FindCommunes(ctx context.Context, f maillage.CommuneF
 		out[i] = rows[i].domain()
 	}
 	return out, nil
+}
+
+// PostcodeIndex loads the postcodes of every commune in one query (about
+// 35,000 rows): an import checks each row against it without a round trip.
+func (s *TerritoryService) PostcodeIndex(ctx context.Context) (maillage.PostcodeIndex, error) {
+	var rows []struct {
+		CodeInsee    string   `bun:"code_insee"`
+		CodesPostaux []string `bun:"codes_postaux,array"`
+	}
+	if err := s.db.NewRaw("SELECT code_insee, codes_postaux FROM communes").Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("load postcodes: %w", err)
+	}
+	ix := make(maillage.PostcodeIndex, len(rows))
+	for _, r := range rows {
+		ix[r.CodeInsee] = r.CodesPostaux
+	}
+	return ix, nil
 }
 
 // FindDepartements lists every département.

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,6 +69,34 @@ func TestFindCommuneByCode(t *testing.T) {
 	n, err := svc.CountCommunes(ctx)
 	if err != nil || n != 34969 {
 		t.Fatalf("CountCommunes = %d, %v; want 34969", n, err)
+	}
+}
+
+func TestPostcodeIndex(t *testing.T) {
+	svc := postgres.NewTerritoryService(testenv.Get(t).DB(t))
+	ix, err := svc.PostcodeIndex(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		code     string
+		ok       bool
+		contains string
+	}{
+		{"69123", true, "69003"},
+		{"69383", true, "69003"}, // Lyon 3e arrondissement → Lyon
+		{"75116", true, "75016"}, // Paris 16e
+		{"13201", true, "13001"}, // Marseille 1er
+		{"2A004", true, "20000"}, // Ajaccio
+		{"97411", true, "97400"}, // Saint-Denis (La Réunion)
+		{"69390", false, ""},
+		{"00000", false, ""},
+	}
+	for _, tt := range tests {
+		cps, ok := ix.PostcodesOf(tt.code)
+		if ok != tt.ok || (tt.ok && !slices.Contains(cps, tt.contains)) {
+			t.Errorf("PostcodesOf(%s) = %v, %v; want %v with %s", tt.code, cps, ok, tt.ok, tt.contains)
+		}
 	}
 }
 

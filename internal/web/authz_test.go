@@ -80,6 +80,10 @@ var expectedAccess = map[string]string{
 	"GET /compte/jetons":                             "signed",
 	"POST /compte/jetons":                            "signed",
 	"POST /compte/jetons/:id/revoquer":               "signed",
+	"GET /lieux.csv":                                 "all",
+	"GET /lieux.json":                                "all",
+	"GET /admin/lieux/import":                        "import",
+	"POST /admin/lieux/import":                       "import",
 }
 
 type principal struct {

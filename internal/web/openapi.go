@@ -160,10 +160,10 @@ func openAPISchemas() obj {
 		}),
 		"Visibility": strEnum("Qui voit un champ : public (tout le monde), members (membres connectés), private (la personne et les administrateurs).", vis...),
 		"ProfileCompetence": object("Compétence détenue.", []string{"code", "level", "evidence"}, obj{
-			"code":         str("Code CRCN (Pix), par exemple 1.1."),
-			"label":        str("Intitulé de la compétence."),
-			"level":        obj{"type": "integer", "minimum": maillage.MinLevel, "maximum": maillage.MaxLevel, "description": "Niveau de maîtrise, de 1 (novice) à 8 (expert)."},
-			"evidence":     strEnum("Ce qui l'atteste : déclarée, certifiée (par un titre) ou validée (par un mentor).", string(maillage.EvidenceDeclared), string(maillage.EvidenceCertified), string(maillage.EvidenceValidated)),
+			"code":     str("Code CRCN (Pix), par exemple 1.1."),
+			"label":    str("Intitulé de la compétence."),
+			"level":    obj{"type": "integer", "minimum": maillage.MinLevel, "maximum": maillage.MaxLevel, "description": "Niveau de maîtrise, de 1 (novice) à 8 (expert)."},
+			"evidence": strEnum("Ce qui l'atteste : déclarée, certifiée (par un titre) ou validée (par un mentor).", string(maillage.EvidenceDeclared), string(maillage.EvidenceCertified), string(maillage.EvidenceValidated)),
 		}),
 		"ProfileTitle": object("Titre ou bloc de compétences obtenu.", []string{"certification_code"}, obj{
 			"certification_code": str("Code du titre (voir /api/referentiel/certifications), par exemple REMN."),

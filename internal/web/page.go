@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"maillage/internal/auth"
 	"maillage/internal/maillage"
 )
 
@@ -119,6 +120,9 @@ func (s *Server) menu(u *maillage.User) []MenuItem {
 		items = append(items, MenuItem{"dashboard", "nav.dashboard", "/tableau-de-bord"}, MenuItem{"profile", "nav.profile", "/profil"})
 		if u.Has(maillage.RoleAdministrateur) {
 			items = append(items, MenuItem{"admin", "nav.admin", "/admin/roles"})
+		}
+		if auth.Allowed(u, auth.PermImportLieux) {
+			items = append(items, MenuItem{"lieux_import", "nav.lieux_import", "/admin/lieux/import"})
 		}
 	}
 	return items

@@ -33,6 +33,12 @@ func (s *Server) routes() {
 	s.route(get, "/api/moi/profil", signed, s.apiMyProfile)
 	s.route(put, "/api/moi/profil", signed, s.apiUpdateMyProfile)
 
+	// Places in the national standard: open export, import for coordinators.
+	s.route(get, "/lieux.csv", pub, s.lieuxCSV)
+	s.route(get, "/lieux.json", pub, s.lieuxJSON)
+	s.route(get, "/admin/lieux/import", auth.PermImportLieux, s.adminLieuxImport)
+	s.route(post, "/admin/lieux/import", auth.PermImportLieux, s.adminLieuxImportUpload)
+
 	// Signing in and out.
 	s.route(get, "/connexion", pub, s.signIn)
 	s.route(post, "/connexion/email", pub, s.signInEmailRequest)

@@ -1,0 +1,176 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"io"
+	"mime/multipart"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"maillage/internal/app"
+	"maillage/internal/auth"
+	"maillage/internal/lieux"
+	"maillage/internal/maillage"
+	"maillage/internal/testenv"
+)
+
+// uploadLieux posts a file to the import page as a browser does: multipart
+// body, CSRF cookie and field, session cookie.
+func uploadLieux(t *testing.T, a *app.App, u *maillage.User, filename string, content []byte) response {
+	t.Helper()
+	csrf := auth.RandomToken(32)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	if err := mw.WriteField("_csrf", csrf); err != nil {
+		t.Fatal(err)
+	}
+	fw, err := mw.CreateFormFile("fichier", filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(content)
+	mw.Close()
+	req := httptest.NewRequest("POST", "/admin/lieux/import", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	cookie := "maillage_csrf=" + csrf
+	if u != nil {
+		cookie += "; maillage_session=" + newSession(t, a, u)
+	}
+	req.Header.Set("Cookie", cookie)
+	resp, err := a.Web.App().Test(req, 30000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, string(b)}
+}
+
+func lieuxCSV(t *testing.T, comma rune, rows ...map[string]string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Comma = comma
+	cols := lieux.Columns()
+	w.Write(cols)
+	for _, r := range rows {
+		rec := make([]string, len(cols))
+		for i, c := range cols {
+			rec[i] = r[c]
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+func lieuRow(id, nom string, over map[string]string) map[string]string {
+	m := map[string]string{"id": id, "nom": nom, "pivot": "43493312300029", "commune": "Lyon", "code_postal": "69003",
+		"code_insee": "69383", "adresse": "30 boulevard Vivier-Merle", "date_maj": "2024-04-02"}
+	for k, v := range over {
+		m[k] = v
+	}
+	return m
+}
+
+func TestLieuxImportPage(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	coord := newUser(t, a, "coordination-69@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeDepartement, ScopeValue: "69"})
+	conseiller := newUser(t, a, "conseillere@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleConseiller})
+
+	t.Run("un coordinateur importe et lit le rapport", func(t *testing.T) {
+		file := lieuxCSV(t, ';',
+			lieuRow("web-1", "Espace numérique Part-Dieu", nil),
+			lieuRow("web-2", "Espace bouche-trou", map[string]string{"pivot": "00000000000000"}),
+			lieuRow("web-3", "Espace mal écrit", map[string]string{"code_postal": "6900"}),
+		)
+		before := countIn69(t, a)
+		r := uploadLieux(t, a, coord, "lieux-69.csv", file)
+		if r.Status != 200 {
+			t.Fatalf("status %d:\n%s", r.Status, r.Body)
+		}
+		mustContain(t, r.Body, "Rapport d&#39;import : lieux-69.csv", "<dd>3</dd>", "<dd>2</dd>", "<dd>1</dd>",
+			"Avertissement : ligne importée", "SIRET bouche-trou", "Erreur : ligne rejetée", "code_postal « 6900 » : 5 chiffres attendus")
+		if n := countIn69(t, a) - before; n != 2 {
+			t.Fatalf("%d structures created in 69, want 2", n)
+		}
+		// Again: updated, not duplicated.
+		r = uploadLieux(t, a, coord, "lieux-69.csv", file)
+		mustContain(t, r.Body, "Lieux mis à jour</dt><dd>2</dd>", "Lieux créés</dt><dd>0</dd>")
+		if n := countIn69(t, a) - before; n != 2 {
+			t.Fatalf("after re-import, %d structures more in 69, want 2", n)
+		}
+	})
+
+	t.Run("erreurs à côté du champ", func(t *testing.T) {
+		big := append(lieuxCSV(t, ',', lieuRow("x", "X", nil)), bytes.Repeat([]byte("\n"), 10<<20)...)
+		tests := []struct {
+			name, file string
+			content    []byte
+			want       string
+		}{
+			{"extension", "lieux.xlsx", []byte("id,nom\n"), "au format CSV (.csv) ou JSON (.json)"},
+			{"trop gros", "lieux.csv", big, "10 Mo au plus"},
+			{"pas du texte", "lieux.csv", append([]byte("PK\x03\x04\x00\x00\x08\x00"), make([]byte, 64)...), "n&#39;est pas du texte"},
+			{"pas UTF-8", "lieux.csv", []byte("id,pivot,nom\n1,43493312300029,M\xe9diath\xe8que\n"), "n&#39;est pas encodé en UTF-8"},
+			{"JSON cassé", "lieux.json", []byte(`[{"id": `), "JSON"},
+			{"vide", "lieux.csv", nil, "Le fichier est vide"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := uploadLieux(t, a, coord, tt.file, tt.content)
+				if r.Status != 422 {
+					t.Fatalf("status %d, want 422", r.Status)
+				}
+				mustContain(t, r.Body, `class="field-error" id="fichier-error"`, tt.want, `aria-invalid="true"`)
+			})
+		}
+	})
+
+	t.Run("un conseiller est refusé, un anonyme renvoyé à la connexion", func(t *testing.T) {
+		if r := uploadLieux(t, a, conseiller, "lieux.csv", lieuxCSV(t, ',', lieuRow("c", "C", nil))); r.Status != 403 {
+			t.Errorf("conseiller: %d, want 403", r.Status)
+		}
+		if r := uploadLieux(t, a, nil, "lieux.csv", lieuxCSV(t, ',', lieuRow("c", "C", nil))); r.Status != 401 {
+			t.Errorf("anonymous POST: %d, want 401", r.Status)
+		}
+		if r := do(t, a.Web.App(), "GET", "/admin/lieux/import", nil); r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/connexion") {
+			t.Errorf("anonymous GET: %d %s", r.Status, r.Header.Get("Location"))
+		}
+	})
+
+	t.Run("export ouvert et valide", func(t *testing.T) {
+		r := do(t, a.Web.App(), "GET", "/lieux.csv", nil)
+		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("GET /lieux.csv: %d %s", r.Status, r.Header.Get("Content-Type"))
+		}
+		if errs := lieux.ValidateCSVAgainstSchema(strings.NewReader(r.Body)); len(errs) > 0 {
+			t.Errorf("export breaks the schema: %v", errs)
+		}
+		mustContain(t, r.Body, "web-1", "Espace bouche-trou")
+		if r := do(t, a.Web.App(), "GET", "/lieux.csv?departement=75", nil); strings.Contains(r.Body, "web-1") {
+			t.Errorf("export of 75 holds a place of 69")
+		}
+		j := do(t, a.Web.App(), "GET", "/lieux.json?departement=69", nil)
+		rep, err := lieux.ParseJSON(strings.NewReader(j.Body), lieux.Options{})
+		if j.Status != 200 || err != nil || len(rep.Errors) != 0 || len(rep.Rows) != countIn69(t, a) {
+			t.Errorf("GET /lieux.json: %d, %v, %+v", j.Status, err, rep)
+		}
+		mustContain(t, j.Body, `"id":"web-1"`)
+		if r := do(t, a.Web.App(), "GET", "/lieux.csv?departement=zz9", nil); r.Status != 422 {
+			t.Errorf("bad département: %d", r.Status)
+		}
+	})
+}
+
+func countIn69(t *testing.T, a *app.App) int {
+	t.Helper()
+	_, n, err := a.Structures.FindStructures(context.Background(), maillage.StructureFilter{CodeDepartement: "69"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
