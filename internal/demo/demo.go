@@ -415,7 +415,7 @@ func (g *generator) structure(i int, pivots map[string]bool, names map[string]in
 	if sk.typologie == "OF" || slices.Contains(sk.roles, maillage.StructureHub) {
 		l.ModalitesAcces = []string{"Contacter par mail", "Téléphoner"}
 	}
-	l.PresentationResume = fmt.Sprintf("%s accueille les habitants %s et des environs pour %s.", nom, ofCommune(c.Nom), lowerFirst(l.Services[0]))
+	l.PresentationResume = fmt.Sprintf("%s accueille les habitants %s et des environs. Premier service proposé : %s.", nom, ofCommune(c.Nom), lowerFirst(l.Services[0]))
 	if len([]rune(l.PresentationResume)) > 280 {
 		l.PresentationResume = nom + " : médiation numérique à " + c.Nom + "."
 	}

@@ -70,7 +70,7 @@ var bios = map[string][]string{
 	"conseiller": {
 		"Conseiller·e numérique à %[1]s depuis %[4]d, j'accompagne %[2]s sur %[3]s, en rendez-vous individuels et en ateliers.",
 		"Je tiens des permanences numériques à %[1]s et alentour. Mes sujets : %[3]s. Je cherche à échanger avec d'autres conseillers du territoire.",
-		"Recruté·e en %[4]d dans le dispositif Conseillers numériques, j'interviens à %[1]s auprès de %[2]s.",
+		"Recruté·e en %[4]d dans le dispositif Conseillers numériques, j'interviens à %[1]s pour accompagner %[2]s.",
 	},
 	"mediateur": {
 		"Médiateur·rice numérique depuis %[4]d à %[1]s. J'anime un espace public numérique et j'accompagne %[2]s sur %[3]s.",

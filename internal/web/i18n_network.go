@@ -82,6 +82,8 @@ func init() {
 		"structure.field.horaires":            {"Horaires", "Opening hours"},
 		"structure.field.presentation_resume": {"Présentation courte", "Short presentation"},
 		"structure.field.presentation_detail": {"Présentation détaillée", "Detailed presentation"},
+		"structure.show.courriels":            {"Courriels", "E-mails"},
+		"structure.show.site_web":             {"Sites web", "Websites"},
 		"structure.services":                  {"Services", "Services"},
 		"structure.publics":                   {"Publics spécifiquement adressés", "Specific audiences"},
 		"structure.prise_en_charge":           {"Prise en charge spécifique", "Specific support"},

@@ -256,11 +256,12 @@ func (s *Server) profileShow(c *fiber.Ctx) error {
 		return err
 	}
 	page := s.page(c, "", "", struct {
-		P          *maillage.Profile
-		KindLabels map[maillage.ProfileKind]string
-		Owner      bool
-		Now        time.Time
-	}{p, maillage.ProfileKindLabels, currentUser(c) != nil && currentUser(c).ID == p.UserID, time.Now()})
+		P           *maillage.Profile
+		KindLabels  map[maillage.ProfileKind]string
+		MemberRoles map[string]string
+		Owner       bool
+		Now         time.Time
+	}{p, maillage.ProfileKindLabels, maillage.MemberRoleLabels, currentUser(c) != nil && currentUser(c).ID == p.UserID, time.Now()})
 	page.Title = p.DisplayName
 	return s.render(c, fiber.StatusOK, "profile_show", page)
 }
