@@ -18,7 +18,7 @@ import (
 	"maillage/internal/maillage"
 )
 
-// communesFile is a CommuneChecker over shared/data/communes.csv.
+// communesFile is a CommuneChecker over content/territoires/communes.csv (a copy of shared/data/communes.csv kept in the repository, so the test runs in any clone).
 type communesFile map[string][]string
 
 func (c communesFile) PostcodesOf(code string) ([]string, bool) {
@@ -27,7 +27,7 @@ func (c communesFile) PostcodesOf(code string) ([]string, bool) {
 }
 
 var loadCommunes = sync.OnceValues(func() (communesFile, error) {
-	f, err := os.Open("../../../shared/data/communes.csv")
+	f, err := os.Open("../../content/territoires/communes.csv")
 	if err != nil {
 		return nil, err
 	}
