@@ -20,6 +20,8 @@ Usage:
   maillage run                 services locaux si besoin, migrations, contenus, démo, portail
   maillage serve               portail seul (DATABASE_URL et MEILI_URL requis)
   maillage migrate up|down|status
+  maillage reindex             reconstruit les index de recherche depuis la base et les
+                               bascule d'un coup (DATABASE_URL et MEILI_URL requis)
   maillage services exec -- CMD [ARGS…]
                                démarre PostgreSQL et Meilisearch éphémères, lance CMD
                                avec DATABASE_URL, MEILI_URL, MEILI_MASTER_KEY, puis les arrête
@@ -54,6 +56,8 @@ func run(args []string) int {
 		err = cmdRun(ctx, false)
 	case "migrate":
 		err = cmdMigrate(ctx, args[1:])
+	case "reindex":
+		err = cmdReindex(ctx)
 	case "services":
 		return cmdServices(ctx, args[1:])
 	case "help", "-h", "--help":

@@ -30,6 +30,8 @@ var expectedAccess = map[string]string{
 	"GET /":                               "all",
 	"GET /a-propos/donnees":               "all",
 	"GET /api/communes":                   "all",
+	"GET /recherche":                      "all",
+	"GET /api/recherche":                  "all",
 	"GET /connexion":                      "all",
 	"POST /connexion/email":               "all",
 	"GET /connexion/email/envoye":         "all",

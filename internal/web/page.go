@@ -108,7 +108,7 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p *Page) error {
 
 // menu is the main navigation for a user (nil when anonymous).
 func (s *Server) menu(u *maillage.User) []MenuItem {
-	var items []MenuItem
+	items := []MenuItem{{"search", "nav.search", "/recherche"}}
 	if u != nil {
 		items = append(items, MenuItem{"dashboard", "nav.dashboard", "/tableau-de-bord"})
 		if u.Has(maillage.RoleAdministrateur) {

@@ -19,6 +19,8 @@ func (s *Server) routes() {
 	s.route(get, "/", pub, s.home)
 	s.route(get, "/a-propos/donnees", pub, s.aboutData)
 	s.route(get, "/api/communes", pub, s.apiCommunes)
+	s.route(get, "/recherche", pub, s.search)
+	s.route(get, "/api/recherche", pub, s.apiSearch)
 
 	// Signing in and out.
 	s.route(get, "/connexion", pub, s.signIn)

@@ -39,6 +39,7 @@ type Deps struct {
 	Profiles    maillage.ProfileService
 	Structures  maillage.StructureService
 	Referential maillage.ReferentialService
+	Search      maillage.SearchService
 }
 
 // Server is the HTTP side of the portal.
