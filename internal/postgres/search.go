@@ -331,10 +331,10 @@ func (s *SearchFallback) Search(ctx context.Context, q maillage.SearchQuery) (*m
 		case "nom":
 			order = "title"
 		}
-		rank := "0"
+		rank := "0::float8"
 		rargs := []any{}
 		if q.Q != "" {
-			rank = fmt.Sprintf("word_similarity(lower(immutable_unaccent(?)), lower(immutable_unaccent(%s)))", p.doc)
+			rank = fmt.Sprintf("word_similarity(lower(immutable_unaccent(?)), lower(immutable_unaccent(%s)))::float8", p.doc)
 			rargs = append(rargs, q.Q)
 		}
 		sqlq := fmt.Sprintf(`SELECT * FROM (SELECT %s AS id, %s AS title, %s AS subtitle, %s AS snippet, %s AS commune, %s AS departement, %s AS distance_m, %s AS rank

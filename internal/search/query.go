@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -373,10 +372,4 @@ func distance(lat1, lng1, lat2, lng2 float64) float64 {
 	dlat, dlng := (lat2-lat1)*rad, (lng2-lng1)*rad
 	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlng/2)*math.Sin(dlng/2)
 	return 2 * r * math.Asin(math.Sqrt(a))
-}
-
-// IsUnavailable reports whether err means Meilisearch could not be reached.
-func IsUnavailable(err error) bool {
-	var me *meilisearch.Error
-	return err != nil && (!errors.As(err, &me) || me.StatusCode == 0 || me.StatusCode >= 500)
 }

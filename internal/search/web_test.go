@@ -133,7 +133,7 @@ func TestDegradedMode(t *testing.T) {
 	}
 	defer down.Close()
 
-	for _, target := range []string{"/recherche?q=ribouldingue", "/recherche?q=ribouldingue&pres=Lyon&rayon=10&tri=distance", "/recherche?q=mediateur&kind=mediateur"} {
+	for _, target := range []string{"/recherche?q=ribouldingue", "/recherche?q=ribouldingue&pres=Lyon&rayon=10&tri=distance", "/recherche?q=mediateur&kind=mediateur", "/recherche?kind=mediateur&departement=69", "/recherche?pres=Lyon&rayon=5&tri=nom"} {
 		status, body := get(t, down, target)
 		if status != 200 {
 			t.Errorf("%s: status %d", target, status)
