@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed territoires referentiel lieux
+//go:embed territoires referentiel lieux search
 var files embed.FS
 
 // FS returns the content files.

@@ -102,6 +102,15 @@ func cmdRun(ctx context.Context, local bool) error {
 				"duration", time.Since(t).Round(time.Millisecond).String())
 		}
 	}
+	ectx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	if err := a.EnsureSearch(ectx); err != nil {
+		log.Warn("search indexes not ready: search runs degraded until Meilisearch answers", "err", err)
+	}
+	cancel()
+	syncCtx, stopSync := context.WithCancel(context.Background())
+	syncDone := make(chan struct{})
+	go func() { a.SearchSync.Run(syncCtx); close(syncDone) }()
+	defer func() { stopSync(); <-syncDone; log.Info("search sync stopped") }()
 	srv := a.Web
 	go a.RunHousekeeping(ctx)
 	err = srv.Listen(ctx, cfg.Addr, func(addr string) {
@@ -112,5 +121,30 @@ func cmdRun(ctx context.Context, local bool) error {
 		return fmt.Errorf("serve on %s: %w", cfg.Addr, err)
 	}
 	log.Info("portal stopped")
+	return nil
+}
+
+// cmdReindex rebuilds every search index from the database and swaps the
+// new indexes in atomically (search never goes empty).
+func cmdReindex(ctx context.Context) error {
+	cfg, err := config.Load(nil, config.Options{})
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg)
+	a, err := app.Open(ctx, cfg, log, app.Options{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	rep, err := a.Reindex(ctx)
+	if err != nil {
+		return fmt.Errorf("reindex: %w", err)
+	}
+	fmt.Printf("Réindexation terminée en %s :", rep.Took.Round(time.Millisecond))
+	for name, n := range rep.Documents {
+		fmt.Printf(" %s=%d", name, n)
+	}
+	fmt.Printf(" (changements rejoués : %d)\n", rep.Requeued)
 	return nil
 }

@@ -24,6 +24,8 @@ Usage:
                                charge le réseau de démonstration (base sans profils)
   maillage import lieux FICHIER
                                importe des lieux au standard national (CSV ou JSON)
+  maillage reindex             reconstruit les index de recherche depuis la base et les
+                               bascule d'un coup (DATABASE_URL et MEILI_URL requis)
   maillage services exec -- CMD [ARGS…]
                                démarre PostgreSQL et Meilisearch éphémères, lance CMD
                                avec DATABASE_URL, MEILI_URL, MEILI_MASTER_KEY, puis les arrête
@@ -62,6 +64,8 @@ func run(args []string) int {
 		err = cmdImport(ctx, args[1:])
 	case "seed":
 		err = cmdSeed(ctx, args[1:])
+	case "reindex":
+		err = cmdReindex(ctx)
 	case "services":
 		return cmdServices(ctx, args[1:])
 	case "help", "-h", "--help":

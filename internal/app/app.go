@@ -37,6 +37,15 @@ type App struct {
 	Structures  *postgres.StructureService
 	Referential *postgres.ReferentialService
 	APITokens   *postgres.APITokenService
+	Territories *postgres.TerritoryService
+
+	// Search: the index specs, the outbox-driven sync (run it with
+	// SearchSync.Run) and the search service (Meilisearch, PostgreSQL
+	// fallback).
+	SearchSpecs   []*search.IndexSpec
+	SearchStore   *postgres.SearchStore
+	SearchSync    *search.Syncer
+	SearchService *search.Service
 }
 
 // NewAuth builds the sign-in service and its providers from the configuration.
@@ -98,6 +107,17 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Profiles = postgres.NewProfileService(db)
 	a.Structures = postgres.NewStructureService(db)
 	a.Referential = postgres.NewReferentialService(db)
+	a.Territories = postgres.NewTerritoryService(db)
+	synonyms, err := search.LoadSynonyms(content.FS())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.SearchSpecs = search.Specs(synonyms)
+	a.SearchStore = postgres.NewSearchStore(db)
+	a.SearchSync = &search.Syncer{Client: a.Search, Specs: a.SearchSpecs, Source: a.SearchStore, Outbox: a.SearchStore, Log: log}
+	a.SearchService = &search.Service{Client: a.Search, Specs: a.SearchSpecs, Territories: a.Territories,
+		Fallback: postgres.NewSearchFallback(db), Log: log}
 	a.Web, err = web.New(web.Deps{
 		Config:      cfg,
 		Log:         log,
@@ -105,7 +125,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		Static:      webfs.Static(),
 		Postgres:    db,
 		Meili:       a.Search,
-		Territories: postgres.NewTerritoryService(db),
+		Territories: a.Territories,
 		Auth:        a.Auth,
 		Users:       a.Users,
 		Sessions:    a.Sessions,
@@ -113,6 +133,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		Structures:  a.Structures,
 		Referential: a.Referential,
 		APITokens:   a.APITokens,
+		Search:      a.SearchService,
 	})
 	if err != nil {
 		db.Close()
@@ -135,6 +156,18 @@ func Prepare(ctx context.Context, db *postgres.DB, log *slog.Logger) error {
 		return fmt.Errorf("sync content: %w", err)
 	}
 	return nil
+}
+
+// EnsureSearch applies the index settings (idempotent) and checks them. At
+// start-up a failure is not fatal: search runs degraded and the sync
+// worker tries again.
+func (a *App) EnsureSearch(ctx context.Context) error {
+	return a.Search.EnsureIndexes(ctx, a.SearchSpecs)
+}
+
+// Reindex rebuilds every search index from the database and swaps it in.
+func (a *App) Reindex(ctx context.Context) (*search.ReindexReport, error) {
+	return search.Reindex(ctx, a.Search, a.SearchSpecs, a.SearchStore, a.SearchStore, a.Log)
 }
 
 // Close releases the connections.

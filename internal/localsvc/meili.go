@@ -52,7 +52,12 @@ func meiliBin() (string, error) {
 
 // StartMeili starts Meilisearch with its database in dir. The master key is
 // created once and kept in dir/master.key so data stays readable across runs.
-func StartMeili(ctx context.Context, dir string) (*Meili, error) {
+func StartMeili(ctx context.Context, dir string) (*Meili, error) { return StartMeiliPort(ctx, dir, 0) }
+
+// StartMeiliPort is StartMeili on a given port (0: a free one). Tests that
+// stop Meilisearch restart it on the same folder and port, as a restarted
+// server would be.
+func StartMeiliPort(ctx context.Context, dir string, port int) (*Meili, error) {
 	bin, err := meiliBin()
 	if err != nil {
 		return nil, err
@@ -69,8 +74,11 @@ func StartMeili(ctx context.Context, dir string) (*Meili, error) {
 		return nil, err
 	}
 	killStale(filepath.Join(dir, "meili.pid"))
-	if m.Port, err = FreePort(); err != nil {
-		return nil, err
+	m.Port = port
+	if m.Port == 0 {
+		if m.Port, err = FreePort(); err != nil {
+			return nil, err
+		}
 	}
 	logf, err := os.OpenFile(filepath.Join(dir, "meili.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {

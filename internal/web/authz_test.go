@@ -84,6 +84,8 @@ var expectedAccess = map[string]string{
 	"GET /lieux.json":                                "all",
 	"GET /admin/lieux/import":                        "import",
 	"POST /admin/lieux/import":                       "import",
+	"GET /recherche":                                 "all",
+	"GET /api/recherche":                             "all",
 }
 
 type principal struct {

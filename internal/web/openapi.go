@@ -1,6 +1,7 @@
 package web
 
 import (
+	_ "embed"
 	"encoding/json"
 	"sync"
 
@@ -386,8 +387,30 @@ func openAPIPaths() obj {
 	}
 }
 
+// openAPISearch is the part of the document for /api/recherche, kept as JSON
+// beside this file.
+//
+//go:embed openapi_recherche.json
+var openAPISearch []byte
+
 func openAPIDocument(baseURL string) obj {
 	errResp := func(desc string) obj { return okResponse(desc, ref("Error")) }
+	paths, schemas := openAPIPaths(), openAPISchemas()
+	var frag struct {
+		Paths      obj `json:"paths"`
+		Components struct {
+			Schemas obj `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPISearch, &frag); err != nil {
+		panic("openapi_recherche.json: " + err.Error()) // embedded at build time; TestOpenAPICoversRoutes reads it
+	}
+	for k, v := range frag.Paths {
+		paths[k] = v
+	}
+	for k, v := range frag.Components.Schemas {
+		schemas[k] = v
+	}
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{
@@ -399,9 +422,9 @@ func openAPIDocument(baseURL string) obj {
 				"Les erreurs sont des objets JSON { error, code, fields } avec un message en français.",
 		},
 		"servers": []obj{{"url": baseURL, "description": "Ce portail"}},
-		"paths":   openAPIPaths(),
+		"paths":   paths,
 		"components": obj{
-			"schemas": openAPISchemas(),
+			"schemas": schemas,
 			"securitySchemes": obj{
 				"bearerAuth": obj{"type": "http", "scheme": "bearer", "bearerFormat": "mlg_…",
 					"description": "Jeton personnel créé sur /compte/jetons, qui agit au nom de la personne avec ses rôles. Valable seulement pour /api/ ; révocable à tout moment."},

@@ -115,7 +115,7 @@ func (s *Server) render(c *fiber.Ctx, status int, name string, p *Page) error {
 
 // menu is the main navigation for a user (nil when anonymous).
 func (s *Server) menu(u *maillage.User) []MenuItem {
-	items := []MenuItem{{"directory", "nav.directory", "/annuaire"}}
+	items := []MenuItem{{"search", "nav.search", "/recherche"}, {"directory", "nav.directory", "/annuaire"}}
 	if u != nil {
 		items = append(items, MenuItem{"dashboard", "nav.dashboard", "/tableau-de-bord"}, MenuItem{"profile", "nav.profile", "/profil"})
 		if u.Has(maillage.RoleAdministrateur) {

@@ -38,6 +38,8 @@ func (s *Server) routes() {
 	s.route(get, "/lieux.json", pub, s.lieuxJSON)
 	s.route(get, "/admin/lieux/import", auth.PermImportLieux, s.adminLieuxImport)
 	s.route(post, "/admin/lieux/import", auth.PermImportLieux, s.adminLieuxImportUpload)
+	s.route(get, "/recherche", pub, s.search)
+	s.route(get, "/api/recherche", pub, s.apiSearch)
 
 	// Signing in and out.
 	s.route(get, "/connexion", pub, s.signIn)

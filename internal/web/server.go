@@ -40,6 +40,7 @@ type Deps struct {
 	Structures  maillage.StructureService
 	Referential maillage.ReferentialService
 	APITokens   maillage.APITokenService
+	Search      maillage.SearchService
 }
 
 // Server is the HTTP side of the portal.

@@ -1,0 +1,179 @@
+package maillage
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// The kinds of search result. Each is one index in Meilisearch (see
+// internal/search); later issues add trainings, jobs and labelled places.
+const (
+	SearchProfile   = "profile"
+	SearchStructure = "structure"
+)
+
+// SearchTypes lists the result types in display order.
+var SearchTypes = []string{SearchProfile, SearchStructure}
+
+// SearchTypeLabels are their French names.
+var SearchTypeLabels = map[string]string{SearchProfile: "Personnes", SearchStructure: "Lieux et structures"}
+
+// SearchFacets are the attributes a search may filter on, in display order
+// (the result type is shown as tabs, not as a facet).
+var SearchFacets = []string{"kind", "roles", "region", "departement", "competences", "titles", "services",
+	"modalites_accompagnement", "modalites_acces", "publics", "frais", "dispositifs", "mentor_available", "open_to_work"}
+
+// SearchFacetLabels are the French names of the facet attributes.
+var SearchFacetLabels = map[string]string{
+	"type": "Type", "kind": "Profil", "roles": "Rôle de la structure", "region": "Région", "departement": "Département",
+	"competences": "Compétences", "titles": "Titres et blocs", "services": "Services", "modalites_accompagnement": "Modalité d'accompagnement",
+	"modalites_acces": "Modalité d'accès", "publics": "Publics", "frais": "Frais", "dispositifs": "Dispositifs nationaux",
+	"mentor_available": "Mentor disponible", "open_to_work": "Ouvert aux offres",
+}
+
+// AnyMember is a signed-in member who is neither the owner of a profile nor
+// an administrator: what ViewFor returns for them is what members-only search
+// may index. No account has a negative id.
+var AnyMember = Viewer{UserID: -1}
+
+// SearchRadii are the radii (km) offered with "près de".
+var SearchRadii = []int{5, 10, 20, 30, 50, 100}
+
+// SearchQuery is one search: the text, the types, the facet filters, an
+// optional place with a radius, the sort and the page.
+type SearchQuery struct {
+	Viewer   Viewer
+	Q        string
+	Types    []string            // empty: every type
+	Filters  map[string][]string // facet attribute → accepted values (OR inside, AND across)
+	Near     string              // commune: INSEE code or name
+	RadiusKm int                 // with Near; 0 means 30
+	Sort     string              // "" (relevance), "distance", "nom"
+	Page     int                 // 1-based
+	PerPage  int                 // 0 means 20
+}
+
+// SearchResult is a page of results with the facets of the whole result set.
+type SearchResult struct {
+	Query      SearchQuery    `json:"-"`
+	Hits       []SearchHit    `json:"hits"`
+	Total      int            `json:"total"`
+	Page       int            `json:"page"`
+	PerPage    int            `json:"per_page"`
+	Pages      int            `json:"pages"`
+	TypeCounts map[string]int `json:"type_counts"`
+	Facets     []Facet        `json:"facets"`
+	Near       *Commune       `json:"near,omitempty"`
+	RadiusKm   int            `json:"radius_km,omitempty"`
+	Degraded   bool           `json:"degraded"` // the search engine was unreachable: basic PostgreSQL search
+	Members    bool           `json:"members"`  // members-only fields were searched (signed-in viewer)
+	TookMs     int64          `json:"took_ms"`
+}
+
+// SearchHit is one result. Title and Snippet are split into fragments so a
+// template can mark highlights without ever trusting markup from the engine.
+type SearchHit struct {
+	Type        string     `json:"type"`
+	ID          int64      `json:"id"`
+	Title       string     `json:"title"`
+	TitleParts  []Fragment `json:"title_parts"`
+	Subtitle    string     `json:"subtitle,omitempty"`
+	Snippet     []Fragment `json:"snippet,omitempty"`
+	Commune     string     `json:"commune,omitempty"`
+	Departement string     `json:"code_departement,omitempty"`
+	Tags        []string   `json:"tags,omitempty"`
+	DistanceM   *int       `json:"distance_m,omitempty"`
+	URL         string     `json:"url"`
+}
+
+// Fragment is a piece of text; Mark says it matched the query.
+type Fragment struct {
+	Text string `json:"text"`
+	Mark bool   `json:"mark,omitempty"`
+}
+
+// Facet is the distribution of one attribute over the results.
+type Facet struct {
+	Attribute string       `json:"attribute"`
+	Label     string       `json:"label"`
+	Values    []FacetValue `json:"values"`
+}
+
+// FacetValue is one value of a facet with its count.
+type FacetValue struct {
+	Value    string `json:"value"`
+	Label    string `json:"label"`
+	Count    int    `json:"count"`
+	Selected bool   `json:"selected"`
+}
+
+// SearchService searches people, places and, later, trainings and jobs.
+type SearchService interface {
+	Search(ctx context.Context, q SearchQuery) (*SearchResult, error)
+}
+
+// Normalize bounds a query: text length, page, page size, radius, types and
+// filter values. It never fails: what cannot be used is dropped.
+func (q *SearchQuery) Normalize() {
+	q.Q = strings.TrimSpace(q.Q)
+	if r := []rune(q.Q); len(r) > 200 {
+		q.Q = string(r[:200])
+	}
+	q.Near = strings.TrimSpace(q.Near)
+	if r := []rune(q.Near); len(r) > 80 {
+		q.Near = string(r[:80])
+	}
+	if q.Page < 1 {
+		q.Page = 1
+	}
+	if q.PerPage <= 0 {
+		q.PerPage = 20
+	}
+	if q.PerPage > 100 {
+		q.PerPage = 100
+	}
+	if q.Page*q.PerPage > 1000 { // Meilisearch maxTotalHits
+		q.Page = 1000 / q.PerPage
+	}
+	ok := false
+	for _, r := range SearchRadii {
+		ok = ok || r == q.RadiusKm
+	}
+	if !ok {
+		q.RadiusKm = 30
+	}
+	if q.Sort != "distance" && q.Sort != "nom" {
+		q.Sort = ""
+	}
+	if q.Sort == "distance" && q.Near == "" {
+		q.Sort = ""
+	}
+	var types []string
+	for _, t := range q.Types {
+		if _, ok := SearchTypeLabels[t]; ok && !slices.Contains(types, t) {
+			types = append(types, t)
+		}
+	}
+	q.Types = types
+	for k, vs := range q.Filters {
+		if !slices.Contains(SearchFacets, k) {
+			delete(q.Filters, k)
+			continue
+		}
+		var keep []string
+		for _, v := range vs {
+			if v = strings.TrimSpace(v); v != "" && len(v) <= 200 && len(keep) < 20 && !slices.Contains(keep, v) {
+				keep = append(keep, v)
+			}
+		}
+		if len(keep) == 0 {
+			delete(q.Filters, k)
+		} else {
+			q.Filters[k] = keep
+		}
+	}
+}
+
+// Members reports whether the viewer searches the members-only index.
+func (q *SearchQuery) Members() bool { return q.Viewer.UserID != 0 || q.Viewer.Admin }

@@ -1,0 +1,375 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/meilisearch/meilisearch-go"
+
+	"maillage/internal/maillage"
+)
+
+// Highlight marks: control characters (STX, ETX) that documents never
+// contain (clean removes them). Meilisearch ignores private-use characters
+// as tags, so those cannot be used. The engine's output is split on them into
+// fragments; templates escape every fragment, so no markup ever passes.
+const (
+	markPre  = "\u0002"
+	markPost = "\u0003"
+)
+
+// Fragments splits highlighted text into plain and marked pieces.
+func Fragments(s string) []maillage.Fragment {
+	var out []maillage.Fragment
+	for s != "" {
+		i := strings.Index(s, markPre)
+		if i < 0 {
+			out = append(out, maillage.Fragment{Text: strings.ReplaceAll(s, markPost, "")})
+			break
+		}
+		if i > 0 {
+			out = append(out, maillage.Fragment{Text: strings.ReplaceAll(s[:i], markPost, "")})
+		}
+		s = s[i+len(markPre):]
+		j := strings.Index(s, markPost)
+		if j < 0 {
+			j = len(s)
+		}
+		if j > 0 {
+			out = append(out, maillage.Fragment{Text: strings.ReplaceAll(s[:j], markPre, ""), Mark: true})
+		}
+		if j < len(s) {
+			j += len(markPost)
+		}
+		s = s[j:]
+	}
+	return out
+}
+
+// Service implements maillage.SearchService on Meilisearch, with a basic
+// PostgreSQL search (Fallback) when Meilisearch cannot be reached.
+type Service struct {
+	Client      *Client
+	Specs       []*IndexSpec
+	Territories maillage.TerritoryService
+	Fallback    maillage.SearchService
+	Log         *slog.Logger
+	Timeout     time.Duration // per search; default 3 s
+
+	namesOnce sync.Once
+	depNames  map[string]string
+	regNames  map[string]string
+
+	mu       sync.Mutex
+	communes map[string]*maillage.Commune
+}
+
+var _ maillage.SearchService = (*Service)(nil)
+
+// FacetAttributes lists every facet a query may filter on.
+func (s *Service) FacetAttributes() []string { return maillage.SearchFacets }
+
+// ResolveCommune finds the commune of "près de": an INSEE code or a name
+// (the most populated commune of that name). Results are cached.
+func (s *Service) ResolveCommune(ctx context.Context, near string) (*maillage.Commune, error) {
+	key := strings.ToLower(near)
+	s.mu.Lock()
+	c, ok := s.communes[key]
+	s.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	list, err := s.Territories.FindCommunes(ctx, maillage.CommuneFilter{Prefix: near, Limit: 20})
+	if err != nil {
+		return nil, err
+	}
+	// Prefer an exact name (Lyon, not Lyons-la-Forêt), else the first.
+	for _, x := range list {
+		if x.CodeInsee == strings.ToUpper(near) || strings.EqualFold(x.Nom, near) || strings.EqualFold(strings.ReplaceAll(x.Nom, "-", " "), strings.ReplaceAll(near, "-", " ")) {
+			c = x
+			break
+		}
+	}
+	if c == nil && len(list) > 0 {
+		c = list[0]
+	}
+	if c == nil {
+		return nil, maillage.Invalid(map[string]string{"pres": "Commune inconnue : tapez son nom (par exemple « Lyon ») ou son code postal."})
+	}
+	s.mu.Lock()
+	if s.communes == nil || len(s.communes) > 5000 {
+		s.communes = map[string]*maillage.Commune{}
+	}
+	s.communes[key] = c
+	s.mu.Unlock()
+	return c, nil
+}
+
+func (s *Service) names(ctx context.Context) {
+	s.namesOnce.Do(func() {
+		s.depNames, s.regNames = map[string]string{}, map[string]string{}
+		if deps, err := s.Territories.FindDepartements(ctx); err == nil {
+			for _, d := range deps {
+				s.depNames[d.Code] = d.Nom
+			}
+		}
+		if regs, err := s.Territories.FindRegions(ctx); err == nil {
+			for _, r := range regs {
+				s.regNames[r.Code] = r.Nom
+			}
+		}
+	})
+}
+
+// quote makes a filter string value.
+func quote(v string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
+}
+
+// Request builds the Meilisearch federated multi-search of a normalized
+// query (exported for the benchmark, which sends it directly).
+func (s *Service) Request(q *maillage.SearchQuery, near *maillage.Commune) *meilisearch.MultiSearchRequest {
+	req := &meilisearch.MultiSearchRequest{Federation: &meilisearch.MultiSearchFederation{
+		Offset: int64((q.Page - 1) * q.PerPage), Limit: int64(q.PerPage),
+		FacetsByIndex: map[string][]string{}, MergeFacets: &meilisearch.MultiSearchFederationMergeFacets{MaxValuesPerFacet: 20},
+	}}
+	audience := AudiencePublic
+	if q.Members() {
+		audience = AudienceMembers
+	}
+specs:
+	for _, spec := range s.Specs {
+		if spec.Audience != audience && spec.Type == maillage.SearchProfile {
+			continue
+		}
+		if len(q.Types) > 0 && !contains(q.Types, spec.Type) {
+			continue
+		}
+		var filters []string
+		for _, attr := range maillage.SearchFacets {
+			vals := q.Filters[attr]
+			if len(vals) == 0 {
+				continue
+			}
+			if !spec.filterable(attr) {
+				continue specs // this type has no such attribute: none of its documents match
+			}
+			qs := make([]string, len(vals))
+			for i, v := range vals {
+				qs[i] = quote(v)
+			}
+			filters = append(filters, attr+" IN ["+strings.Join(qs, ", ")+"]")
+		}
+		if near != nil {
+			filters = append(filters, fmt.Sprintf("_geoRadius(%f, %f, %d)", near.Latitude, near.Longitude, q.RadiusKm*1000))
+		}
+		var sort []string
+		switch q.Sort {
+		case "distance":
+			sort = []string{fmt.Sprintf("_geoPoint(%f, %f):asc", near.Latitude, near.Longitude)}
+		case "nom":
+			sort = []string{"title:asc"}
+		}
+		uid := s.Client.Index(spec.Name)
+		r := &meilisearch.SearchRequest{
+			IndexUID: uid, Query: q.Q, Sort: sort,
+			AttributesToHighlight: spec.Highlight, HighlightPreTag: markPre, HighlightPostTag: markPost,
+			AttributesToCrop: spec.Crop, CropLength: 24, CropMarker: "…",
+		}
+		if len(filters) > 0 {
+			r.Filter = strings.Join(filters, " AND ")
+		}
+		req.Queries = append(req.Queries, r)
+		req.Federation.FacetsByIndex[uid] = spec.Facets
+	}
+	return req
+}
+
+type rawHit struct {
+	ID          int64    `json:"id"`
+	Type        string   `json:"type"`
+	Title       string   `json:"title"`
+	KindLabel   string   `json:"kind_label"`
+	RolesLabels []string `json:"roles_labels"`
+	Commune     string   `json:"commune"`
+	Departement string   `json:"departement"`
+	Geo         *Geo     `json:"_geo"`
+	Competences []string `json:"competences"`
+	Services    []string `json:"services"`
+	Formatted   struct {
+		Title        string `json:"title"`
+		Bio          string `json:"bio"`
+		Presentation string `json:"presentation"`
+	} `json:"_formatted"`
+}
+
+// Search runs a query on Meilisearch; when it cannot be reached, on the
+// PostgreSQL fallback (Degraded is then true).
+func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage.SearchResult, error) {
+	start := time.Now()
+	q.Normalize()
+	res := &maillage.SearchResult{Query: q, Page: q.Page, PerPage: q.PerPage, Members: q.Members(), TypeCounts: map[string]int{}}
+	var near *maillage.Commune
+	if q.Near != "" {
+		var err error
+		if near, err = s.ResolveCommune(ctx, q.Near); err != nil {
+			return nil, err
+		}
+		res.Near, res.RadiusKm = near, q.RadiusKm
+	}
+	req := s.Request(&q, near)
+	if len(req.Queries) == 0 { // a filter no type has
+		return res, nil
+	}
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = 3 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	resp, err := s.Client.ms.MultiSearchWithContext(sctx, req)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return s.degraded(ctx, q, err)
+	}
+	s.names(ctx)
+	for _, h := range resp.Hits {
+		var r rawHit
+		if err := h.DecodeInto(&r); err != nil {
+			return nil, fmt.Errorf("decode hit: %w", err)
+		}
+		hit := maillage.SearchHit{Type: r.Type, ID: r.ID, Title: r.Title, Commune: r.Commune, Departement: r.Departement, TitleParts: Fragments(r.Formatted.Title)}
+		if len(hit.TitleParts) == 0 {
+			hit.TitleParts = []maillage.Fragment{{Text: r.Title}}
+		}
+		switch r.Type {
+		case maillage.SearchProfile:
+			hit.Subtitle, hit.Snippet, hit.Tags, hit.URL = r.KindLabel, Fragments(r.Formatted.Bio), first(r.Competences, 4), "/profils/"+strconv.FormatInt(r.ID, 10)
+		case maillage.SearchStructure:
+			hit.Subtitle, hit.Snippet, hit.Tags, hit.URL = strings.Join(r.RolesLabels, " · "), Fragments(r.Formatted.Presentation), first(r.Services, 4), "/structures/"+strconv.FormatInt(r.ID, 10)
+		}
+		if near != nil && r.Geo != nil {
+			d := int(math.Round(distance(near.Latitude, near.Longitude, r.Geo.Lat, r.Geo.Lng)))
+			hit.DistanceM = &d
+		}
+		res.Hits = append(res.Hits, hit)
+	}
+	res.Total = int(resp.EstimatedTotalHits)
+	res.Pages = (res.Total + q.PerPage - 1) / q.PerPage
+	if max := 1000 / q.PerPage; res.Pages > max {
+		res.Pages = max
+	}
+	dist := map[string]map[string]int{}
+	for attr, raw := range resp.FacetDistribution {
+		var m map[string]int
+		if err := json.Unmarshal(raw, &m); err == nil {
+			dist[attr] = m
+		}
+	}
+	for t, n := range dist["type"] {
+		res.TypeCounts[t] = n
+	}
+	res.Facets = s.facets(dist, q.Filters)
+	res.TookMs = time.Since(start).Milliseconds()
+	return res, nil
+}
+
+func (s *Service) degraded(ctx context.Context, q maillage.SearchQuery, cause error) (*maillage.SearchResult, error) {
+	s.Log.Warn("meilisearch unreachable: basic PostgreSQL search", "err", cause)
+	if s.Fallback == nil {
+		return nil, maillage.Wrap(maillage.EUNAVAILABLE, cause, "La recherche est momentanément indisponible. Réessayez dans un instant.")
+	}
+	res, err := s.Fallback.Search(ctx, q)
+	if maillage.ErrorCode(err) == maillage.EINVALID {
+		return nil, err
+	} else if err != nil {
+		return nil, maillage.Wrap(maillage.EUNAVAILABLE, fmt.Errorf("%w (fallback after: %v)", err, cause), "La recherche est momentanément indisponible. Réessayez dans un instant.")
+	}
+	res.Degraded = true
+	return res, nil
+}
+
+// facets turns distributions into display facets; selected values are
+// always listed (with their count, or 0).
+func (s *Service) facets(dist map[string]map[string]int, selected map[string][]string) []maillage.Facet {
+	var out []maillage.Facet
+	for _, attr := range maillage.SearchFacets {
+		m := dist[attr]
+		if len(m) == 0 && len(selected[attr]) == 0 {
+			continue
+		}
+		f := maillage.Facet{Attribute: attr, Label: maillage.SearchFacetLabels[attr]}
+		for v, n := range m {
+			f.Values = append(f.Values, maillage.FacetValue{Value: v, Label: s.valueLabel(attr, v), Count: n, Selected: contains(selected[attr], v)})
+		}
+		for _, v := range selected[attr] {
+			if _, ok := m[v]; !ok {
+				f.Values = append(f.Values, maillage.FacetValue{Value: v, Label: s.valueLabel(attr, v), Selected: true})
+			}
+		}
+		SortFacetValues(f.Values)
+		out = append(out, f)
+	}
+	return out
+}
+
+// SortFacetValues orders by count, then label.
+func SortFacetValues(vs []maillage.FacetValue) {
+	for i := 1; i < len(vs); i++ {
+		for j := i; j > 0 && (vs[j].Count > vs[j-1].Count || vs[j].Count == vs[j-1].Count && vs[j].Label < vs[j-1].Label); j-- {
+			vs[j], vs[j-1] = vs[j-1], vs[j]
+		}
+	}
+}
+
+func (s *Service) valueLabel(attr, v string) string {
+	switch attr {
+	case "kind":
+		if l, ok := maillage.ProfileKindLabels[maillage.ProfileKind(v)]; ok {
+			return l
+		}
+	case "roles":
+		if l, ok := maillage.StructureRoleLabels[maillage.StructureRole(v)]; ok {
+			return l
+		}
+	case "departement":
+		if n := s.depNames[v]; n != "" {
+			return v + " · " + n
+		}
+	case "region":
+		if n := s.regNames[v]; n != "" {
+			return n
+		}
+	case "mentor_available", "open_to_work":
+		if v == "true" {
+			return "Oui"
+		}
+		return "Non"
+	}
+	return v
+}
+
+func first(ss []string, n int) []string {
+	if len(ss) > n {
+		return ss[:n]
+	}
+	return ss
+}
+
+// distance is the great-circle distance in metres.
+func distance(lat1, lng1, lat2, lng2 float64) float64 {
+	const r = 6371008.8
+	rad := math.Pi / 180
+	dlat, dlng := (lat2-lat1)*rad, (lng2-lng1)*rad
+	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlng/2)*math.Sin(dlng/2)
+	return 2 * r * math.Asin(math.Sqrt(a))
+}

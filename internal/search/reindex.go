@@ -1,0 +1,144 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/meilisearch/meilisearch-go"
+)
+
+// ReindexReport says what a reindex did.
+type ReindexReport struct {
+	Documents map[string]int // per index
+	Requeued  int            // changes recorded again after the swap
+	Took      time.Duration
+}
+
+// Reindex builds every index afresh under "<name>_new", applies its
+// settings, loads every document from the database, waits for every task,
+// then swaps all of them with the live indexes in one atomic Meilisearch
+// swap and deletes the old ones. Search is never empty: the live indexes
+// answer until the swap. Changes written while it ran are recorded again in
+// the outbox after the swap, so the worker re-applies them to the new
+// indexes and nothing is lost.
+func Reindex(ctx context.Context, c *Client, specs []*IndexSpec, src Source, ob Outbox, log *slog.Logger) (*ReindexReport, error) {
+	start := time.Now()
+	rep := &ReindexReport{Documents: map[string]int{}}
+	since, err := ob.Now(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Transactions are short; five minutes of margin covers one that began
+	// before "since" and committed after the documents were read.
+	since = since.Add(-5 * time.Minute)
+
+	for _, s := range specs {
+		tmp := c.Index(s.Name + "_new")
+		if err := c.deleteIfExists(ctx, tmp); err != nil {
+			return nil, fmt.Errorf("delete leftover %s: %w", tmp, err)
+		}
+		if err := c.ensureIndex(ctx, tmp, s); err != nil {
+			return nil, err
+		}
+	}
+	var tasks []int64
+	const page = 5000
+	for _, entity := range entities(specs) {
+		var after int64
+		for {
+			ids, err := src.EntityIDs(ctx, entity, after, page)
+			if err != nil {
+				return nil, err
+			}
+			if len(ids) == 0 {
+				break
+			}
+			after = ids[len(ids)-1]
+			docs, err := Documents(ctx, src, specs, entity, ids)
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range specs {
+				if s.Entity != entity || len(docs[s.Name]) == 0 {
+					continue
+				}
+				batch := make([]any, 0, len(docs[s.Name]))
+				for _, id := range sortedIDs(docs[s.Name]) {
+					batch = append(batch, docs[s.Name][id])
+				}
+				pk := s.PrimaryKey
+				info, err := c.ms.Index(c.Index(s.Name+"_new")).AddDocumentsWithContext(ctx, batch, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+				if err != nil {
+					return nil, fmt.Errorf("load %s: %w", s.Name, err)
+				}
+				tasks = append(tasks, info.TaskUID)
+				rep.Documents[s.Name] += len(batch)
+			}
+		}
+	}
+	if err := c.waitAll(ctx, tasks); err != nil {
+		return nil, err
+	}
+	// Every live index must exist for the swap (first run).
+	var swaps []*meilisearch.SwapIndexesParams
+	for _, s := range specs {
+		live := c.Index(s.Name)
+		if _, err := c.ms.GetIndexWithContext(ctx, live); isNotFound(err) {
+			info, err := c.ms.CreateIndexWithContext(ctx, &meilisearch.IndexConfig{Uid: live, PrimaryKey: s.PrimaryKey})
+			if err != nil {
+				return nil, err
+			}
+			if err := c.wait(ctx, info); err != nil {
+				return nil, err
+			}
+		} else if err != nil {
+			return nil, err
+		}
+		swaps = append(swaps, &meilisearch.SwapIndexesParams{Indexes: []string{live, c.Index(s.Name + "_new")}})
+	}
+	info, err := c.ms.SwapIndexesWithContext(ctx, swaps)
+	if err != nil {
+		return nil, fmt.Errorf("swap indexes: %w", err)
+	}
+	if err := c.wait(ctx, info); err != nil {
+		return nil, fmt.Errorf("swap indexes: %w", err)
+	}
+	for _, s := range specs {
+		if err := c.deleteIfExists(ctx, c.Index(s.Name+"_new")); err != nil {
+			return nil, fmt.Errorf("delete old %s: %w", s.Name, err)
+		}
+	}
+	if rep.Requeued, err = ob.Requeue(ctx, since); err != nil {
+		return nil, err
+	}
+	rep.Took = time.Since(start)
+	log.Info("reindex done", "documents", rep.Documents, "requeued", rep.Requeued, "took", rep.Took.Round(time.Millisecond).String())
+	return rep, nil
+}
+
+func entities(specs []*IndexSpec) []string {
+	var out []string
+	for _, s := range specs {
+		if !contains(out, s.Entity) {
+			out = append(out, s.Entity)
+		}
+	}
+	return out
+}
+
+// deleteIfExists deletes an index and waits (a delete of a missing index is
+// a failed task, not an HTTP error, so look first).
+func (c *Client) deleteIfExists(ctx context.Context, uid string) error {
+	if _, err := c.ms.GetIndexWithContext(ctx, uid); isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	info, err := c.ms.DeleteIndexWithContext(ctx, uid)
+	if err != nil {
+		return err
+	}
+	return c.wait(ctx, info)
+}

@@ -1,0 +1,216 @@
+package search_test
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"maillage/content"
+	"maillage/internal/maillage"
+	"maillage/internal/search"
+	"maillage/internal/testenv"
+)
+
+func TestLoadSynonyms(t *testing.T) {
+	syn, err := search.LoadSynonyms(content.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for term, want := range map[string]string{"cnfs": "conseiller numérique", "conseiller numérique": "cnfs", "epn": "espace public numérique", "tp": "titre professionnel", "remn": "responsable d'espace de médiation numérique"} {
+		if !has(syn[term], want) {
+			t.Errorf("synonyms of %q = %v, want %q among them", term, syn[term], want)
+		}
+	}
+}
+
+func TestEnsureIndexesIdempotentAndChecked(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	for i := 0; i < 2; i++ { // applying twice changes nothing and still checks
+		if err := a.EnsureSearch(ctx); err != nil {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+	}
+	st, err := a.Search.Manager().Index(a.Search.Index("profiles")).GetSettingsWithContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TypoTolerance == nil || !st.TypoTolerance.Enabled {
+		t.Error("typo tolerance is not enabled")
+	}
+	if !has(st.Synonyms["cnfs"], "conseiller numérique") {
+		t.Errorf("synonyms not applied: %v", st.Synonyms["cnfs"])
+	}
+	if !has(st.FilterableAttributes, "_geo") || !has(st.SortableAttributes, "_geo") {
+		t.Errorf("_geo must be filterable and sortable: %v / %v", st.FilterableAttributes, st.SortableAttributes)
+	}
+}
+
+// TestSearchFindsTheExpectedPeople: a typo, a synonym and "près de Lyon,
+// 30 km" sorted by distance.
+func TestSearchFindsTheExpectedPeople(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	vis := public()
+	mk := func(name string, kind maillage.ProfileKind, commune, bio string) {
+		person(t, a, maillage.ProfileUpdate{Kind: ptr(kind), DisplayName: ptr(name), Commune: ptr(commune), Bio: ptr(bio), Visibility: vis})
+	}
+	mk("Camille Aubert", maillage.KindMediateur, "69266", "J'anime des ateliers au centre social.")          // Villeurbanne, ~5 km from Lyon
+	mk("Jérôme Vidal", maillage.KindConseiller, "69259", "Accompagnement aux démarches en ligne.")           // Vénissieux, ~7 km
+	mk("Nadia Ferrand", maillage.KindAidant, "38544", "Secrétaire de mairie, j'aide les habitants.")         // Vienne (Isère), ~27 km
+	mk("Louis Marchal", maillage.KindMediateur, "75056", "Ateliers numériques à la médiathèque.")            // Paris
+	mk("Sophie Carrel", maillage.KindConseiller, "13055", "Permanences numériques dans les quartiers nord.") // Marseille
+	synced(t, a)
+
+	cases := []struct {
+		name    string
+		q       maillage.SearchQuery
+		want    []string // must be found
+		wantNot []string // must not be found
+		ordered bool     // want is the exact order of the first hits
+	}{
+		{name: "typo", q: maillage.SearchQuery{Q: "mediatuer numerique"}, want: []string{"Camille Aubert", "Louis Marchal"}, wantNot: []string{"Sophie Carrel"}},
+		{name: "synonym", q: maillage.SearchQuery{Q: "cnfs"}, want: []string{"Jérôme Vidal", "Sophie Carrel"}, wantNot: []string{"Camille Aubert", "Nadia Ferrand"}},
+		{name: "near Lyon 30 km by distance", q: maillage.SearchQuery{Near: "Lyon", RadiusKm: 30, Sort: "distance", Types: []string{maillage.SearchProfile}},
+			want: []string{"Camille Aubert", "Jérôme Vidal", "Nadia Ferrand"}, wantNot: []string{"Louis Marchal", "Sophie Carrel"}, ordered: true},
+		{name: "facet filter", q: maillage.SearchQuery{Filters: map[string][]string{"kind": {"aidant"}}}, want: []string{"Nadia Ferrand"}, wantNot: []string{"Camille Aubert"}},
+		{name: "typo in a name", q: maillage.SearchQuery{Q: "Camile Auber"}, want: []string{"Camille Aubert"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := a.SearchService.Search(context.Background(), tc.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Degraded {
+				t.Fatal("degraded search: Meilisearch should answer")
+			}
+			got := titles(res)
+			for _, w := range tc.want {
+				if !has(got, w) {
+					t.Errorf("%q not found; got %v", w, got)
+				}
+			}
+			for _, w := range tc.wantNot {
+				if has(got, w) {
+					t.Errorf("%q found; it must not be (got %v)", w, got)
+				}
+			}
+			if tc.ordered {
+				if diff := cmp.Diff(tc.want, got[:min(len(got), len(tc.want))]); diff != "" {
+					t.Errorf("order by distance (-want +got):\n%s", diff)
+				}
+				for i := 1; i < len(res.Hits); i++ {
+					if *res.Hits[i].DistanceM < *res.Hits[i-1].DistanceM {
+						t.Errorf("hit %d is nearer than hit %d", i, i-1)
+					}
+				}
+			}
+		})
+	}
+	t.Run("facets have counts", func(t *testing.T) {
+		res, err := a.SearchService.Search(context.Background(), maillage.SearchQuery{Near: "Lyon", RadiusKm: 30, Types: []string{maillage.SearchProfile}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := map[string]int{}
+		for _, f := range res.Facets {
+			if f.Attribute == "kind" {
+				for _, v := range f.Values {
+					counts[v.Value] = v.Count
+				}
+			}
+		}
+		if counts["mediateur"] < 1 || counts["conseiller"] < 1 || counts["aidant"] < 1 {
+			t.Errorf("kind facet near Lyon = %v", counts)
+		}
+	})
+}
+
+// TestPrivateValuesAreNeverIndexed: a private field's value cannot be found
+// nor read in the index; a members-only value only by members; a profile
+// made private disappears.
+func TestPrivateValuesAreNeverIndexed(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	vis := public()
+	vis[maillage.FieldBio] = maillage.VisPrivate
+	secret := person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Irène Vasseur"), Commune: ptr("69123"),
+		Bio: ptr("Mon code secret est zorglubium"), Visibility: vis})
+	vis2 := public()
+	vis2[maillage.FieldBio] = maillage.VisMembers
+	members := person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Hugo Lemaire"), Commune: ptr("69123"),
+		Bio: ptr("Réservé aux membres : quintessor"), Visibility: vis2})
+	synced(t, a)
+
+	member := maillage.Viewer{UserID: members.UserID + 100000} // any signed-in member but not the owner
+	search := func(v maillage.Viewer, q string) []string {
+		t.Helper()
+		res, err := a.SearchService.Search(ctx, maillage.SearchQuery{Viewer: v, Q: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return titles(res)
+	}
+	if got := search(maillage.Anonymous, "zorglubium"); len(got) != 0 {
+		t.Errorf("private value found by anonymous: %v", got)
+	}
+	if got := search(member, "zorglubium"); len(got) != 0 {
+		t.Errorf("private value found by a member: %v", got)
+	}
+	if got := search(maillage.Anonymous, "Irène Vasseur"); !has(got, "Irène Vasseur") {
+		t.Errorf("the public profile itself should be found: %v", got)
+	}
+	if got := search(maillage.Anonymous, "quintessor"); len(got) != 0 {
+		t.Errorf("members-only value found by anonymous: %v", got)
+	}
+	if got := search(member, "quintessor"); !has(got, "Hugo Lemaire") {
+		t.Errorf("members-only value not found by a member: %v", got)
+	}
+	// Not only unsearchable: absent from every index.
+	for _, idx := range []string{"profiles", "profiles_members"} {
+		var doc map[string]any
+		if err := a.Search.Manager().Index(a.Search.Index(idx)).GetDocumentWithContext(ctx, itoa(secret.ID), nil, &doc); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(doc)
+		if strings.Contains(string(b), "zorglubium") {
+			t.Errorf("index %s holds the private value: %s", idx, b)
+		}
+	}
+
+	// The person makes the whole profile private: it leaves the results.
+	if _, err := a.Profiles.SaveProfile(ctx, members.UserID, maillage.ProfileUpdate{Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPrivate}}); err != nil {
+		t.Fatal(err)
+	}
+	synced(t, a)
+	for _, v := range []maillage.Viewer{maillage.Anonymous, member} {
+		if got := search(v, "Hugo Lemaire"); has(got, "Hugo Lemaire") {
+			t.Errorf("private profile still found (viewer %+v): %v", v, got)
+		}
+	}
+	// Members-only profile (the default): not public, found by members.
+	if _, err := a.Profiles.SaveProfile(ctx, members.UserID, maillage.ProfileUpdate{Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisMembers}}); err != nil {
+		t.Fatal(err)
+	}
+	synced(t, a)
+	if got := search(maillage.Anonymous, "Hugo Lemaire"); has(got, "Hugo Lemaire") {
+		t.Errorf("members-only profile found by anonymous: %v", got)
+	}
+	if got := search(member, "Hugo Lemaire"); !has(got, "Hugo Lemaire") {
+		t.Errorf("members-only profile not found by a member: %v", got)
+	}
+	// Deleting the profile removes it from search.
+	if err := a.Profiles.DeleteProfile(ctx, secret.UserID); err != nil {
+		t.Fatal(err)
+	}
+	synced(t, a)
+	if got := search(maillage.Anonymous, "Irène Vasseur"); has(got, "Irène Vasseur") {
+		t.Errorf("deleted profile still found: %v", got)
+	}
+}
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }

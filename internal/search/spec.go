@@ -1,0 +1,190 @@
+package search
+
+import (
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/meilisearch/meilisearch-go"
+	"gopkg.in/yaml.v3"
+
+	"maillage/internal/maillage"
+)
+
+// Audiences of an index: who may read what it holds.
+const (
+	AudiencePublic  = "public"  // built from ViewFor(Anonymous)
+	AudienceMembers = "members" // built from ViewFor(AnyMember): only for signed-in viewers
+)
+
+// IndexSpec is one Meilisearch index as code. Settings are applied at
+// start-up (EnsureIndexes) and by reindex, then read back and checked.
+type IndexSpec struct {
+	Name       string // logical name; the uid is Client.Prefix + Name
+	Type       string // result type (maillage.SearchProfile…)
+	Entity     string // search_outbox.entity that feeds it
+	Audience   string // AudiencePublic or AudienceMembers
+	PrimaryKey string
+	// Searchable attributes, most important first (the "attribute" rule).
+	Searchable []string
+	// Filterable attributes: facets, filters, and any attribute a tenant
+	// token or server-side filter will use.
+	Filterable []string
+	Sortable   []string
+	// Facets shown on the search page, in display order (all filterable).
+	Facets       []string
+	Highlight    []string // attributes returned with highlights
+	Crop         []string // long attributes cropped around matches
+	RankingRules []string
+	Synonyms     map[string][]string
+}
+
+// Ranking: "words" first so documents matching more of the query come
+// first; then the requested sort (distance or name), so "trier par
+// distance" really orders by distance among equally matching documents;
+// then typo, proximity, attribute and exactness as Meilisearch's default.
+var rankingRules = []string{"words", "sort", "typo", "proximity", "attribute", "exactness"}
+
+// Specs returns every index of the portal. To add an index (trainings,
+// jobs, labelled places), see docs/ARCHITECTURE.md "Search".
+func Specs(synonyms map[string][]string) []*IndexSpec {
+	profile := func(name, audience string) *IndexSpec {
+		return &IndexSpec{
+			Name: name, Type: maillage.SearchProfile, Entity: "profile", Audience: audience, PrimaryKey: "id",
+			Searchable:   []string{"title", "kind_label", "competences", "titles", "structures", "commune", "mentor_themes", "bio"},
+			Filterable:   []string{"type", "kind", "departement", "region", "competences", "titles", "mentor_available", "open_to_work", "_geo"},
+			Sortable:     []string{"title", "updated_at", "_geo"},
+			Facets:       []string{"type", "kind", "region", "departement", "competences", "titles", "mentor_available", "open_to_work"},
+			Highlight:    []string{"title", "bio", "commune", "competences"},
+			Crop:         []string{"bio"},
+			RankingRules: rankingRules, Synonyms: synonyms,
+		}
+	}
+	return []*IndexSpec{
+		profile("profiles", AudiencePublic),
+		profile("profiles_members", AudienceMembers),
+		{
+			Name: "structures", Type: maillage.SearchStructure, Entity: "structure", Audience: AudiencePublic, PrimaryKey: "id",
+			Searchable:   []string{"title", "roles_labels", "services", "commune", "code_postal", "typologie", "dispositifs", "formations_labels", "publics", "presentation", "adresse"},
+			Filterable:   []string{"type", "roles", "departement", "region", "services", "publics", "modalites_acces", "modalites_accompagnement", "frais", "dispositifs", "formations_labels", "_geo"},
+			Sortable:     []string{"title", "updated_at", "_geo"},
+			Facets:       []string{"type", "roles", "region", "departement", "services", "modalites_accompagnement", "modalites_acces", "publics", "frais", "dispositifs"},
+			Highlight:    []string{"title", "presentation", "commune", "services"},
+			Crop:         []string{"presentation"},
+			RankingRules: rankingRules, Synonyms: synonyms,
+		},
+	}
+}
+
+// Settings turns a spec into Meilisearch settings. Typo tolerance is
+// enabled explicitly (a zero TypoTolerance would switch it off).
+func (s *IndexSpec) Settings() *meilisearch.Settings {
+	syn := s.Synonyms
+	if syn == nil {
+		syn = map[string][]string{}
+	}
+	return &meilisearch.Settings{
+		RankingRules:         s.RankingRules,
+		SearchableAttributes: s.Searchable,
+		DisplayedAttributes:  []string{"*"},
+		FilterableAttributes: s.Filterable,
+		SortableAttributes:   s.Sortable,
+		Synonyms:             syn,
+		TypoTolerance: &meilisearch.TypoTolerance{
+			Enabled:             true,
+			MinWordSizeForTypos: meilisearch.MinWordSizeForTypos{OneTypo: 5, TwoTypos: 9},
+			DisableOnWords:      []string{},
+			DisableOnAttributes: []string{},
+		},
+		LocalizedAttributes: []*meilisearch.LocalizedAttributes{{Locales: []string{"fra"}, AttributePatterns: []string{"*"}}},
+		Faceting:            &meilisearch.Faceting{MaxValuesPerFacet: 100, SortFacetValuesBy: map[string]meilisearch.SortFacetType{"*": meilisearch.SortFacetTypeCount}},
+		Pagination:          &meilisearch.Pagination{MaxTotalHits: 1000},
+	}
+}
+
+// check compares what Meilisearch holds with the spec and names every
+// difference.
+func (s *IndexSpec) check(got *meilisearch.Settings) error {
+	var diffs []string
+	eq := func(name string, want, have []string, ordered bool) {
+		w, h := append([]string(nil), want...), append([]string(nil), have...)
+		if !ordered {
+			sort.Strings(w)
+			sort.Strings(h)
+		}
+		if strings.Join(w, "\x00") != strings.Join(h, "\x00") {
+			diffs = append(diffs, fmt.Sprintf("%s: want %v, have %v", name, w, h))
+		}
+	}
+	eq("rankingRules", s.RankingRules, got.RankingRules, true)
+	eq("searchableAttributes", s.Searchable, got.SearchableAttributes, true)
+	eq("filterableAttributes", s.Filterable, got.FilterableAttributes, false)
+	eq("sortableAttributes", s.Sortable, got.SortableAttributes, false)
+	if got.TypoTolerance == nil || !got.TypoTolerance.Enabled {
+		diffs = append(diffs, "typoTolerance: not enabled")
+	}
+	if len(got.Synonyms) != len(s.Synonyms) {
+		diffs = append(diffs, fmt.Sprintf("synonyms: want %d entries, have %d", len(s.Synonyms), len(got.Synonyms)))
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("index %s settings differ: %s", s.Name, strings.Join(diffs, "; "))
+	}
+	return nil
+}
+
+// facetable reports whether attr is filterable in the index.
+func (s *IndexSpec) filterable(attr string) bool {
+	for _, a := range s.Filterable {
+		if a == attr {
+			return true
+		}
+	}
+	return false
+}
+
+// LoadSynonyms reads search/synonymes.yaml from the content FS and returns
+// Meilisearch synonyms: every term of a group maps to all the others.
+func LoadSynonyms(fsys fs.FS) (map[string][]string, error) {
+	b, err := fs.ReadFile(fsys, "search/synonymes.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("read search/synonymes.yaml: %w", err)
+	}
+	var f struct {
+		Version int        `yaml:"version"`
+		Groupes [][]string `yaml:"groupes"`
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("search/synonymes.yaml: %w", err)
+	}
+	out := map[string][]string{}
+	for i, g := range f.Groupes {
+		if len(g) < 2 {
+			return nil, fmt.Errorf("search/synonymes.yaml: groupe %d: au moins deux termes", i+1)
+		}
+		for _, t := range g {
+			t = strings.ToLower(strings.TrimSpace(t))
+			if t == "" {
+				return nil, fmt.Errorf("search/synonymes.yaml: groupe %d: terme vide", i+1)
+			}
+			for _, o := range g {
+				o = strings.ToLower(strings.TrimSpace(o))
+				if o != t && !contains(out[t], o) {
+					out[t] = append(out[t], o)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,225 @@
+package search_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/meilisearch/meilisearch-go"
+
+	"maillage/internal/app"
+	"maillage/internal/localsvc"
+	"maillage/internal/maillage"
+	"maillage/internal/search"
+	"maillage/internal/testenv"
+)
+
+// indexDocs reads every document of an index, keyed by id.
+func indexDocs[T any](t *testing.T, c *search.Client, name string) map[int64]T {
+	t.Helper()
+	out := map[int64]T{}
+	var res meilisearch.DocumentsResult
+	if err := c.Manager().Index(c.Index(name)).GetDocumentsWithContext(context.Background(), &meilisearch.DocumentsQuery{Limit: 100000}, &res); err != nil {
+		t.Fatalf("documents of %s: %v", name, err)
+	}
+	for _, h := range res.Results {
+		b, _ := json.Marshal(h)
+		var d T
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatal(err)
+		}
+		var id struct {
+			ID int64 `json:"id"`
+		}
+		_ = json.Unmarshal(b, &id)
+		out[id.ID] = d
+	}
+	return out
+}
+
+// expectedDocs builds, from the database, what every index must hold.
+func expectedDocs(t *testing.T, a *app.App, entity string) map[string]map[int64]any {
+	t.Helper()
+	ctx := context.Background()
+	ids, err := a.SearchStore.EntityIDs(ctx, entity, 0, 1000000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := search.Documents(ctx, a.SearchStore, a.SearchSpecs, entity, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return docs
+}
+
+// sameAsDatabase checks that the profile indexes hold exactly the
+// documents the database gives: same ids, same content.
+func sameAsDatabase(t *testing.T, a *app.App, c *search.Client) {
+	t.Helper()
+	want := expectedDocs(t, a, "profile")
+	for _, spec := range a.SearchSpecs {
+		if spec.Entity != "profile" {
+			continue
+		}
+		got := indexDocs[search.ProfileDoc](t, c, spec.Name)
+		w := map[int64]search.ProfileDoc{}
+		for id, d := range want[spec.Name] {
+			w[id] = *d.(*search.ProfileDoc)
+		}
+		if diff := cmp.Diff(w, got); diff != "" {
+			t.Errorf("index %s differs from the database (-database +index):\n%s", spec.Name, diff)
+		}
+	}
+}
+
+// TestSyncSurvivesMeilisearchOutage stops Meilisearch in the middle of
+// 1,000 profile updates, restarts it on the same data, and then finds every
+// index equal to the database.
+func TestSyncSurvivesMeilisearchOutage(t *testing.T) {
+	env := testenv.Get(t)
+	a := env.App(t)
+	ctx := context.Background()
+
+	// Our own Meilisearch (under make test the shared one must not be killed).
+	dir, err := os.MkdirTemp("", "maillage-outage-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir = filepath.Join(dir, "meili")
+	m, err := localsvc.StartMeili(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Stop() })
+	c := search.New(m.URL(), m.Key, env.IndexPrefix+"outage_")
+
+	const people = 100
+	var users []int64
+	for i := 0; i < people; i++ {
+		p := person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.ProfileKinds[i%4]), DisplayName: ptr(fmt.Sprintf("Personne %03d", i)),
+			Commune: ptr([]string{"69123", "75056", "13055", "31555", "33063"}[i%5]), Visibility: public()})
+		users = append(users, p.UserID)
+	}
+	// Start from an index equal to the database (earlier tests of this
+	// package indexed into the shared Meilisearch).
+	if _, err := search.Reindex(ctx, c, a.SearchSpecs, a.SearchStore, a.SearchStore, testenv.Logger(t)); err != nil {
+		t.Fatal(err)
+	}
+	sync := &search.Syncer{Client: c, Specs: a.SearchSpecs, Source: a.SearchStore, Outbox: a.SearchStore, Log: testenv.Logger(t),
+		Batch: 100, Idle: 10 * time.Millisecond, MaxBackoff: 300 * time.Millisecond}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { sync.Run(runCtx); close(done) }()
+	defer func() { stop(); <-done }()
+
+	rnd := rand.New(rand.NewSource(42))
+	port := m.Port
+	for i := 0; i < 1000; i++ {
+		switch i {
+		case 300:
+			m.Kill() // as a crash would
+			t.Logf("meilisearch killed after %d updates", i)
+		case 700:
+			if m, err = localsvc.StartMeiliPort(ctx, dir, port); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = m.Stop() })
+			t.Logf("meilisearch restarted after %d updates", i)
+		}
+		u := maillage.ProfileUpdate{Bio: ptr(fmt.Sprintf("Mise à jour %d : ateliers %d", i, rnd.Intn(1000)))}
+		switch rnd.Intn(10) {
+		case 0: // hide the bio
+			u.Visibility = map[string]maillage.Visibility{maillage.FieldBio: maillage.VisPrivate}
+		case 1: // members only
+			u.Visibility = map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisMembers}
+		case 2: // public again
+			u.Visibility = map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPublic, maillage.FieldBio: maillage.VisPublic}
+		case 3:
+			u.Commune = ptr([]string{"69266", "38185", "67482"}[rnd.Intn(3)])
+		}
+		if _, err := a.Profiles.SaveProfile(ctx, users[rnd.Intn(people)], u); err != nil {
+			t.Fatal(err)
+		}
+		if i%50 == 0 {
+			time.Sleep(20 * time.Millisecond) // let the worker interleave
+		}
+	}
+	// Wait until everything pending is applied.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		n, err := a.SearchStore.Pending(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d changes still pending after the restart", n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var failed int
+	if err := env.DB(t).NewRaw("SELECT count(*) FROM search_outbox WHERE attempts > 0").Scan(ctx, &failed); err != nil {
+		t.Fatal(err)
+	}
+	if failed == 0 {
+		t.Error("no change ever failed: the outage did not happen during the sync")
+	}
+	t.Logf("%d changes were retried after the outage", failed)
+	sameAsDatabase(t, a, c)
+}
+
+// TestReindexSwapsAtomically: reindex builds fresh indexes, swaps them in,
+// removes the old ones; the index then equals the database, and a change
+// made by reindex time is replayed.
+func TestReindexSwapsAtomically(t *testing.T) {
+	env := testenv.Get(t)
+	a := env.App(t)
+	ctx := context.Background()
+	c := search.New(env.MeiliURL, env.MeiliKey, env.IndexPrefix+"reindex_")
+	p := person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindAidant), DisplayName: ptr("Octave Reindex"), Commune: ptr("69123"), Visibility: public()})
+	rep, err := search.Reindex(ctx, c, a.SearchSpecs, a.SearchStore, a.SearchStore, testenv.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Documents["profiles"] == 0 || rep.Requeued == 0 {
+		t.Errorf("report = %+v", rep)
+	}
+	// Search answered from the new index; no "_new" index is left behind.
+	res, err := c.Manager().ListIndexesWithContext(ctx, &meilisearch.IndexesQuery{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, idx := range res.Results {
+		if len(idx.UID) > len(c.Prefix) && idx.UID[:len(c.Prefix)] == c.Prefix {
+			names = append(names, idx.UID[len(c.Prefix):])
+		}
+	}
+	sort.Strings(names)
+	if diff := cmp.Diff([]string{"profiles", "profiles_members", "structures"}, names); diff != "" {
+		t.Errorf("indexes after reindex (-want +got):\n%s", diff)
+	}
+	// A second reindex swaps again while the first answers.
+	if _, err := search.Reindex(ctx, c, a.SearchSpecs, a.SearchStore, a.SearchStore, testenv.Logger(t)); err != nil {
+		t.Fatal(err)
+	}
+	var doc search.ProfileDoc
+	if err := c.Manager().Index(c.Index("profiles")).GetDocumentWithContext(ctx, strconv.FormatInt(p.ID, 10), nil, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Title != "Octave Reindex" {
+		t.Errorf("document = %+v", doc)
+	}
+	sameAsDatabase(t, a, c)
+}
