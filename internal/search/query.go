@@ -69,7 +69,6 @@ type Service struct {
 
 	mu       sync.Mutex
 	communes map[string]*maillage.Commune
-	points   []*maillage.Commune // every commune, for "près de" (near.go)
 }
 
 var _ maillage.SearchService = (*Service)(nil)
@@ -137,10 +136,6 @@ func quote(v string) string {
 // Request builds the Meilisearch federated multi-search of a normalized
 // query (exported for the benchmark, which sends it directly).
 func (s *Service) Request(q *maillage.SearchQuery, near *maillage.Commune) *meilisearch.MultiSearchRequest {
-	return s.request(q, near, s.within(near, q.RadiusKm))
-}
-
-func (s *Service) request(q *maillage.SearchQuery, near *maillage.Commune, within []communeDistance) *meilisearch.MultiSearchRequest {
 	req := &meilisearch.MultiSearchRequest{Federation: &meilisearch.MultiSearchFederation{
 		Offset: int64((q.Page - 1) * q.PerPage), Limit: int64(q.PerPage),
 		FacetsByIndex: map[string][]string{}, MergeFacets: &meilisearch.MultiSearchFederationMergeFacets{MaxValuesPerFacet: 20},
@@ -173,25 +168,12 @@ specs:
 			filters = append(filters, attr+" IN ["+strings.Join(qs, ", ")+"]")
 		}
 		if near != nil {
-			if spec.GeoByCommune {
-				codes := make([]string, len(within))
-				for i, c := range within {
-					codes[i] = quote(c.code)
-				}
-				if len(codes) == 0 {
-					continue specs
-				}
-				filters = append(filters, "code_insee IN ["+strings.Join(codes, ", ")+"]")
-			} else {
-				filters = append(filters, fmt.Sprintf("_geoRadius(%f, %f, %d)", near.Latitude, near.Longitude, q.RadiusKm*1000))
-			}
+			filters = append(filters, fmt.Sprintf("_geoRadius(%f, %f, %d)", near.Latitude, near.Longitude, q.RadiusKm*1000))
 		}
 		var sort []string
 		switch q.Sort {
 		case "distance":
-			if !spec.GeoByCommune { // by-commune indexes are ordered in searchByDistance
-				sort = []string{fmt.Sprintf("_geoPoint(%f, %f):asc", near.Latitude, near.Longitude)}
-			}
+			sort = []string{fmt.Sprintf("_geoPoint(%f, %f):asc", near.Latitude, near.Longitude)}
 		case "nom":
 			sort = []string{"title:asc"}
 		}
@@ -242,23 +224,9 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 		}
 		res.Near, res.RadiusKm = near, q.RadiusKm
 	}
-	var within []communeDistance
-	if near != nil {
-		if err := s.loadCommunes(ctx); err != nil {
-			return nil, err
-		}
-		within = s.within(near, q.RadiusKm)
-	}
-	req := s.request(&q, near, within)
+	req := s.Request(&q, near)
 	if len(req.Queries) == 0 { // a filter no type has
 		return res, nil
-	}
-	if near != nil && q.Sort == "distance" {
-		// Facets and totals come from the federated query (no hits);
-		// the page itself is ordered by distance in searchByDistance.
-		off, lim := req.Federation.Offset, req.Federation.Limit
-		req.Federation.Offset, req.Federation.Limit = 0, 0
-		defer func() { req.Federation.Offset, req.Federation.Limit = off, lim }()
 	}
 	timeout := s.Timeout
 	if timeout <= 0 {
@@ -274,16 +242,7 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 		return s.degraded(ctx, q, err)
 	}
 	s.names(ctx)
-	hits := resp.Hits
-	if near != nil && q.Sort == "distance" {
-		if hits, err = s.searchByDistance(ctx, &q, near, within); err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return s.degraded(ctx, q, err)
-		}
-	}
-	for _, h := range hits {
+	for _, h := range resp.Hits {
 		var r rawHit
 		if err := h.DecodeInto(&r); err != nil {
 			return nil, fmt.Errorf("decode hit: %w", err)

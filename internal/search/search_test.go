@@ -45,21 +45,8 @@ func TestEnsureIndexesIdempotentAndChecked(t *testing.T) {
 	if !has(st.Synonyms["cnfs"], "conseiller numérique") {
 		t.Errorf("synonyms not applied: %v", st.Synonyms["cnfs"])
 	}
-	// Profiles: "près de" goes through code_insee, and indexing stays cheap
-	// (no _geo, no prefix structures, proximity by attribute).
-	if !has(st.FilterableAttributes, "code_insee") || has(st.FilterableAttributes, "_geo") {
-		t.Errorf("profiles filter by code_insee, without _geo: %v", st.FilterableAttributes)
-	}
-	if st.PrefixSearch == nil || *st.PrefixSearch != "disabled" || st.ProximityPrecision != "byAttribute" {
-		t.Errorf("profiles indexing settings: prefixSearch %v proximityPrecision %q", st.PrefixSearch, st.ProximityPrecision)
-	}
-	// Structures (few, rarely changed) keep Meilisearch's geo search.
-	st, err = a.Search.Manager().Index(a.Search.Index("structures")).GetSettingsWithContext(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if !has(st.FilterableAttributes, "_geo") || !has(st.SortableAttributes, "_geo") {
-		t.Errorf("structures: _geo must be filterable and sortable: %v / %v", st.FilterableAttributes, st.SortableAttributes)
+		t.Errorf("_geo must be filterable and sortable: %v / %v", st.FilterableAttributes, st.SortableAttributes)
 	}
 }
 
