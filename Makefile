@@ -27,7 +27,7 @@ lint: check-go
 
 ## bench: performance scenario that prints figures (no assertion on time).
 bench: tools build
-	$(BIN) services exec -- $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./internal/bench/...
+	$(BIN) services exec -- $(GO) test -count=1 -run '^$$' -bench '^BenchmarkSearch$$' -benchtime 1x -timeout 30m ./internal/bench/...
 
 build: check-go
 	@mkdir -p bin

@@ -228,6 +228,13 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	if len(req.Queries) == 0 { // a filter no type has
 		return res, nil
 	}
+	byDistance := near != nil && q.Sort == "distance" && len(req.Queries) > 1
+	if byDistance {
+		// A federated search merges its queries by ranking score, not by
+		// distance: it gives the facets and totals here, and the page is
+		// merged by distance in searchByDistance.
+		req.Federation.Offset, req.Federation.Limit = 0, 1
+	}
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = 3 * time.Second
@@ -242,7 +249,16 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 		return s.degraded(ctx, q, err)
 	}
 	s.names(ctx)
-	for _, h := range resp.Hits {
+	hits := resp.Hits
+	if byDistance {
+		if hits, err = s.searchByDistance(ctx, &q, near); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return s.degraded(ctx, q, err)
+		}
+	}
+	for _, h := range hits {
 		var r rawHit
 		if err := h.DecodeInto(&r); err != nil {
 			return nil, fmt.Errorf("decode hit: %w", err)
