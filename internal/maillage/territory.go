@@ -78,6 +78,9 @@ type TerritoryService interface {
 	FindDepartements(ctx context.Context) ([]*Departement, error)
 	FindRegions(ctx context.Context) ([]*Region, error)
 	CountCommunes(ctx context.Context) (int, error)
+	// AllCommunes lists every commune (search keeps them in memory to find
+	// the communes within a radius).
+	AllCommunes(ctx context.Context) ([]*Commune, error)
 	// ResolveCommune turns typed text into one commune, or candidates.
 	ResolveCommune(ctx context.Context, text string) (*Commune, []*Commune, error)
 }

@@ -180,3 +180,16 @@ func unaccent(s string) string {
 		"ô", "o", "ö", "o", "ù", "u", "û", "u", "ü", "u", "ç", "c", "œ", "oe", "É", "E", "È", "E", "Ê", "E", "À", "A", "Î", "I", "Ô", "O", "Ç", "C")
 	return r.Replace(s)
 }
+
+// AllCommunes lists every commune.
+func (s *TerritoryService) AllCommunes(ctx context.Context) ([]*maillage.Commune, error) {
+	var rows []communeRow
+	if err := s.db.NewRaw("SELECT " + communeColumns + " FROM communes ORDER BY code_insee").Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]*maillage.Commune, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out, nil
+}

@@ -2,53 +2,108 @@ package search
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"math"
 	"sort"
+	"strings"
+	"sync"
 
 	"github.com/meilisearch/meilisearch-go"
 
 	"maillage/internal/maillage"
 )
 
-// searchByDistance returns one page of hits of several indexes ordered by
-// distance. A federated multi-search merges its queries by ranking score,
-// so a place 11 km away could come before a person 0 km away; here each
-// index is asked for its nearest hits up to the end of the page (sorted by
-// _geoPoint), and the lists are merged by distance.
-func (s *Service) searchByDistance(ctx context.Context, q *maillage.SearchQuery, near *maillage.Commune) ([]meilisearch.Hit, error) {
-	fed := s.Request(q, near)
+// communeDistance is a commune within the radius of a "près de" query.
+type communeDistance struct {
+	code string
+	m    float64 // metres from the centre
+}
+
+// loadCommunes keeps every commune's centre in memory (35k points, ~3 MB):
+// the communes within a radius are then found without a query.
+func (s *Service) loadCommunes(ctx context.Context) error {
+	s.mu.Lock()
+	loaded := s.points != nil
+	s.mu.Unlock()
+	if loaded {
+		return nil
+	}
+	all, err := s.Territories.AllCommunes(ctx)
+	if err != nil {
+		return fmt.Errorf("load communes: %w", err)
+	}
+	pts := make([]*maillage.Commune, 0, len(all))
+	pts = append(pts, all...)
+	s.mu.Lock()
+	s.points = pts
+	s.mu.Unlock()
+	return nil
+}
+
+// within returns the communes whose centre lies within radiusKm of near,
+// nearest first (nil when near is nil or the communes are not loaded).
+func (s *Service) within(near *maillage.Commune, radiusKm int) []communeDistance {
+	if near == nil {
+		return nil
+	}
+	s.mu.Lock()
+	pts := s.points
+	s.mu.Unlock()
+	limit := float64(radiusKm) * 1000
+	// A cheap latitude band first, then the exact great-circle distance.
+	dLat := float64(radiusKm) / 111.0
+	var out []communeDistance
+	for _, c := range pts {
+		if math.Abs(c.Latitude-near.Latitude) > dLat {
+			continue
+		}
+		if d := distance(near.Latitude, near.Longitude, c.Latitude, c.Longitude); d <= limit {
+			out = append(out, communeDistance{c.CodeInsee, d})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].m != out[j].m {
+			return out[i].m < out[j].m
+		}
+		return out[i].code < out[j].code
+	})
+	return out
+}
+
+// searchByDistance returns the first page of hits ordered by distance.
+// Indexes with _geo sort themselves (_geoPoint); by-commune indexes are
+// ordered through their code_insee facet counts: walking the communes
+// nearest first, it finds which communes hold the hits up to the page's end,
+// fetches them, and orders them by their commune's distance (relevance
+// within a commune). Both lists are then merged by distance.
+func (s *Service) searchByDistance(ctx context.Context, q *maillage.SearchQuery, near *maillage.Commune, within []communeDistance) ([]meilisearch.Hit, error) {
+	fed := s.request(q, near, within)
 	off := (q.Page - 1) * q.PerPage
 	need := off + q.PerPage
-	type ranked struct {
-		hit meilisearch.Hit
-		m   float64
-		seq int
+	dist := map[string]float64{}
+	for _, c := range within {
+		dist[c.code] = c.m
 	}
+	// Each index is asked at once (in parallel): places sorted by _geoPoint;
+	// by-commune indexes, a count per commune then the page.
+	lists := make([][]ranked, len(fed.Queries))
+	errs := make([]error, len(fed.Queries))
+	var wg sync.WaitGroup
+	for qi, r := range fed.Queries {
+		wg.Add(1)
+		go func(qi int, r *meilisearch.SearchRequest) {
+			defer wg.Done()
+			lists[qi], errs[qi] = s.nearestOf(ctx, r, near, need, within, dist, qi*1_000_000)
+		}(qi, r)
+	}
+	wg.Wait()
 	var all []ranked
-	multi := &meilisearch.MultiSearchRequest{}
-	for _, r := range fed.Queries {
-		r := *r
-		r.Limit, r.Offset = int64(need), 0
-		multi.Queries = append(multi.Queries, &r)
-	}
-	resp, err := s.Client.ms.MultiSearchWithContext(ctx, multi)
-	if err != nil {
-		return nil, err
-	}
-	seq := 0
-	for _, res := range resp.Results {
-		for _, h := range res.Hits {
-			var g struct {
-				Geo *Geo `json:"_geo"`
-			}
-			_ = h.DecodeInto(&g)
-			m := math.Inf(1)
-			if g.Geo != nil {
-				m = distance(near.Latitude, near.Longitude, g.Geo.Lat, g.Geo.Lng)
-			}
-			all = append(all, ranked{h, m, seq})
-			seq++
+	for qi := range lists {
+		if errs[qi] != nil {
+			return nil, errs[qi]
 		}
+		all = append(all, lists[qi]...)
 	}
 	sort.SliceStable(all, func(i, j int) bool {
 		if all[i].m != all[j].m {
@@ -63,6 +118,112 @@ func (s *Service) searchByDistance(ctx context.Context, q *maillage.SearchQuery,
 	out := make([]meilisearch.Hit, len(all))
 	for i, r := range all {
 		out[i] = r.hit
+	}
+	return out, nil
+}
+
+// specOf returns the spec of an index uid.
+func (s *Service) specOf(uid string) *IndexSpec {
+	for _, sp := range s.Specs {
+		if s.Client.Index(sp.Name) == uid {
+			return sp
+		}
+	}
+	return nil
+}
+
+// ranked is a hit with its distance and its rank within its own list.
+type ranked struct {
+	hit meilisearch.Hit
+	m   float64
+	seq int
+}
+
+// nearestOf returns one index query's hits nearest first, up to need.
+func (s *Service) nearestOf(ctx context.Context, r *meilisearch.SearchRequest, near *maillage.Commune, need int, within []communeDistance, dist map[string]float64, seq int) ([]ranked, error) {
+	var out []ranked
+	spec := s.specOf(r.IndexUID)
+	if spec == nil {
+		return nil, nil
+	}
+	q := *r
+	q.Limit, q.Offset = int64(need), 0
+	if !spec.GeoByCommune {
+		resp, err := s.Client.ms.Index(q.IndexUID).SearchWithContext(ctx, q.Query, &q)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range resp.Hits {
+			var g struct {
+				Geo *Geo `json:"_geo"`
+			}
+			_ = h.DecodeInto(&g)
+			m := math.Inf(1)
+			if g.Geo != nil {
+				m = distance(near.Latitude, near.Longitude, g.Geo.Lat, g.Geo.Lng)
+			}
+			out = append(out, ranked{h, m, seq})
+			seq++
+		}
+		return out, nil
+	}
+	// How many hits each commune holds.
+	count := q
+	count.Limit, count.Facets = 1, []string{"code_insee"} // 0 would mean the default (20)
+	count.AttributesToHighlight, count.AttributesToCrop, count.Sort = nil, nil, nil
+	cresp, err := s.Client.ms.Index(q.IndexUID).SearchWithContext(ctx, count.Query, &count)
+	if err != nil {
+		return nil, err
+	}
+	var facets map[string]map[string]int
+	if len(cresp.FacetDistribution) > 0 {
+		if err := json.Unmarshal(cresp.FacetDistribution, &facets); err != nil {
+			return nil, fmt.Errorf("code_insee facet: %w", err)
+		}
+	}
+	perCommune := facets["code_insee"]
+	var codes []string
+	total := 0
+	for _, c := range within {
+		if n := perCommune[c.code]; n > 0 {
+			codes = append(codes, quote(c.code))
+			total += n
+			if total >= need {
+				break
+			}
+		}
+	}
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	page := q
+	page.Limit = int64(min(total, 1000))
+	filter := "code_insee IN [" + strings.Join(codes, ", ") + "]"
+	if f, ok := q.Filter.(string); ok && f != "" {
+		// Replace the radius filter by the communes needed.
+		if i := strings.Index(f, "code_insee IN ["); i >= 0 {
+			j := strings.Index(f[i:], "]")
+			filter = f[:i] + filter + f[i+j+1:]
+		} else {
+			filter = f + " AND " + filter
+		}
+	}
+	page.Filter = filter
+	presp, err := s.Client.ms.Index(q.IndexUID).SearchWithContext(ctx, page.Query, &page)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range presp.Hits {
+		var d struct {
+			CodeInsee string `json:"code_insee"`
+		}
+		_ = h.DecodeInto(&d)
+		m, ok := dist[d.CodeInsee]
+		if !ok {
+			m = math.Inf(1)
+		}
+		out = append(out, ranked{h, m, seq})
+		seq++
 	}
 	return out, nil
 }

@@ -69,6 +69,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	communes map[string]*maillage.Commune
+	points   []*maillage.Commune // every commune, for "près de" (near.go)
 }
 
 var _ maillage.SearchService = (*Service)(nil)
@@ -136,6 +137,10 @@ func quote(v string) string {
 // Request builds the Meilisearch federated multi-search of a normalized
 // query (exported for the benchmark, which sends it directly).
 func (s *Service) Request(q *maillage.SearchQuery, near *maillage.Commune) *meilisearch.MultiSearchRequest {
+	return s.request(q, near, s.within(near, q.RadiusKm))
+}
+
+func (s *Service) request(q *maillage.SearchQuery, near *maillage.Commune, within []communeDistance) *meilisearch.MultiSearchRequest {
 	req := &meilisearch.MultiSearchRequest{Federation: &meilisearch.MultiSearchFederation{
 		Offset: int64((q.Page - 1) * q.PerPage), Limit: int64(q.PerPage),
 		FacetsByIndex: map[string][]string{}, MergeFacets: &meilisearch.MultiSearchFederationMergeFacets{MaxValuesPerFacet: 20},
@@ -168,12 +173,25 @@ specs:
 			filters = append(filters, attr+" IN ["+strings.Join(qs, ", ")+"]")
 		}
 		if near != nil {
-			filters = append(filters, fmt.Sprintf("_geoRadius(%f, %f, %d)", near.Latitude, near.Longitude, q.RadiusKm*1000))
+			if spec.GeoByCommune {
+				codes := make([]string, len(within))
+				for i, c := range within {
+					codes[i] = quote(c.code)
+				}
+				if len(codes) == 0 {
+					continue specs
+				}
+				filters = append(filters, "code_insee IN ["+strings.Join(codes, ", ")+"]")
+			} else {
+				filters = append(filters, fmt.Sprintf("_geoRadius(%f, %f, %d)", near.Latitude, near.Longitude, q.RadiusKm*1000))
+			}
 		}
 		var sort []string
 		switch q.Sort {
 		case "distance":
-			sort = []string{fmt.Sprintf("_geoPoint(%f, %f):asc", near.Latitude, near.Longitude)}
+			if !spec.GeoByCommune { // by-commune indexes are ordered in searchByDistance
+				sort = []string{fmt.Sprintf("_geoPoint(%f, %f):asc", near.Latitude, near.Longitude)}
+			}
 		case "nom":
 			sort = []string{"title:asc"}
 		}
@@ -224,16 +242,23 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 		}
 		res.Near, res.RadiusKm = near, q.RadiusKm
 	}
-	req := s.Request(&q, near)
+	var within []communeDistance
+	if near != nil {
+		if err := s.loadCommunes(ctx); err != nil {
+			return nil, err
+		}
+		within = s.within(near, q.RadiusKm)
+	}
+	req := s.request(&q, near, within)
 	if len(req.Queries) == 0 { // a filter no type has
 		return res, nil
 	}
-	byDistance := near != nil && q.Sort == "distance" && len(req.Queries) > 1
-	if byDistance {
-		// A federated search merges its queries by ranking score, not by
-		// distance: it gives the facets and totals here, and the page is
-		// merged by distance in searchByDistance.
-		req.Federation.Offset, req.Federation.Limit = 0, 1
+	if near != nil && q.Sort == "distance" {
+		// Facets and totals come from the federated query (no hits);
+		// the page itself is ordered by distance in searchByDistance.
+		off, lim := req.Federation.Offset, req.Federation.Limit
+		req.Federation.Offset, req.Federation.Limit = 0, 0
+		defer func() { req.Federation.Offset, req.Federation.Limit = off, lim }()
 	}
 	timeout := s.Timeout
 	if timeout <= 0 {
@@ -250,8 +275,8 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	}
 	s.names(ctx)
 	hits := resp.Hits
-	if byDistance {
-		if hits, err = s.searchByDistance(ctx, &q, near); err != nil {
+	if near != nil && q.Sort == "distance" {
+		if hits, err = s.searchByDistance(ctx, &q, near, within); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}

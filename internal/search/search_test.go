@@ -45,8 +45,21 @@ func TestEnsureIndexesIdempotentAndChecked(t *testing.T) {
 	if !has(st.Synonyms["cnfs"], "conseiller numérique") {
 		t.Errorf("synonyms not applied: %v", st.Synonyms["cnfs"])
 	}
+	// Profiles: "près de" goes through code_insee; no _geo, so updates stay
+	// cheap. Prefix search stays on (as-you-type).
+	if !has(st.FilterableAttributes, "code_insee") || has(st.FilterableAttributes, "_geo") || has(st.SortableAttributes, "_geo") {
+		t.Errorf("profiles filter by code_insee, without _geo: %v / %v", st.FilterableAttributes, st.SortableAttributes)
+	}
+	if st.PrefixSearch != nil && *st.PrefixSearch == "disabled" {
+		t.Error("prefix search is disabled on profiles")
+	}
+	// Structures (few, rarely changed) keep Meilisearch's geo search.
+	st, err = a.Search.Manager().Index(a.Search.Index("structures")).GetSettingsWithContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !has(st.FilterableAttributes, "_geo") || !has(st.SortableAttributes, "_geo") {
-		t.Errorf("_geo must be filterable and sortable: %v / %v", st.FilterableAttributes, st.SortableAttributes)
+		t.Errorf("structures: _geo must be filterable and sortable: %v / %v", st.FilterableAttributes, st.SortableAttributes)
 	}
 }
 

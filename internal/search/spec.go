@@ -38,6 +38,14 @@ type IndexSpec struct {
 	Crop         []string // long attributes cropped around matches
 	RankingRules []string
 	Synonyms     map[string][]string
+	// Indexing trade-offs of often-updated large indexes (see profile specs).
+	PrefixSearch       string // "" (Meilisearch default, indexingTime) or "disabled"
+	ProximityPrecision string // "" (byWord) or "byAttribute"
+	// GeoByCommune: the index has no _geo filter (updating a 100k-document
+	// index with _geo costs ~1.5 s per batch on Meilisearch 1.21); "près de"
+	// filters on code_insee with the communes within the radius, and
+	// distance order comes from the communes' distances (query.go).
+	GeoByCommune bool
 }
 
 // Ranking: "words" first so documents matching more of the query come
@@ -53,12 +61,17 @@ func Specs(synonyms map[string][]string) []*IndexSpec {
 		return &IndexSpec{
 			Name: name, Type: maillage.SearchProfile, Entity: "profile", Audience: audience, PrimaryKey: "id",
 			Searchable:   []string{"title", "kind_label", "competences", "titles", "structures", "commune", "mentor_themes", "bio"},
-			Filterable:   []string{"type", "kind", "departement", "region", "competences", "titles", "mentor_available", "open_to_work", "_geo"},
-			Sortable:     []string{"title", "updated_at", "_geo"},
+			Filterable:   []string{"type", "kind", "departement", "region", "code_insee", "competences", "titles", "mentor_available", "open_to_work"},
+			Sortable:     []string{"title", "updated_at"},
 			Facets:       []string{"type", "kind", "region", "departement", "competences", "titles", "mentor_available", "open_to_work"},
 			Highlight:    []string{"title", "bio", "commune", "competences"},
 			Crop:         []string{"bio"},
 			RankingRules: rankingRules, Synonyms: synonyms,
+			// Measured on 100k profiles (docs/ARCHITECTURE.md "Search"):
+			// with _geo, "writing geo points" takes ~1.6 s of every update
+			// batch; without it a one-document update takes 0.1–0.7 s. The
+			// sync lag target is 1 s, so "près de" goes through communes.
+			GeoByCommune: true,
 		}
 	}
 	return []*IndexSpec{
@@ -84,7 +97,7 @@ func (s *IndexSpec) Settings() *meilisearch.Settings {
 	if syn == nil {
 		syn = map[string][]string{}
 	}
-	return &meilisearch.Settings{
+	st := &meilisearch.Settings{
 		RankingRules:         s.RankingRules,
 		SearchableAttributes: s.Searchable,
 		DisplayedAttributes:  []string{"*"},
@@ -101,6 +114,19 @@ func (s *IndexSpec) Settings() *meilisearch.Settings {
 		Faceting:            &meilisearch.Faceting{MaxValuesPerFacet: 100, SortFacetValuesBy: map[string]meilisearch.SortFacetType{"*": meilisearch.SortFacetTypeCount}},
 		Pagination:          &meilisearch.Pagination{MaxTotalHits: 1000},
 	}
+	if s.PrefixSearch != "" {
+		p := s.PrefixSearch
+		st.PrefixSearch = &p
+	}
+	if s.ProximityPrecision != "" {
+		st.ProximityPrecision = meilisearch.ProximityPrecisionType(s.ProximityPrecision)
+	}
+	if s.GeoByCommune {
+		// Communes within a radius can number thousands: their facet
+		// counts order results by distance (query.go).
+		st.Faceting.MaxValuesPerFacet = 5000
+	}
+	return st
 }
 
 // check compares what Meilisearch holds with the spec and names every
