@@ -236,10 +236,11 @@ func BenchmarkSearch(b *testing.B) {
 		}
 		return nil
 	}
+	// Direct: the same Meilisearch requests the portal sends for the query
+	// (one federated search; for a distance order, also the per-index
+	// requests), straight from Go, without HTTP, decoding nor rendering.
 	direct := func(q maillage.SearchQuery) error {
-		q.Normalize()
-		_, err := a.Search.Manager().MultiSearchWithContext(ctx, a.SearchService.Request(&q, near[q.Near]))
-		return err
+		return a.SearchService.Direct(ctx, q, near[q.Near])
 	}
 	fallback := func(q maillage.SearchQuery) error {
 		_, err := a.SearchService.Fallback.Search(ctx, q)

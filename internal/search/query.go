@@ -414,3 +414,34 @@ func distance(lat1, lng1, lat2, lng2 float64) float64 {
 	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlng/2)*math.Sin(dlng/2)
 	return 2 * r * math.Asin(math.Sqrt(a))
 }
+
+// Direct runs the Meilisearch requests a search needs (the federated query
+// and, for a distance order, the per-index requests of searchByDistance),
+// without the portal's decoding and rendering: the "direct Meilisearch" side
+// of make bench, so the portal/direct ratio measures the portal's overhead.
+func (s *Service) Direct(ctx context.Context, q maillage.SearchQuery, near *maillage.Commune) error {
+	q.Normalize()
+	var within []communeDistance
+	if near != nil {
+		if err := s.loadCommunes(ctx); err != nil {
+			return err
+		}
+		within = s.within(near, q.RadiusKm)
+	}
+	req := s.request(&q, near, within)
+	if len(req.Queries) == 0 {
+		return nil
+	}
+	byDistance := near != nil && q.Sort == "distance"
+	if byDistance {
+		req.Federation.Offset, req.Federation.Limit = 0, 0
+	}
+	if _, err := s.Client.ms.MultiSearchWithContext(ctx, req); err != nil {
+		return err
+	}
+	if byDistance {
+		_, err := s.searchByDistance(ctx, &q, near, within)
+		return err
+	}
+	return nil
+}
