@@ -184,7 +184,7 @@ func unaccent(s string) string {
 // AllCommunes lists every commune.
 func (s *TerritoryService) AllCommunes(ctx context.Context) ([]*maillage.Commune, error) {
 	var rows []communeRow
-	if err := s.db.NewRaw("SELECT " + communeColumns + " FROM communes ORDER BY code_insee").Scan(ctx, &rows); err != nil {
+	if err := s.db.NewRaw("SELECT "+communeColumns+" FROM communes ORDER BY code_insee").Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
 	out := make([]*maillage.Commune, len(rows))
