@@ -190,16 +190,27 @@ func (s *Server) structureShow(c *fiber.Ctx) error {
 			}
 		}
 	}
-	// Members are shown by name only when their profile is visible to the viewer.
-	var members []maillage.Member
+	// Members are shown by name only when their profile is visible to the
+	// viewer (one query for all of them).
+	var ids []int64
 	for _, m := range st.Members {
 		if m.ProfileID != nil {
-			if _, err := s.Profiles.FindProfileByID(c.UserContext(), viewerOf(c), *m.ProfileID); err == nil {
-				members = append(members, m)
-				continue
-			}
+			ids = append(ids, *m.ProfileID)
 		}
-		if canEdit {
+	}
+	visible := map[int64]bool{}
+	if len(ids) > 0 {
+		ps, _, err := s.Profiles.FindProfiles(c.UserContext(), maillage.ProfileFilter{Viewer: viewerOf(c), IDs: ids, Limit: min(len(ids), 1000)})
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			visible[p.ID] = true
+		}
+	}
+	var members []maillage.Member
+	for _, m := range st.Members {
+		if (m.ProfileID != nil && visible[*m.ProfileID]) || canEdit {
 			members = append(members, m)
 		}
 	}
