@@ -158,11 +158,12 @@ func Prepare(ctx context.Context, db *postgres.DB, log *slog.Logger) error {
 	return nil
 }
 
-// EnsureSearch applies the index settings (idempotent) and checks them. At
-// start-up a failure is not fatal: search runs degraded and the sync
+// EnsureSearch applies the index settings (idempotent) and checks them,
+// and rebuilds the indexes when Meilisearch lost them (search.Syncer.Ensure).
+// At start-up a failure is not fatal: search runs degraded and the sync
 // worker tries again.
 func (a *App) EnsureSearch(ctx context.Context) error {
-	return a.Search.EnsureIndexes(ctx, a.SearchSpecs)
+	return a.SearchSync.Ensure(ctx)
 }
 
 // Reindex rebuilds every search index from the database and swaps it in.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"strconv"
 	"strings"
@@ -132,6 +133,96 @@ func (s *SearchStore) Drain(ctx context.Context, limit int, apply func(context.C
 		return 0, err
 	}
 	return len(changes), nil
+}
+
+// Claim returns up to limit pending changes, oldest first, leaving out the
+// ids in exclude (changes already sent and waiting for Meilisearch). It
+// takes no lock: only the worker holding the lease (Lead) calls it.
+func (s *SearchStore) Claim(ctx context.Context, limit int, exclude []int64) ([]search.Change, error) {
+	q := s.db.NewSelect().TableExpr("search_outbox").
+		ColumnExpr("id, entity, entity_id, created_at, attempts").
+		Where("processed_at IS NULL").OrderExpr("id").Limit(int64(limit))
+	if len(exclude) > 0 {
+		q = q.Where("id NOT IN (?)", bun.In(exclude))
+	}
+	var rows []struct {
+		ID        int64
+		Entity    string
+		EntityID  int64
+		CreatedAt time.Time
+		Attempts  int
+	}
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("claim search changes: %w", err)
+	}
+	out := make([]search.Change, len(rows))
+	for i, r := range rows {
+		out[i] = search.Change{ID: r.ID, Entity: r.Entity, EntityID: r.EntityID, CreatedAt: r.CreatedAt, Attempts: r.Attempts}
+	}
+	return out, nil
+}
+
+// Done marks changes applied.
+func (s *SearchStore) Done(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.db.NewRaw("UPDATE search_outbox SET processed_at = now() WHERE id IN (?)", bun.In(ids)).Exec(ctx)
+	return err
+}
+
+// Failed records a failed attempt: the changes stay pending.
+func (s *SearchStore) Failed(ctx context.Context, ids []int64, msg string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if len(msg) > 1000 {
+		msg = msg[:1000]
+	}
+	_, err := s.db.NewRaw("UPDATE search_outbox SET attempts = attempts + 1, last_error = ? WHERE id IN (?)", msg, bun.In(ids)).Exec(ctx)
+	return err
+}
+
+// Lead takes the outbox lock for as long as the returned lease lives: a
+// session advisory lock on a connection of its own, so one worker among
+// all portal instances sends changes (they reach Meilisearch in the order
+// they were read). The lock is the one Drain takes per transaction. ok is
+// false when another worker holds it.
+func (s *SearchStore) Lead(ctx context.Context) (search.Lease, bool, error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	var locked bool
+	if err := conn.NewRaw("SELECT pg_try_advisory_lock(?)", outboxLock).Scan(ctx, &locked); err != nil {
+		conn.Close()
+		return nil, false, err
+	}
+	if !locked {
+		conn.Close()
+		return nil, false, nil
+	}
+	return &lease{conn: conn}, true, nil
+}
+
+type lease struct{ conn bun.Conn }
+
+// Alive checks that the lock's connection still answers (if it died,
+// PostgreSQL released the lock and another worker may lead).
+func (l *lease) Alive(ctx context.Context) error {
+	var one int
+	return l.conn.NewRaw("SELECT 1").Scan(ctx, &one)
+}
+
+// Release gives the lock back and returns the connection to the pool.
+func (l *lease) Release() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock(?)", outboxLock); err != nil {
+		// Do not return a connection that may still hold the lock.
+		_ = l.conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	_ = l.conn.Close()
 }
 
 // Requeue records again every entity changed since t.

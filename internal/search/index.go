@@ -20,7 +20,8 @@ func (c *Client) wait(ctx context.Context, info *meilisearch.TaskInfo) error {
 }
 
 func (c *Client) waitUID(ctx context.Context, uid int64) error {
-	// Poll fast at first (most sync tasks finish in a few ms), then slower.
+	// Poll fast at first (small tasks finish in a few ms), then every 20 ms:
+	// the sync lag includes this interval.
 	interval := 2 * time.Millisecond
 	for {
 		t, err := c.ms.GetTaskWithContext(ctx, uid)
@@ -38,8 +39,8 @@ func (c *Client) waitUID(ctx context.Context, uid int64) error {
 			return fmt.Errorf("task %d: %w", uid, ctx.Err())
 		case <-time.After(interval):
 		}
-		if interval < 50*time.Millisecond {
-			interval *= 2
+		if interval *= 2; interval > 20*time.Millisecond {
+			interval = 20 * time.Millisecond
 		}
 	}
 }
@@ -62,40 +63,53 @@ func isNotFound(err error) bool {
 // ensureIndex creates uid when missing, applies the spec's settings, waits,
 // and reads them back to check them.
 func (c *Client) ensureIndex(ctx context.Context, uid string, s *IndexSpec) error {
+	_, err := c.ensureIndexCreated(ctx, uid, s)
+	return err
+}
+
+// ensureIndexCreated is ensureIndex that also says whether the index had
+// to be created.
+func (c *Client) ensureIndexCreated(ctx context.Context, uid string, s *IndexSpec) (created bool, err error) {
 	if _, err := c.ms.GetIndexWithContext(ctx, uid); err != nil {
 		if !isNotFound(err) {
-			return fmt.Errorf("get index %s: %w", uid, err)
+			return false, fmt.Errorf("get index %s: %w", uid, err)
 		}
 		info, err := c.ms.CreateIndexWithContext(ctx, &meilisearch.IndexConfig{Uid: uid, PrimaryKey: s.PrimaryKey})
 		if err != nil {
-			return fmt.Errorf("create index %s: %w", uid, err)
+			return false, fmt.Errorf("create index %s: %w", uid, err)
 		}
 		if err := c.wait(ctx, info); err != nil {
-			return fmt.Errorf("create index %s: %w", uid, err)
+			return false, fmt.Errorf("create index %s: %w", uid, err)
 		}
+		created = true
 	}
 	idx := c.ms.Index(uid)
 	info, err := idx.UpdateSettingsWithContext(ctx, s.Settings())
 	if err != nil {
-		return fmt.Errorf("settings of %s: %w", uid, err)
+		return created, fmt.Errorf("settings of %s: %w", uid, err)
 	}
 	if err := c.wait(ctx, info); err != nil {
-		return fmt.Errorf("settings of %s: %w", uid, err)
+		return created, fmt.Errorf("settings of %s: %w", uid, err)
 	}
 	got, err := idx.GetSettingsWithContext(ctx)
 	if err != nil {
-		return fmt.Errorf("read settings of %s: %w", uid, err)
+		return created, fmt.Errorf("read settings of %s: %w", uid, err)
 	}
-	return s.check(got)
+	return created, s.check(got)
 }
 
 // EnsureIndexes creates the indexes that are missing and applies every
-// spec's settings (idempotent), then checks them. Run at start-up.
-func (c *Client) EnsureIndexes(ctx context.Context, specs []*IndexSpec) error {
+// spec's settings (idempotent), then checks them. It returns the specs
+// whose index it had to create.
+func (c *Client) EnsureIndexes(ctx context.Context, specs []*IndexSpec) (created []*IndexSpec, err error) {
 	for _, s := range specs {
-		if err := c.ensureIndex(ctx, c.Index(s.Name), s); err != nil {
-			return err
+		made, err := c.ensureIndexCreated(ctx, c.Index(s.Name), s)
+		if made {
+			created = append(created, s)
+		}
+		if err != nil {
+			return created, err
 		}
 	}
-	return nil
+	return created, nil
 }

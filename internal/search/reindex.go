@@ -81,6 +81,13 @@ func Reindex(ctx context.Context, c *Client, specs []*IndexSpec, src Source, ob 
 	if err := c.waitAll(ctx, tasks); err != nil {
 		return nil, err
 	}
+	// The first update of a freshly built index costs Meilisearch far more
+	// than the next ones (measured on 100k profiles: 0.8–1.5 s instead of
+	// ~0.1–0.2 s). Pay it here, before the swap, by writing one document
+	// again, rather than in the sync lag of the first change after it.
+	if err := c.warm(ctx, specs); err != nil {
+		return nil, err
+	}
 	// Every live index must exist for the swap (first run).
 	var swaps []*meilisearch.SwapIndexesParams
 	for _, s := range specs {
@@ -116,6 +123,28 @@ func Reindex(ctx context.Context, c *Client, specs []*IndexSpec, src Source, ob 
 	rep.Took = time.Since(start)
 	log.Info("reindex done", "documents", rep.Documents, "requeued", rep.Requeued, "took", rep.Took.Round(time.Millisecond).String())
 	return rep, nil
+}
+
+// warm rewrites the first document of every fresh "<name>_new" index.
+func (c *Client) warm(ctx context.Context, specs []*IndexSpec) error {
+	var tasks []int64
+	for _, s := range specs {
+		idx := c.ms.Index(c.Index(s.Name + "_new"))
+		var res meilisearch.DocumentsResult
+		if err := idx.GetDocumentsWithContext(ctx, &meilisearch.DocumentsQuery{Limit: 1}, &res); err != nil {
+			return fmt.Errorf("warm %s: %w", s.Name, err)
+		}
+		if len(res.Results) == 0 {
+			continue
+		}
+		pk := s.PrimaryKey
+		info, err := idx.AddDocumentsWithContext(ctx, []any{res.Results[0]}, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+		if err != nil {
+			return fmt.Errorf("warm %s: %w", s.Name, err)
+		}
+		tasks = append(tasks, info.TaskUID)
+	}
+	return c.waitAll(ctx, tasks)
 }
 
 func entities(specs []*IndexSpec) []string {

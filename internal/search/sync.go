@@ -31,6 +31,16 @@ type Outbox interface {
 	// no call to apply when nothing is pending or another worker holds the
 	// queue.
 	Drain(ctx context.Context, limit int, apply func(ctx context.Context, changes []Change) error) (int, error)
+	// Claim returns up to limit pending changes, oldest first, except the
+	// ids in exclude (in flight). Only the lease holder calls it.
+	Claim(ctx context.Context, limit int, exclude []int64) ([]Change, error)
+	// Done marks changes applied; Failed bumps their attempts and records
+	// the error (they stay pending).
+	Done(ctx context.Context, ids []int64) error
+	Failed(ctx context.Context, ids []int64, msg string) error
+	// Lead takes the single-worker lease (the lock Drain takes per
+	// transaction); ok is false when another worker holds it.
+	Lead(ctx context.Context) (lease Lease, ok bool, err error)
 	// Requeue records again every entity changed since t (reindex).
 	Requeue(ctx context.Context, since time.Time) (int, error)
 	// Now is the database clock.
@@ -41,6 +51,12 @@ type Outbox interface {
 	Purge(ctx context.Context, before time.Time) error
 }
 
+// Lease is the right to send changes, held by one worker at a time.
+type Lease interface {
+	Alive(ctx context.Context) error
+	Release()
+}
+
 // Syncer applies outbox changes to the indexes.
 type Syncer struct {
 	Client *Client
@@ -49,7 +65,7 @@ type Syncer struct {
 	Outbox Outbox
 	Log    *slog.Logger
 	Batch  int           // changes per batch (default 500)
-	Idle   time.Duration // poll interval when the queue is empty (default 50 ms)
+	Idle   time.Duration // poll interval when the queue is empty (default 25 ms)
 	// MaxBackoff caps the wait between failed attempts (default 30 s).
 	MaxBackoff time.Duration
 	// OnApplied, if set, receives each applied batch and when it became
@@ -64,6 +80,16 @@ type Syncer struct {
 // task succeeded. It is idempotent: each entity is brought to its current
 // state in the database, whatever the change was.
 func (s *Syncer) Apply(ctx context.Context, changes []Change) error {
+	tasks, err := s.send(ctx, changes)
+	if err != nil {
+		return err
+	}
+	return s.Client.waitAll(ctx, tasks)
+}
+
+// send builds the documents of the changed entities from the database and
+// enqueues their upserts and deletions; it returns the Meilisearch tasks.
+func (s *Syncer) send(ctx context.Context, changes []Change) ([]int64, error) {
 	byEntity := map[string][]int64{}
 	seen := map[string]bool{}
 	for _, c := range changes {
@@ -77,7 +103,7 @@ func (s *Syncer) Apply(ctx context.Context, changes []Change) error {
 	for entity, ids := range byEntity {
 		docs, err := Documents(ctx, s.Source, s.Specs, entity, ids)
 		if err != nil {
-			return fmt.Errorf("build %s documents: %w", entity, err)
+			return tasks, fmt.Errorf("build %s documents: %w", entity, err)
 		}
 		for _, spec := range s.Specs {
 			if spec.Entity != entity {
@@ -97,34 +123,26 @@ func (s *Syncer) Apply(ctx context.Context, changes []Change) error {
 				pk := spec.PrimaryKey
 				info, err := idx.AddDocumentsWithContext(ctx, upserts, &meilisearch.DocumentOptions{PrimaryKey: &pk})
 				if err != nil {
-					return fmt.Errorf("add to %s: %w", spec.Name, err)
+					return tasks, fmt.Errorf("add to %s: %w", spec.Name, err)
 				}
 				tasks = append(tasks, info.TaskUID)
 			}
 			if len(deletes) > 0 {
 				info, err := idx.DeleteDocumentsWithContext(ctx, deletes, nil)
 				if err != nil {
-					return fmt.Errorf("delete from %s: %w", spec.Name, err)
+					return tasks, fmt.Errorf("delete from %s: %w", spec.Name, err)
 				}
 				tasks = append(tasks, info.TaskUID)
 			}
 		}
 	}
-	return s.Client.waitAll(ctx, tasks)
+	return tasks, nil
 }
 
 // DrainOnce applies one batch; it returns how many changes it applied.
 func (s *Syncer) DrainOnce(ctx context.Context) (int, error) {
-	s.mu.Lock()
-	ensured := s.ensured
-	s.mu.Unlock()
-	if !ensured {
-		if err := s.Client.EnsureIndexes(ctx, s.Specs); err != nil {
-			return 0, fmt.Errorf("ensure indexes: %w", err)
-		}
-		s.mu.Lock()
-		s.ensured = true
-		s.mu.Unlock()
+	if err := s.ensure(ctx); err != nil {
+		return 0, fmt.Errorf("ensure indexes: %w", err)
 	}
 	batch := s.Batch
 	if batch <= 0 {
@@ -143,64 +161,271 @@ func (s *Syncer) DrainOnce(ctx context.Context) (int, error) {
 	})
 }
 
-// Run drains the outbox until ctx is done. While Meilisearch is down it
-// keeps the changes and retries with an exponential backoff (up to
-// MaxBackoff); when it comes back, everything pending is applied.
+// Run sends outbox changes to Meilisearch until ctx is done.
+//
+// It is a pipeline: one loop claims pending changes, builds their
+// documents and enqueues the Meilisearch tasks without waiting for them
+// (Meilisearch applies the tasks of an index in the order they were
+// enqueued, and batches those waiting); another waits for the tasks, in
+// order, and marks the changes applied. A change is thus searchable as
+// soon as Meilisearch has indexed it, not after the previous batch's round
+// trip. Only the holder of the outbox lease runs it (one worker among all
+// instances); the others wait for the lease.
+//
+// While Meilisearch is down the changes stay pending and the worker
+// retries with an exponential backoff (up to MaxBackoff); when it comes
+// back, everything pending is applied.
 func (s *Syncer) Run(ctx context.Context) {
-	idle := s.Idle
-	if idle <= 0 {
-		idle = 50 * time.Millisecond
+	idle := s.idle()
+	for ctx.Err() == nil {
+		lease, ok, err := s.Outbox.Lead(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.Log.Warn("search sync: cannot take the outbox lease", "err", err)
+		}
+		if !ok {
+			// Another instance leads (or PostgreSQL is unreachable).
+			sleep(ctx, 20*idle)
+			continue
+		}
+		s.lead(ctx, lease)
+		lease.Release()
 	}
+}
+
+func (s *Syncer) idle() time.Duration {
+	if s.Idle > 0 {
+		return s.Idle
+	}
+	return 25 * time.Millisecond
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// flight is a batch of changes whose tasks are enqueued.
+type flight struct {
+	changes []Change
+	tasks   []int64
+}
+
+// lead runs the pipeline while the lease holds.
+func (s *Syncer) lead(ctx context.Context, lease Lease) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	idle := s.idle()
 	maxBackoff := s.MaxBackoff
 	if maxBackoff <= 0 {
 		maxBackoff = 30 * time.Second
 	}
-	backoff := time.Duration(0)
-	failures := 0
-	lastPurge := time.Now()
-	for ctx.Err() == nil {
-		n, err := s.DrainOnce(ctx)
-		var wait time.Duration
-		switch {
-		case err != nil && ctx.Err() == nil:
-			failures++
-			if backoff == 0 {
-				backoff = 100 * time.Millisecond
-			} else if backoff *= 2; backoff > maxBackoff {
-				backoff = maxBackoff
+	batch := s.Batch
+	if batch <= 0 {
+		batch = 500
+	}
+
+	var (
+		mu       sync.Mutex
+		inFlight = map[int64]bool{} // outbox ids sent, not yet confirmed
+		failures int
+		retryAt  time.Time
+		backoff  time.Duration
+	)
+	// failed records a failure and schedules the next attempt.
+	failed := func(changes []Change, err error) {
+		ids := changeIDs(changes)
+		if ferr := s.Outbox.Failed(context.WithoutCancel(ctx), ids, err.Error()); ferr != nil {
+			err = fmt.Errorf("%w (and recording the failure: %v)", err, ferr)
+		}
+		mu.Lock()
+		for _, id := range ids {
+			delete(inFlight, id)
+		}
+		failures++
+		if backoff == 0 {
+			backoff = 100 * time.Millisecond
+		} else if backoff *= 2; backoff > maxBackoff {
+			backoff = maxBackoff
+		}
+		retryAt = time.Now().Add(backoff)
+		n, wait := failures, backoff
+		mu.Unlock()
+		// A failure may mean Meilisearch restarted empty: check the
+		// indexes again before the next batch.
+		s.mu.Lock()
+		s.ensured = false
+		s.mu.Unlock()
+		lvl := slog.LevelWarn
+		if n > 5 {
+			lvl = slog.LevelError
+		}
+		s.Log.Log(ctx, lvl, "search sync failed; changes kept for a retry", "err", err, "failures", n, "retry_in", wait.String())
+	}
+
+	// The confirmer waits for each flight's tasks, in order.
+	flights := make(chan *flight, 8)
+	confirmed := make(chan struct{})
+	go func() {
+		defer close(confirmed)
+		for f := range flights {
+			wctx, wcancel := context.WithTimeout(ctx, 2*time.Minute)
+			err := s.Client.waitAll(wctx, f.tasks)
+			wcancel()
+			if err == nil {
+				err = s.Outbox.Done(context.WithoutCancel(ctx), changeIDs(f.changes))
 			}
-			// A failure may mean Meilisearch restarted empty: check the
-			// indexes again before the next batch.
-			s.mu.Lock()
-			s.ensured = false
-			s.mu.Unlock()
-			lvl := slog.LevelWarn
-			if failures > 5 {
-				lvl = slog.LevelError
+			if err != nil {
+				if ctx.Err() == nil {
+					failed(f.changes, err)
+				}
+				continue
 			}
-			s.Log.Log(ctx, lvl, "search sync failed; changes kept for a retry", "err", err, "failures", failures, "retry_in", backoff.String())
-			wait = backoff
-		case n == 0:
-			wait = idle
-		default:
+			if s.OnApplied != nil {
+				s.OnApplied(f.changes, time.Now())
+			}
+			mu.Lock()
+			for _, c := range f.changes {
+				delete(inFlight, c.ID)
+			}
 			if failures > 0 {
 				s.Log.Info("search sync recovered", "after_failures", failures)
 			}
-			backoff, failures = 0, 0
+			failures, backoff = 0, 0
+			mu.Unlock()
 		}
-		if time.Since(lastPurge) > 10*time.Minute {
-			lastPurge = time.Now()
-			if err := s.Outbox.Purge(ctx, time.Now().Add(-time.Hour)); err != nil && ctx.Err() == nil {
-				s.Log.Warn("purge search outbox", "err", err)
-			}
+	}()
+	defer func() {
+		close(flights)
+		<-confirmed
+	}()
+
+	lastPurge := time.Now()
+	for ctx.Err() == nil {
+		mu.Lock()
+		wait := time.Until(retryAt)
+		exclude := make([]int64, 0, len(inFlight))
+		for id := range inFlight {
+			exclude = append(exclude, id)
 		}
+		mu.Unlock()
 		if wait > 0 {
-			select {
-			case <-ctx.Done():
-			case <-time.After(wait):
+			sleep(ctx, wait)
+			continue
+		}
+		if err := lease.Alive(ctx); err != nil {
+			if ctx.Err() == nil {
+				s.Log.Warn("search sync: outbox lease lost", "err", err)
 			}
+			return
+		}
+		if err := s.ensure(ctx); err != nil {
+			if ctx.Err() == nil {
+				failed(nil, fmt.Errorf("ensure indexes: %w", err))
+			}
+			continue
+		}
+		changes, err := s.Outbox.Claim(ctx, batch, exclude)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.Log.Warn("search sync: cannot read the outbox", "err", err)
+				sleep(ctx, 20*idle)
+			}
+			continue
+		}
+		if len(changes) == 0 {
+			if time.Since(lastPurge) > 10*time.Minute {
+				lastPurge = time.Now()
+				if err := s.Outbox.Purge(ctx, time.Now().Add(-time.Hour)); err != nil && ctx.Err() == nil {
+					s.Log.Warn("purge search outbox", "err", err)
+				}
+			}
+			sleep(ctx, idle)
+			continue
+		}
+		mu.Lock()
+		for _, c := range changes {
+			inFlight[c.ID] = true
+		}
+		mu.Unlock()
+		tasks, err := s.send(ctx, changes)
+		if err != nil {
+			if ctx.Err() == nil {
+				failed(changes, err)
+			}
+			// Tasks enqueued before the error are still awaited by
+			// nobody: they are idempotent, and the retry resends
+			// the current state after them.
+			continue
+		}
+		select {
+		case flights <- &flight{changes: changes, tasks: tasks}:
+		case <-ctx.Done():
 		}
 	}
+}
+
+func (s *Syncer) ensure(ctx context.Context) error {
+	s.mu.Lock()
+	ensured := s.ensured
+	s.mu.Unlock()
+	if ensured {
+		return nil
+	}
+	if err := s.Ensure(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.ensured = true
+	s.mu.Unlock()
+	return nil
+}
+
+// Ensure applies every index's settings and checks them (at start-up and
+// after a failure). When an index is empty although the database holds
+// entities that belong in it, Meilisearch lost its data (a new volume, a
+// restore, a wiped disk) or never had it: the outbox no longer holds those
+// changes, so it rebuilds every index (Reindex) instead of leaving search
+// silently empty.
+func (s *Syncer) Ensure(ctx context.Context) error {
+	if _, err := s.Client.EnsureIndexes(ctx, s.Specs); err != nil {
+		return err
+	}
+	for _, spec := range s.Specs {
+		stats, err := s.Client.ms.Index(s.Client.Index(spec.Name)).GetStatsWithContext(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("stats of %s: %w", spec.Name, err)
+		}
+		if stats.NumberOfDocuments > 0 {
+			continue
+		}
+		// An index may rightly be empty (no public profile yet): look at
+		// the first entities for one that belongs in it.
+		ids, err := s.Source.EntityIDs(ctx, spec.Entity, 0, 100)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		docs, err := Documents(ctx, s.Source, []*IndexSpec{spec}, spec.Entity, ids)
+		if err != nil {
+			return err
+		}
+		if len(docs[spec.Name]) == 0 {
+			continue
+		}
+		s.Log.Warn("search index empty while the database has documents for it: rebuilding every index", "index", spec.Name)
+		_, err = Reindex(ctx, s.Client, s.Specs, s.Source, s.Outbox, s.Log)
+		return err
+	}
+	return nil
+}
+
+func changeIDs(changes []Change) []int64 {
+	ids := make([]int64, len(changes))
+	for i, c := range changes {
+		ids[i] = c.ID
+	}
+	return ids
 }
 
 // WaitIdle drains until nothing is pending (tests and reindex).

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -220,6 +221,111 @@ func TestReindexSwapsAtomically(t *testing.T) {
 	}
 	if doc.Title != "Octave Reindex" {
 		t.Errorf("document = %+v", doc)
+	}
+	sameAsDatabase(t, a, c)
+}
+
+// TestLostIndexesAreRebuilt: when Meilisearch lost its data (an index is
+// missing or empty although the database has documents for it), the
+// worker rebuilds every index instead of leaving search empty.
+func TestLostIndexesAreRebuilt(t *testing.T) {
+	env := testenv.Get(t)
+	a := env.App(t)
+	ctx := context.Background()
+	c := search.New(env.MeiliURL, env.MeiliKey, env.IndexPrefix+"lost_")
+	t.Cleanup(func() { _ = c.DeleteAllIndexes(context.Background()) })
+	person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Irène Perdue"), Commune: ptr("69123"), Visibility: public()})
+	sync := &search.Syncer{Client: c, Specs: a.SearchSpecs, Source: a.SearchStore, Outbox: a.SearchStore, Log: testenv.Logger(t)}
+
+	// No index at all: Ensure creates them and fills them from the database.
+	if err := sync.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sameAsDatabase(t, a, c)
+
+	// One index deleted behind our back (a restore, a new volume).
+	info, err := c.Manager().DeleteIndexWithContext(ctx, c.Index("profiles_members"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Manager().WaitForTaskWithContext(ctx, info.TaskUID, 10*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := sync.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sameAsDatabase(t, a, c)
+	members := indexDocs[search.ProfileDoc](t, c, "profiles_members")
+	if len(members) == 0 {
+		t.Fatal("profiles_members is still empty after Ensure")
+	}
+}
+
+// TestOneWorkerLeads: two workers (two portal instances) run at once; one
+// holds the outbox lease and applies every change, in order, and the
+// indexes end equal to the database.
+func TestOneWorkerLeads(t *testing.T) {
+	env := testenv.Get(t)
+	a := env.App(t)
+	ctx := context.Background()
+	c := search.New(env.MeiliURL, env.MeiliKey, env.IndexPrefix+"lead_")
+	t.Cleanup(func() { _ = c.DeleteAllIndexes(context.Background()) })
+	var users []int64
+	for i := 0; i < 20; i++ {
+		p := person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.ProfileKinds[i%4]), DisplayName: ptr(fmt.Sprintf("Meneur %02d", i)),
+			Commune: ptr("75056"), Visibility: public()})
+		users = append(users, p.UserID)
+	}
+	if _, err := search.Reindex(ctx, c, a.SearchSpecs, a.SearchStore, a.SearchStore, testenv.Logger(t)); err != nil {
+		t.Fatal(err)
+	}
+	applied := make([]int, 2)
+	var mu sync.Mutex
+	runCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		s := &search.Syncer{Client: c, Specs: a.SearchSpecs, Source: a.SearchStore, Outbox: a.SearchStore, Log: testenv.Logger(t),
+			Idle: 5 * time.Millisecond, OnApplied: func(changes []search.Change, _ time.Time) {
+				mu.Lock()
+				applied[w] += len(changes)
+				mu.Unlock()
+			}}
+		wg.Add(1)
+		go func() { defer wg.Done(); s.Run(runCtx) }()
+	}
+	defer func() { stop(); wg.Wait() }()
+	rnd := rand.New(rand.NewSource(7))
+	for i := 0; i < 200; i++ {
+		u := maillage.ProfileUpdate{Bio: ptr(fmt.Sprintf("Version %d", i))}
+		if rnd.Intn(5) == 0 {
+			u.Visibility = map[string]maillage.Visibility{maillage.FieldProfile: []maillage.Visibility{maillage.VisPublic, maillage.VisMembers}[rnd.Intn(2)]}
+		}
+		if _, err := a.Profiles.SaveProfile(ctx, users[rnd.Intn(len(users))], u); err != nil {
+			t.Fatal(err)
+		}
+		if i%20 == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		n, err := a.SearchStore.Pending(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d changes still pending", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	got := append([]int(nil), applied...)
+	mu.Unlock()
+	if (got[0] == 0) == (got[1] == 0) {
+		t.Errorf("changes applied per worker = %v, want all by one worker", got)
 	}
 	sameAsDatabase(t, a, c)
 }
