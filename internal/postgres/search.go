@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -294,14 +295,22 @@ func kindLabelSQL() string {
 }
 
 type fallbackRow struct {
-	ID          int64    `bun:"id"`
-	Title       string   `bun:"title"`
-	Subtitle    string   `bun:"subtitle"`
-	Snippet     string   `bun:"snippet"`
-	Commune     *string  `bun:"commune"`
-	Departement *string  `bun:"departement"`
-	DistanceM   *float64 `bun:"distance_m"`
-	Rank        float64  `bun:"rank"`
+	ID          int64    `json:"id"`
+	Title       string   `json:"title"`
+	Subtitle    string   `json:"subtitle"`
+	Snippet     string   `json:"snippet"`
+	Commune     *string  `json:"commune"`
+	Departement *string  `json:"departement"`
+	DistanceM   *float64 `json:"distance_m"`
+}
+
+// fallbackPart is what one statement returns for one type: the total, the
+// facet counts and the page, all from a single scan of the matching rows.
+type fallbackPart struct {
+	Total            int             `bun:"total"`
+	FacetKind        json.RawMessage `bun:"facet_kind,type:jsonb"`
+	FacetDepartement json.RawMessage `bun:"facet_departement,type:jsonb"`
+	Hits             json.RawMessage `bun:"hits,type:jsonb"`
 }
 
 // Search implements maillage.SearchService.
@@ -381,37 +390,6 @@ func (s *SearchFallback) Search(ctx context.Context, q maillage.SearchQuery) (*m
 			where += fmt.Sprintf(" AND %s IS NOT NULL AND earth_distance(ll_to_earth(%s, %s), ll_to_earth(?, ?)) <= ?", p.lat, p.lat, p.lng)
 			args = append(args, near.Latitude, near.Longitude, q.RadiusKm*1000)
 		}
-		var total int
-		if err := s.db.NewRaw("SELECT count(*) FROM "+p.from+" WHERE "+where, args...).Scan(ctx, &total); err != nil {
-			return nil, fmt.Errorf("fallback count %s: %w", p.typ, err)
-		}
-		res.TypeCounts[p.typ] = total
-		res.Total += total
-		for _, f := range p.facets {
-			col := map[string]string{"kind": "p.kind", "departement": p.dep}[f]
-			var rows []struct {
-				V *string
-				N int
-			}
-			if err := s.db.NewRaw("SELECT "+col+" AS v, count(*) AS n FROM "+p.from+" WHERE "+where+" GROUP BY 1", args...).Scan(ctx, &rows); err != nil {
-				return nil, fmt.Errorf("fallback facet %s: %w", f, err)
-			}
-			if facetVals[f] == nil {
-				facetVals[f] = map[string]int{}
-			}
-			for _, r := range rows {
-				if r.V != nil {
-					facetVals[f][*r.V] += r.N
-				}
-			}
-		}
-		if remaining == 0 || offset >= total {
-			offset -= total
-			if offset < 0 {
-				offset = 0
-			}
-			continue
-		}
 		distExpr, order := "NULL::float8", "rank DESC, title"
 		if near != nil {
 			distExpr = fmt.Sprintf("earth_distance(ll_to_earth(%s, %s), ll_to_earth(%f, %f))", p.lat, p.lng, near.Latitude, near.Longitude)
@@ -428,11 +406,51 @@ func (s *SearchFallback) Search(ctx context.Context, q maillage.SearchQuery) (*m
 			rank = fmt.Sprintf("word_similarity(lower(immutable_unaccent(?)), lower(immutable_unaccent(%s)))::float8", p.doc)
 			rargs = append(rargs, q.Q)
 		}
-		sqlq := fmt.Sprintf(`SELECT * FROM (SELECT %s AS id, %s AS title, %s AS subtitle, %s AS snippet, %s AS commune, %s AS departement, %s AS distance_m, %s AS rank
-			FROM %s WHERE %s) x ORDER BY %s LIMIT ? OFFSET ?`, p.id, p.title, p.subtitle, p.snippet, p.commune, p.dep, distExpr, rank, p.from, where, order)
-		var rows []fallbackRow
-		if err := s.db.NewRaw(sqlq, append(append(rargs, args...), remaining, offset)...).Scan(ctx, &rows); err != nil {
+		kindCol := "NULL::text"
+		if contains(p.facets, "kind") {
+			kindCol = "p.kind"
+		}
+		// One scan: the matching rows are computed once (MATERIALIZED), then
+		// counted, grouped for the facets and paged.
+		sqlq := fmt.Sprintf(`WITH m AS MATERIALIZED (
+			SELECT %s AS id, %s AS title, %s AS subtitle, %s AS snippet, %s AS commune, %s AS departement,
+				%s AS distance_m, %s AS rank, %s AS f_kind FROM %s WHERE %s)
+			SELECT (SELECT count(*) FROM m) AS total,
+				(SELECT coalesce(jsonb_object_agg(v, n), '{}') FROM (SELECT f_kind AS v, count(*) AS n FROM m WHERE f_kind IS NOT NULL GROUP BY 1) f) AS facet_kind,
+				(SELECT coalesce(jsonb_object_agg(v, n), '{}') FROM (SELECT departement AS v, count(*) AS n FROM m WHERE departement IS NOT NULL GROUP BY 1) f) AS facet_departement,
+				(SELECT coalesce(jsonb_agg(to_jsonb(x) - 'ord' ORDER BY x.ord), '[]') FROM (
+					SELECT row_number() OVER (ORDER BY %s) AS ord, id, title, subtitle, snippet, commune, departement, distance_m
+					FROM m ORDER BY %s LIMIT ? OFFSET ?) x) AS hits`,
+			p.id, p.title, p.subtitle, p.snippet, p.commune, p.dep, distExpr, rank, kindCol, p.from, where, order, order)
+		var out fallbackPart
+		if err := s.db.NewRaw(sqlq, append(append(rargs, args...), remaining, offset)...).Scan(ctx, &out); err != nil {
 			return nil, fmt.Errorf("fallback search %s: %w", p.typ, err)
+		}
+		total := out.Total
+		res.TypeCounts[p.typ] = total
+		res.Total += total
+		for f, raw := range map[string]json.RawMessage{"kind": out.FacetKind, "departement": out.FacetDepartement} {
+			if !contains(p.facets, f) {
+				continue
+			}
+			var counts map[string]int
+			if err := json.Unmarshal(raw, &counts); err != nil {
+				return nil, fmt.Errorf("fallback facet %s: %w", f, err)
+			}
+			if facetVals[f] == nil {
+				facetVals[f] = map[string]int{}
+			}
+			for v, n := range counts {
+				facetVals[f][v] += n
+			}
+		}
+		var rows []fallbackRow
+		if err := json.Unmarshal(out.Hits, &rows); err != nil {
+			return nil, fmt.Errorf("fallback hits %s: %w", p.typ, err)
+		}
+		if offset >= total {
+			offset -= total
+			continue
 		}
 		for _, r := range rows {
 			h := maillage.SearchHit{Type: p.typ, ID: r.ID, Title: r.Title, TitleParts: []maillage.Fragment{{Text: r.Title}}, Subtitle: r.Subtitle,
