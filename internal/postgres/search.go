@@ -80,7 +80,7 @@ func (s *SearchStore) EntityIDs(ctx context.Context, entity string, after int64,
 const outboxLock = 74612
 
 // Drain implements search.Outbox.
-func (s *SearchStore) Drain(ctx context.Context, limit int, apply func(context.Context, []search.Change) error) (int, error) {
+func (s *SearchStore) Drain(ctx context.Context, limit int, apply func(context.Context, []search.Change) ([]search.Rejection, error)) (int, error) {
 	var changes []search.Change
 	var applyErr error
 	err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -110,8 +110,12 @@ func (s *SearchStore) Drain(ctx context.Context, limit int, apply func(context.C
 			ids[i] = r.ID
 			changes = append(changes, search.Change{ID: r.ID, Entity: r.Entity, EntityID: r.EntityID, CreatedAt: r.CreatedAt, Attempts: r.Attempts})
 		}
-		if applyErr = apply(ctx, changes); applyErr != nil {
+		var rejected []search.Rejection
+		if rejected, applyErr = apply(ctx, changes); applyErr != nil {
 			return applyErr
+		}
+		if err := reject(ctx, tx, rejected); err != nil {
+			return err
 		}
 		_, err := tx.NewRaw("UPDATE search_outbox SET processed_at = now() WHERE id IN (?)", bun.In(ids)).Exec(ctx)
 		return err
@@ -170,6 +174,26 @@ func (s *SearchStore) Done(ctx context.Context, ids []int64) error {
 	}
 	_, err := s.db.NewRaw("UPDATE search_outbox SET processed_at = now() WHERE id IN (?)", bun.In(ids)).Exec(ctx)
 	return err
+}
+
+// Reject sets changes aside: Meilisearch refused their documents. They
+// count as processed; rejected_at and last_error say why (kept 30 days).
+func (s *SearchStore) Reject(ctx context.Context, rejections []search.Rejection) error {
+	return reject(ctx, s.db.DB, rejections)
+}
+
+func reject(ctx context.Context, db bun.IDB, rejections []search.Rejection) error {
+	for _, r := range rejections {
+		msg := r.Reason
+		if len(msg) > 1000 {
+			msg = msg[:1000]
+		}
+		if _, err := db.NewRaw(`UPDATE search_outbox SET processed_at = now(), rejected_at = now(), attempts = attempts + 1, last_error = ?
+			WHERE id = ?`, msg, r.ID).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Failed records a failed attempt: the changes stay pending.
@@ -251,9 +275,10 @@ func (s *SearchStore) Pending(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// Purge deletes processed changes older than t.
+// Purge deletes processed changes older than t (rejected ones after 30 days).
 func (s *SearchStore) Purge(ctx context.Context, before time.Time) error {
-	_, err := s.db.NewRaw("DELETE FROM search_outbox WHERE processed_at IS NOT NULL AND processed_at < ?", before).Exec(ctx)
+	_, err := s.db.NewRaw(`DELETE FROM search_outbox WHERE processed_at IS NOT NULL AND processed_at < ?
+		AND (rejected_at IS NULL OR rejected_at < now() - interval '30 days')`, before).Exec(ctx)
 	return err
 }
 

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"math"
 	"strings"
 
 	"maillage/internal/maillage"
@@ -70,6 +71,16 @@ type StructureDoc struct {
 	UpdatedAt               int64    `json:"updated_at"`
 }
 
+// geo returns the point when both coordinates are real ones: a NaN cannot
+// even be encoded in JSON, and an out-of-range value would put the place
+// nowhere (left without _geo, it is still found by text and territory).
+func geo(lat, lng *float64) *Geo {
+	if lat == nil || lng == nil || math.IsNaN(*lat) || math.IsNaN(*lng) || math.Abs(*lat) > 90 || math.Abs(*lng) > 180 {
+		return nil
+	}
+	return &Geo{Lat: *lat, Lng: *lng}
+}
+
 // clean removes the private-use characters used as highlight marks, so a
 // value can never forge a highlight.
 func clean(s string) string {
@@ -104,9 +115,7 @@ func ProfileDocument(p *maillage.Profile, audience string) *ProfileDoc {
 	d := &ProfileDoc{ID: v.ID, Type: maillage.SearchProfile, Title: clean(v.DisplayName), Kind: string(v.Kind),
 		KindLabel: maillage.ProfileKindLabels[v.Kind], Bio: clean(v.Bio), CodeInsee: v.CodeInsee, Commune: clean(v.Commune),
 		Departement: v.CodeDepartement, Region: v.CodeRegion, OpenToWork: v.OpenToWork, UpdatedAt: v.UpdatedAt.Unix()}
-	if v.Latitude != nil && v.Longitude != nil {
-		d.Geo = &Geo{Lat: *v.Latitude, Lng: *v.Longitude}
-	}
+	d.Geo = geo(v.Latitude, v.Longitude)
 	for _, c := range v.Competences {
 		if c.Label != "" {
 			d.Competences = append(d.Competences, clean(c.Label))
@@ -144,9 +153,7 @@ func StructureDocument(s *maillage.Structure) *StructureDoc {
 		d.Roles = append(d.Roles, string(r))
 		d.RolesLabels = append(d.RolesLabels, maillage.StructureRoleLabels[r])
 	}
-	if l.Latitude != nil && l.Longitude != nil {
-		d.Geo = &Geo{Lat: *l.Latitude, Lng: *l.Longitude}
-	}
+	d.Geo = geo(l.Latitude, l.Longitude)
 	return d
 }
 

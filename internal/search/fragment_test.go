@@ -1,6 +1,8 @@
 package search_test
 
 import (
+	"encoding/json"
+	"math"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -39,4 +41,38 @@ func TestDocumentsCannotCarryMarks(t *testing.T) {
 	if d.Title != "AfauxB" || d.Bio != "xy" {
 		t.Errorf("document = %+v", d)
 	}
+}
+
+// TestDocumentsDropImpossibleCoordinates: a NaN cannot be sent as JSON and
+// an out-of-range point would place a structure nowhere: such coordinates
+// give no _geo.
+func TestDocumentsDropImpossibleCoordinates(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	nan := math.NaN()
+	for _, c := range []struct {
+		lat, lng *float64
+		want     bool
+	}{
+		{f(45.76), f(4.83), true},
+		{f(-21.1), f(55.5), true},
+		{f(200), f(4.83), false},
+		{f(45.76), f(-181), false},
+		{&nan, f(4.83), false},
+		{nil, f(4.83), false},
+	} {
+		d := search.StructureDocument(&maillage.Structure{ID: 1, Lieu: maillage.Lieu{Nom: "Lieu", Latitude: c.lat, Longitude: c.lng}})
+		if (d.Geo != nil) != c.want {
+			t.Errorf("lat %v lng %v: _geo = %+v, want present %v", deref(c.lat), deref(c.lng), d.Geo, c.want)
+		}
+		if _, err := json.Marshal(d); err != nil {
+			t.Errorf("lat %v lng %v: %v", deref(c.lat), deref(c.lng), err)
+		}
+	}
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/meilisearch/meilisearch-go"
@@ -32,7 +33,7 @@ func (c *Client) waitUID(ctx context.Context, uid int64) error {
 		case meilisearch.TaskStatusSucceeded:
 			return nil
 		case meilisearch.TaskStatusFailed, meilisearch.TaskStatusCanceled:
-			return fmt.Errorf("task %d (%s on %s) %s: %s (%s)", uid, t.Type, t.IndexUID, t.Status, t.Error.Message, t.Error.Code)
+			return &TaskError{UID: uid, Type: string(t.Type), Index: t.IndexUID, Status: string(t.Status), Code: t.Error.Code, Message: t.Error.Message}
 		}
 		select {
 		case <-ctx.Done():
@@ -43,6 +44,38 @@ func (c *Client) waitUID(ctx context.Context, uid int64) error {
 			interval = 20 * time.Millisecond
 		}
 	}
+}
+
+// TaskError is a Meilisearch task that failed or was canceled.
+type TaskError struct {
+	UID                                int64
+	Type, Index, Status, Code, Message string
+}
+
+func (e *TaskError) Error() string {
+	return fmt.Sprintf("task %d (%s on %s) %s: %s (%s)", e.UID, e.Type, e.Index, e.Status, e.Message, e.Code)
+}
+
+// refused reports whether err is Meilisearch refusing a document (a value
+// it cannot index, a payload too large), as opposed to being unreachable or
+// failing: sending the same document again cannot succeed.
+func refused(err error) bool {
+	code := ""
+	var te *TaskError
+	var me *meilisearch.Error
+	switch {
+	case errors.As(err, &te):
+		code = te.Code
+	case errors.As(err, &me) && (me.StatusCode == http.StatusBadRequest || me.StatusCode == http.StatusRequestEntityTooLarge):
+		code = me.MeilisearchApiError.Code
+	}
+	switch {
+	case strings.HasPrefix(code, "invalid_document_"):
+		return true
+	case code == "missing_document_id", code == "max_fields_limit_exceeded", code == "payload_too_large", code == "malformed_payload":
+		return true
+	}
+	return false
 }
 
 // waitAll waits for every task and returns the first failure.

@@ -13,6 +13,7 @@ import (
 type ReindexReport struct {
 	Documents map[string]int // per index
 	Requeued  int            // changes recorded again after the swap
+	Refused   int            // documents Meilisearch refused (logged, left out)
 	Took      time.Duration
 }
 
@@ -43,7 +44,12 @@ func Reindex(ctx context.Context, c *Client, specs []*IndexSpec, src Source, ob 
 			return nil, err
 		}
 	}
-	var tasks []int64
+	type load struct {
+		spec *IndexSpec
+		docs []any
+		task int64
+	}
+	var loads []load
 	const page = 5000
 	for _, entity := range entities(specs) {
 		var after int64
@@ -73,13 +79,24 @@ func Reindex(ctx context.Context, c *Client, specs []*IndexSpec, src Source, ob 
 				if err != nil {
 					return nil, fmt.Errorf("load %s: %w", s.Name, err)
 				}
-				tasks = append(tasks, info.TaskUID)
+				loads = append(loads, load{spec: s, docs: batch, task: info.TaskUID})
 				rep.Documents[s.Name] += len(batch)
 			}
 		}
 	}
-	if err := c.waitAll(ctx, tasks); err != nil {
-		return nil, err
+	for _, l := range loads {
+		err := c.waitUID(ctx, l.task)
+		if refused(err) {
+			// One refused document fails its whole page: load the page
+			// again without the documents Meilisearch refuses.
+			var n int
+			n, err = c.addSettingAside(ctx, c.Index(l.spec.Name+"_new"), l.spec.PrimaryKey, l.docs, log)
+			rep.Refused += n
+			rep.Documents[l.spec.Name] -= n
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	// The first update of a freshly built index costs Meilisearch far more
 	// than the next ones (measured on 100k profiles: 0.8–1.5 s instead of
@@ -121,8 +138,32 @@ func Reindex(ctx context.Context, c *Client, specs []*IndexSpec, src Source, ob 
 		return nil, err
 	}
 	rep.Took = time.Since(start)
-	log.Info("reindex done", "documents", rep.Documents, "requeued", rep.Requeued, "took", rep.Took.Round(time.Millisecond).String())
+	log.Info("reindex done", "documents", rep.Documents, "refused", rep.Refused, "requeued", rep.Requeued, "took", rep.Took.Round(time.Millisecond).String())
 	return rep, nil
+}
+
+// addSettingAside adds documents and waits; when Meilisearch refuses the
+// batch it splits it in halves down to the refused documents, which it logs
+// and leaves out. It returns how many it left out.
+func (c *Client) addSettingAside(ctx context.Context, uid, pk string, docs []any, log *slog.Logger) (int, error) {
+	info, err := c.ms.Index(uid).AddDocumentsWithContext(ctx, docs, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+	if err == nil {
+		err = c.wait(ctx, info)
+	}
+	if err == nil || !refused(err) {
+		return 0, err
+	}
+	if len(docs) == 1 {
+		log.Error("search: Meilisearch refused a document; left out of the index", "index", uid, "err", err)
+		return 1, nil
+	}
+	half := len(docs) / 2
+	left, err := c.addSettingAside(ctx, uid, pk, docs[:half], log)
+	if err != nil {
+		return left, err
+	}
+	right, err := c.addSettingAside(ctx, uid, pk, docs[half:], log)
+	return left + right, err
 }
 
 // warm rewrites the first document of every fresh "<name>_new" index.

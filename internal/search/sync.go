@@ -26,11 +26,13 @@ type Change struct {
 type Outbox interface {
 	// Drain claims up to limit pending changes (oldest first) in one
 	// transaction and calls apply. The rows are marked processed only when
-	// apply returns nil; otherwise their attempts and last_error are bumped
-	// and they stay pending. It returns the number of changes applied; 0 and
-	// no call to apply when nothing is pending or another worker holds the
-	// queue.
-	Drain(ctx context.Context, limit int, apply func(ctx context.Context, changes []Change) error) (int, error)
+	// apply returns nil (those it returns as rejected are also marked
+	// rejected); otherwise their attempts and last_error are bumped and they
+	// stay pending. It returns the number of changes applied; 0 and no call
+	// to apply when nothing is pending or another worker holds the queue.
+	Drain(ctx context.Context, limit int, apply func(ctx context.Context, changes []Change) ([]Rejection, error)) (int, error)
+	// Reject sets changes aside: Meilisearch refused their documents.
+	Reject(ctx context.Context, rejections []Rejection) error
 	// Claim returns up to limit pending changes, oldest first, except the
 	// ids in exclude (in flight). Only the lease holder calls it.
 	Claim(ctx context.Context, limit int, exclude []int64) ([]Change, error)
@@ -47,8 +49,14 @@ type Outbox interface {
 	Now(ctx context.Context) (time.Time, error)
 	// Pending counts changes not yet applied.
 	Pending(ctx context.Context) (int, error)
-	// Purge deletes processed changes older than t.
+	// Purge deletes processed changes older than t (rejected ones after 30 days).
 	Purge(ctx context.Context, before time.Time) error
+}
+
+// Rejection is a change whose document Meilisearch refused, and why.
+type Rejection struct {
+	ID     int64
+	Reason string
 }
 
 // Lease is the right to send changes, held by one worker at a time.
@@ -85,6 +93,30 @@ func (s *Syncer) Apply(ctx context.Context, changes []Change) error {
 		return err
 	}
 	return s.Client.waitAll(ctx, tasks)
+}
+
+// applySettingAside is Apply that, when Meilisearch refuses a document,
+// splits the batch in halves until it finds the changes whose documents it
+// refuses; the others are applied. It returns the refused ones: one bad
+// value must not block every change queued after it.
+func (s *Syncer) applySettingAside(ctx context.Context, changes []Change) ([]Rejection, error) {
+	err := s.Apply(ctx, changes)
+	if err == nil || !refused(err) {
+		return nil, err
+	}
+	if len(changes) == 1 {
+		c := changes[0]
+		s.Log.Error("search: Meilisearch refused a document; change set aside (the next change of this entity is tried again)",
+			"entity", c.Entity, "id", c.EntityID, "outbox_id", c.ID, "err", err)
+		return []Rejection{{ID: c.ID, Reason: err.Error()}}, nil
+	}
+	half := len(changes) / 2
+	left, err := s.applySettingAside(ctx, changes[:half])
+	if err != nil {
+		return left, err
+	}
+	right, err := s.applySettingAside(ctx, changes[half:])
+	return append(left, right...), err
 }
 
 // send builds the documents of the changed entities from the database and
@@ -148,16 +180,17 @@ func (s *Syncer) DrainOnce(ctx context.Context) (int, error) {
 	if batch <= 0 {
 		batch = 500
 	}
-	return s.Outbox.Drain(ctx, batch, func(ctx context.Context, changes []Change) error {
+	return s.Outbox.Drain(ctx, batch, func(ctx context.Context, changes []Change) ([]Rejection, error) {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		if err := s.Apply(ctx, changes); err != nil {
-			return err
+		rejected, err := s.applySettingAside(ctx, changes)
+		if err != nil {
+			return nil, err
 		}
 		if s.OnApplied != nil {
 			s.OnApplied(changes, time.Now())
 		}
-		return nil
+		return rejected, nil
 	})
 }
 
@@ -272,6 +305,13 @@ func (s *Syncer) lead(ctx context.Context, lease Lease) {
 		for f := range flights {
 			wctx, wcancel := context.WithTimeout(ctx, 2*time.Minute)
 			err := s.Client.waitAll(wctx, f.tasks)
+			if refused(err) {
+				// Find the refused documents, apply the others.
+				var rejected []Rejection
+				if rejected, err = s.applySettingAside(wctx, f.changes); err == nil && len(rejected) > 0 {
+					err = s.Outbox.Reject(context.WithoutCancel(ctx), rejected)
+				}
+			}
 			wcancel()
 			if err == nil {
 				err = s.Outbox.Done(context.WithoutCancel(ctx), changeIDs(f.changes))
@@ -350,6 +390,17 @@ func (s *Syncer) lead(ctx context.Context, lease Lease) {
 		}
 		mu.Unlock()
 		tasks, err := s.send(ctx, changes)
+		if refused(err) {
+			// Refused at once (payload too large…): find the culprits
+			// now, apply the others, and confirm the batch as applied.
+			var rejected []Rejection
+			if rejected, err = s.applySettingAside(ctx, changes); err == nil {
+				tasks = nil
+				if len(rejected) > 0 {
+					err = s.Outbox.Reject(ctx, rejected)
+				}
+			}
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				failed(changes, err)

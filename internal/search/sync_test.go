@@ -154,21 +154,7 @@ func TestSyncSurvivesMeilisearchOutage(t *testing.T) {
 			time.Sleep(20 * time.Millisecond) // let the worker interleave
 		}
 	}
-	// Wait until everything pending is applied.
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		n, err := a.SearchStore.Pending(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d changes still pending after the restart", n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	drained(t, a, 2 * time.Minute)
 	var failed int
 	if err := env.DB(t).NewRaw("SELECT count(*) FROM search_outbox WHERE attempts > 0").Scan(ctx, &failed); err != nil {
 		t.Fatal(err)
@@ -307,20 +293,7 @@ func TestOneWorkerLeads(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		n, err := a.SearchStore.Pending(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d changes still pending", n)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	drained(t, a, time.Minute)
 	mu.Lock()
 	got := append([]int(nil), applied...)
 	mu.Unlock()
@@ -328,4 +301,131 @@ func TestOneWorkerLeads(t *testing.T) {
 		t.Errorf("changes applied per worker = %v, want all by one worker", got)
 	}
 	sameAsDatabase(t, a, c)
+}
+
+// TestRefusedDocumentIsSetAside: a document Meilisearch refuses must not
+// block the changes queued with it, nor a reindex; its change is set aside
+// with the reason, and the entity's next change is tried again. To get a
+// refusal from real data, this test's structures index uses the name as
+// its primary key: Meilisearch refuses a name with spaces or accents as a
+// document id, and accepts "Valide01".
+func TestRefusedDocumentIsSetAside(t *testing.T) {
+	env := testenv.Get(t)
+	a := env.App(t)
+	ctx := context.Background()
+	db := env.DB(t)
+	c := search.New(env.MeiliURL, env.MeiliKey, env.IndexPrefix+"refused_")
+	t.Cleanup(func() { _ = c.DeleteAllIndexes(context.Background()) })
+	var specs []*search.IndexSpec
+	for _, s := range a.SearchSpecs {
+		if s.Entity == "structure" {
+			cp := *s
+			cp.PrimaryKey = "title"
+			s = &cp
+		}
+		specs = append(specs, s)
+	}
+	u, err := a.Users.SignInEmail(ctx, "referent.refus@exemple.fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	place := func(pivot, name string) *maillage.Structure {
+		t.Helper()
+		st, _, err := a.Structures.CreateStructure(ctx, u.User.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: maillage.Lieu{
+			Pivot: pivot, Nom: name, Adresse: "2 place Bellecour", CodePostal: "69002", Commune: "Lyon", CodeInsee: "69123"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	good, bad := place("55123456000029", "Valide01"), place("55123456000011", "Lieu refusé")
+	touch := func(id int64) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, "INSERT INTO search_outbox (entity, entity_id) VALUES ('structure', ?)", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	indexed := func(index, id string) bool {
+		t.Helper()
+		var doc map[string]any
+		return c.Manager().Index(c.Index(index)).GetDocumentWithContext(ctx, id, nil, &doc) == nil
+	}
+	rejected := func() int {
+		t.Helper()
+		var n int
+		if err := db.NewRaw("SELECT count(*) FROM search_outbox WHERE entity = 'structure' AND entity_id = ? AND rejected_at IS NOT NULL AND last_error LIKE '%invalid_document_id%'", bad.ID).Scan(ctx, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	rep, err := search.Reindex(ctx, c, specs, a.SearchStore, a.SearchStore, testenv.Logger(t))
+	if err != nil {
+		t.Fatalf("reindex stopped on a refused document: %v", err)
+	}
+	if rep.Refused == 0 || !indexed("structures", "Valide01") {
+		t.Errorf("reindex report = %+v, Valide01 indexed %v; want the refused left out and the others loaded", rep, indexed("structures", "Valide01"))
+	}
+
+	// The pipeline: the refused change and good ones in the same batch.
+	touch(bad.ID)
+	if _, err := db.ExecContext(ctx, "UPDATE structures SET nom = 'Valide02' WHERE id = ?", good.ID); err != nil {
+		t.Fatal(err)
+	}
+	touch(good.ID)
+	p := person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindAidant), DisplayName: ptr("Prudence Acceptée"), Commune: ptr("69123"), Visibility: public()})
+	s := &search.Syncer{Client: c, Specs: specs, Source: a.SearchStore, Outbox: a.SearchStore, Log: testenv.Logger(t), Idle: 5 * time.Millisecond}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { s.Run(runCtx); close(done) }()
+	drained(t, a, time.Minute)
+	stop()
+	<-done
+	if !indexed("profiles", strconv.FormatInt(p.ID, 10)) || !indexed("structures", "Valide02") {
+		t.Error("the good changes of the same batch were not applied")
+	}
+	if rejected() == 0 {
+		t.Error("the refused change was not set aside with Meilisearch's reason")
+	}
+
+	// The synchronous path (WaitIdle) does the same.
+	touch(bad.ID)
+	before := rejected()
+	if err := s.WaitIdle(ctx); err != nil {
+		t.Fatalf("WaitIdle stopped on the refused document: %v", err)
+	}
+	if rejected() != before+1 {
+		t.Errorf("WaitIdle: rejected %d, want %d", rejected(), before+1)
+	}
+
+	// Repaired: its next change goes through.
+	if _, err := db.ExecContext(ctx, "UPDATE structures SET nom = 'Repare01' WHERE id = ?", bad.ID); err != nil {
+		t.Fatal(err)
+	}
+	touch(bad.ID)
+	if err := s.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !indexed("structures", "Repare01") {
+		t.Error("the repaired place is not indexed")
+	}
+}
+
+// drained waits until a running worker has applied every pending change.
+func drained(t *testing.T, a *app.App, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		n, err := a.SearchStore.Pending(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d changes still pending after %s", n, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
