@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -143,48 +144,12 @@ func (s *Service) Request(q *maillage.SearchQuery, near *maillage.Commune) *meil
 func (s *Service) request(q *maillage.SearchQuery, near *maillage.Commune, within []communeDistance) *meilisearch.MultiSearchRequest {
 	req := &meilisearch.MultiSearchRequest{Federation: &meilisearch.MultiSearchFederation{
 		Offset: int64((q.Page - 1) * q.PerPage), Limit: int64(q.PerPage),
-		FacetsByIndex: map[string][]string{}, MergeFacets: &meilisearch.MultiSearchFederationMergeFacets{MaxValuesPerFacet: 20},
+		FacetsByIndex: map[string][]string{}, MergeFacets: &meilisearch.MultiSearchFederationMergeFacets{MaxValuesPerFacet: maxFacetValues},
 	}}
-	audience := AudiencePublic
-	if q.Members() {
-		audience = AudienceMembers
-	}
-specs:
-	for _, spec := range s.Specs {
-		if spec.Audience != audience && spec.Type == maillage.SearchProfile {
+	for _, spec := range s.querySpecs(q) {
+		filter, ok := s.filter(spec, q, near, within, "")
+		if !ok {
 			continue
-		}
-		if len(q.Types) > 0 && !contains(q.Types, spec.Type) {
-			continue
-		}
-		var filters []string
-		for _, attr := range maillage.SearchFacets {
-			vals := q.Filters[attr]
-			if len(vals) == 0 {
-				continue
-			}
-			if !spec.filterable(attr) {
-				continue specs // this type has no such attribute: none of its documents match
-			}
-			qs := make([]string, len(vals))
-			for i, v := range vals {
-				qs[i] = quote(v)
-			}
-			filters = append(filters, attr+" IN ["+strings.Join(qs, ", ")+"]")
-		}
-		if near != nil {
-			if spec.GeoByCommune {
-				codes := make([]string, len(within))
-				for i, c := range within {
-					codes[i] = quote(c.code)
-				}
-				if len(codes) == 0 {
-					continue specs
-				}
-				filters = append(filters, "code_insee IN ["+strings.Join(codes, ", ")+"]")
-			} else {
-				filters = append(filters, fmt.Sprintf("_geoRadius(%f, %f, %d)", near.Latitude, near.Longitude, q.RadiusKm*1000))
-			}
 		}
 		var sort []string
 		switch q.Sort {
@@ -196,18 +161,132 @@ specs:
 			sort = []string{"title:asc"}
 		}
 		uid := s.Client.Index(spec.Name)
-		r := &meilisearch.SearchRequest{
-			IndexUID: uid, Query: q.Q, Sort: sort,
+		req.Queries = append(req.Queries, &meilisearch.SearchRequest{
+			IndexUID: uid, Query: q.Q, Sort: sort, Filter: filter,
 			AttributesToHighlight: spec.Highlight, HighlightPreTag: markPre, HighlightPostTag: markPost,
 			AttributesToCrop: spec.Crop, CropLength: 24, CropMarker: "…",
-		}
-		if len(filters) > 0 {
-			r.Filter = strings.Join(filters, " AND ")
-		}
-		req.Queries = append(req.Queries, r)
+		})
 		req.Federation.FacetsByIndex[uid] = spec.Facets
 	}
 	return req
+}
+
+// maxFacetValues is how many values a facet shows.
+const maxFacetValues = 20
+
+// querySpecs are the indexes a query reads: its types, and for people the
+// index of the viewer's audience.
+func (s *Service) querySpecs(q *maillage.SearchQuery) []*IndexSpec {
+	audience := AudiencePublic
+	if q.Members() {
+		audience = AudienceMembers
+	}
+	var out []*IndexSpec
+	for _, spec := range s.Specs {
+		if spec.Audience != audience && spec.Type == maillage.SearchProfile {
+			continue
+		}
+		if len(q.Types) > 0 && !contains(q.Types, spec.Type) {
+			continue
+		}
+		out = append(out, spec)
+	}
+	return out
+}
+
+// filter is the Meilisearch filter of a query on one index, leaving out the
+// filter on attribute skip (disjunctive facets). ok is false when no
+// document of the index can match (a filter on an attribute it lacks, or no
+// commune within the radius).
+func (s *Service) filter(spec *IndexSpec, q *maillage.SearchQuery, near *maillage.Commune, within []communeDistance, skip string) (any, bool) {
+	var filters []string
+	for _, attr := range maillage.SearchFacets {
+		vals := q.Filters[attr]
+		if len(vals) == 0 || attr == skip {
+			continue
+		}
+		if !spec.filterable(attr) {
+			return nil, false // this type has no such attribute: none of its documents match
+		}
+		qs := make([]string, len(vals))
+		for i, v := range vals {
+			qs[i] = quote(v)
+		}
+		filters = append(filters, attr+" IN ["+strings.Join(qs, ", ")+"]")
+	}
+	if near != nil {
+		if spec.GeoByCommune {
+			if len(within) == 0 {
+				return nil, false
+			}
+			codes := make([]string, len(within))
+			for i, c := range within {
+				codes[i] = quote(c.code)
+			}
+			filters = append(filters, "code_insee IN ["+strings.Join(codes, ", ")+"]")
+		} else {
+			filters = append(filters, fmt.Sprintf("_geoRadius(%f, %f, %d)", near.Latitude, near.Longitude, q.RadiusKm*1000))
+		}
+	}
+	if len(filters) == 0 {
+		return nil, true
+	}
+	return strings.Join(filters, " AND "), true
+}
+
+// disjunctive builds the requests that count the values of each facet the
+// query filters on as if that facet were not filtered (values are OR-ed
+// inside a facet, so the other values must stay listed with the number of
+// results they would add). One multi-search, no hits; attrs[i] is the facet
+// of query i. Nil when the query filters on no facet.
+func (s *Service) disjunctive(q *maillage.SearchQuery, near *maillage.Commune, within []communeDistance) (*meilisearch.MultiSearchRequest, []string) {
+	var req *meilisearch.MultiSearchRequest
+	var attrs []string
+	for _, attr := range maillage.SearchFacets {
+		if len(q.Filters[attr]) == 0 {
+			continue
+		}
+		for _, spec := range s.querySpecs(q) {
+			if !contains(spec.Facets, attr) {
+				continue
+			}
+			filter, ok := s.filter(spec, q, near, within, attr)
+			if !ok {
+				continue
+			}
+			if req == nil {
+				req = &meilisearch.MultiSearchRequest{}
+			}
+			none := int64(0) // no hits: counts only
+			req.Queries = append(req.Queries, &meilisearch.SearchRequest{IndexUID: s.Client.Index(spec.Name), Query: q.Q, Filter: filter,
+				HitsPerPage: &none, Facets: []string{attr}})
+			attrs = append(attrs, attr)
+		}
+	}
+	return req, attrs
+}
+
+// disjunctiveCounts sums, per facet, the counts of the disjunctive queries
+// (a facet may come from several indexes).
+func disjunctiveCounts(resp *meilisearch.MultiSearchResponse, attrs []string) map[string]map[string]int {
+	out := map[string]map[string]int{}
+	for i, r := range resp.Results {
+		if i >= len(attrs) {
+			break
+		}
+		attr := attrs[i]
+		var dist map[string]map[string]int
+		if len(r.FacetDistribution) == 0 || json.Unmarshal(r.FacetDistribution, &dist) != nil {
+			continue
+		}
+		if out[attr] == nil {
+			out[attr] = map[string]int{}
+		}
+		for v, n := range dist[attr] {
+			out[attr][v] += n
+		}
+	}
+	return out
 }
 
 type rawHit struct {
@@ -265,8 +344,26 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 		timeout = 3 * time.Second
 	}
 	sctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	// The counts of the facets the query filters on, as if each were not
+	// filtered, run alongside the main query.
+	var disj map[string]map[string]int
+	disjDone := make(chan struct{})
+	if dreq, attrs := s.disjunctive(&q, near, within); dreq != nil {
+		go func() {
+			defer close(disjDone)
+			dresp, err := s.Client.ms.MultiSearchWithContext(sctx, dreq)
+			if err != nil {
+				s.Log.Warn("disjunctive facet counts", "err", err)
+				return
+			}
+			disj = disjunctiveCounts(dresp, attrs)
+		}()
+	} else {
+		close(disjDone)
+	}
 	resp, err := s.Client.ms.MultiSearchWithContext(sctx, req)
-	cancel()
+	<-disjDone
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -319,6 +416,9 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	for t, n := range dist["type"] {
 		res.TypeCounts[t] = n
 	}
+	for attr, m := range disj {
+		dist[attr] = topValues(m, maxFacetValues, q.Filters[attr])
+	}
 	res.Facets = s.facets(dist, q.Filters)
 	res.TookMs = time.Since(start).Milliseconds()
 	return res, nil
@@ -359,6 +459,29 @@ func (s *Service) facets(dist map[string]map[string]int, selected map[string][]s
 		}
 		SortFacetValues(f.Values)
 		out = append(out, f)
+	}
+	return out
+}
+
+// topValues keeps the n values with most results (and the selected ones).
+func topValues(m map[string]int, n int, selected []string) map[string]int {
+	if len(m) <= n {
+		return m
+	}
+	type vc struct {
+		v string
+		c int
+	}
+	all := make([]vc, 0, len(m))
+	for v, c := range m {
+		all = append(all, vc{v, c})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].c > all[j].c || all[i].c == all[j].c && all[i].v < all[j].v })
+	out := map[string]int{}
+	for i, x := range all {
+		if i < n || contains(selected, x.v) {
+			out[x.v] = x.c
+		}
 	}
 	return out
 }
@@ -436,8 +559,20 @@ func (s *Service) Direct(ctx context.Context, q maillage.SearchQuery, near *mail
 	if byDistance {
 		req.Federation.Offset, req.Federation.Limit = 0, 0
 	}
-	if _, err := s.Client.ms.MultiSearchWithContext(ctx, req); err != nil {
+	var derr error
+	disjDone := make(chan struct{})
+	if dreq, _ := s.disjunctive(&q, near, within); dreq != nil {
+		go func() { defer close(disjDone); _, derr = s.Client.ms.MultiSearchWithContext(ctx, dreq) }()
+	} else {
+		close(disjDone)
+	}
+	_, err := s.Client.ms.MultiSearchWithContext(ctx, req)
+	<-disjDone
+	if err != nil {
 		return err
+	}
+	if derr != nil {
+		return derr
 	}
 	if byDistance {
 		_, err := s.searchByDistance(ctx, &q, near, within)

@@ -3,6 +3,7 @@ package search_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -227,3 +228,63 @@ func TestPrivateValuesAreNeverIndexed(t *testing.T) {
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// TestFacetsAreDisjunctive: values are OR-ed inside a facet, so choosing
+// one value keeps the others listed with the number of results each would
+// add, while the other facets count only what the choice leaves.
+func TestFacetsAreDisjunctive(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	for i, p := range []struct {
+		kind    maillage.ProfileKind
+		commune string
+	}{
+		{maillage.KindMediateur, "29019"}, {maillage.KindMediateur, "29019"}, {maillage.KindMediateur, "35238"},
+		{maillage.KindAidant, "29019"}, {maillage.KindConseiller, "35238"}, {maillage.KindConseiller, "35238"},
+	} {
+		person(t, a, maillage.ProfileUpdate{Kind: ptr(p.kind), DisplayName: ptr(fmt.Sprintf("Disjonctif %d", i)), Commune: ptr(p.commune),
+			Bio: ptr("Ateliers quorvex"), Visibility: public()})
+	}
+	synced(t, a)
+	counts := func(res *maillage.SearchResult, attr string) map[string]int {
+		out := map[string]int{}
+		for _, f := range res.Facets {
+			if f.Attribute == attr {
+				for _, v := range f.Values {
+					out[v.Value] = v.Count
+				}
+			}
+		}
+		return out
+	}
+	search := func(filters map[string][]string) *maillage.SearchResult {
+		t.Helper()
+		res, err := a.SearchService.Search(context.Background(), maillage.SearchQuery{Q: "quorvex", Types: []string{maillage.SearchProfile}, Filters: filters})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Degraded {
+			t.Fatal("degraded")
+		}
+		return res
+	}
+	res := search(map[string][]string{"kind": {"mediateur"}})
+	if res.Total != 3 {
+		t.Errorf("médiateurs: total %d, want 3", res.Total)
+	}
+	if diff := cmp.Diff(map[string]int{"mediateur": 3, "aidant": 1, "conseiller": 2}, counts(res, "kind")); diff != "" {
+		t.Errorf("kind facet keeps the other kinds (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{"29": 2, "35": 1}, counts(res, "departement")); diff != "" {
+		t.Errorf("département facet counts the médiateurs only (-want +got):\n%s", diff)
+	}
+	res = search(map[string][]string{"kind": {"mediateur", "aidant"}, "departement": {"29"}})
+	if res.Total != 3 {
+		t.Errorf("médiateurs or aidants in Finistère: total %d, want 3", res.Total)
+	}
+	if diff := cmp.Diff(map[string]int{"mediateur": 2, "aidant": 1}, counts(res, "kind")); diff != "" {
+		t.Errorf("kind facet within Finistère (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{"29": 3, "35": 1}, counts(res, "departement")); diff != "" {
+		t.Errorf("département facet for médiateurs or aidants (-want +got):\n%s", diff)
+	}
+}

@@ -154,7 +154,7 @@ func TestSyncSurvivesMeilisearchOutage(t *testing.T) {
 			time.Sleep(20 * time.Millisecond) // let the worker interleave
 		}
 	}
-	drained(t, a, 2 * time.Minute)
+	drained(t, a, 2*time.Minute)
 	var failed int
 	if err := env.DB(t).NewRaw("SELECT count(*) FROM search_outbox WHERE attempts > 0").Scan(ctx, &failed); err != nil {
 		t.Fatal(err)
