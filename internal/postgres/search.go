@@ -220,6 +220,8 @@ func (s *SearchStore) Lead(ctx context.Context) (search.Lease, bool, error) {
 	}
 	var locked bool
 	if err := conn.NewRaw("SELECT pg_try_advisory_lock(?)", outboxLock).Scan(ctx, &locked); err != nil {
+		// The lock may have been taken: do not return this connection.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		conn.Close()
 		return nil, false, err
 	}
@@ -227,10 +229,32 @@ func (s *SearchStore) Lead(ctx context.Context) (search.Lease, bool, error) {
 		conn.Close()
 		return nil, false, nil
 	}
-	return &lease{conn: conn}, true, nil
+	return &lease{conn: conn, key: outboxLock}, true, nil
 }
 
-type lease struct{ conn bun.Conn }
+// reindexLock serialises rebuilds of the indexes (search.Reindex).
+const reindexLock = 74613
+
+// LockReindex waits for the reindex lock (a session advisory lock on a
+// connection of its own) and returns its release.
+func (s *SearchStore) LockReindex(ctx context.Context) (func(), error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", reindexLock); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		conn.Close()
+		return nil, err
+	}
+	l := &lease{conn: conn, key: reindexLock}
+	return l.Release, nil
+}
+
+type lease struct {
+	conn bun.Conn
+	key  int64
+}
 
 // Alive checks that the lock's connection still answers (if it died,
 // PostgreSQL released the lock and another worker may lead).
@@ -243,7 +267,7 @@ func (l *lease) Alive(ctx context.Context) error {
 func (l *lease) Release() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock(?)", outboxLock); err != nil {
+	if _, err := l.conn.ExecContext(ctx, "SELECT pg_advisory_unlock(?)", l.key); err != nil {
 		// Do not return a connection that may still hold the lock.
 		_ = l.conn.Raw(func(any) error { return driver.ErrBadConn })
 	}

@@ -66,7 +66,9 @@ func refused(err error) bool {
 	switch {
 	case errors.As(err, &te):
 		code = te.Code
-	case errors.As(err, &me) && (me.StatusCode == http.StatusBadRequest || me.StatusCode == http.StatusRequestEntityTooLarge):
+	case errors.As(err, &me) && me.StatusCode == http.StatusRequestEntityTooLarge:
+		return true // from Meilisearch or a proxy in front of it
+	case errors.As(err, &me) && me.StatusCode == http.StatusBadRequest:
 		code = me.MeilisearchApiError.Code
 	}
 	switch {

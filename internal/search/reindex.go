@@ -26,6 +26,12 @@ type ReindexReport struct {
 // indexes and nothing is lost.
 func Reindex(ctx context.Context, c *Client, specs []*IndexSpec, src Source, ob Outbox, log *slog.Logger) (*ReindexReport, error) {
 	start := time.Now()
+	// Two rebuilds would delete and swap each other's "_new" indexes.
+	release, err := ob.LockReindex(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("wait for another reindex: %w", err)
+	}
+	defer release()
 	rep := &ReindexReport{Documents: map[string]int{}}
 	since, err := ob.Now(ctx)
 	if err != nil {

@@ -43,6 +43,9 @@ type Outbox interface {
 	// Lead takes the single-worker lease (the lock Drain takes per
 	// transaction); ok is false when another worker holds it.
 	Lead(ctx context.Context) (lease Lease, ok bool, err error)
+	// LockReindex waits until no other reindex runs (any instance) and
+	// holds that until release is called.
+	LockReindex(ctx context.Context) (release func(), err error)
 	// Requeue records again every entity changed since t (reindex).
 	Requeue(ctx context.Context, since time.Time) (int, error)
 	// Now is the database clock.
@@ -82,6 +85,10 @@ type Syncer struct {
 
 	mu      sync.Mutex
 	ensured bool
+	// sendMu makes reading the database and enqueuing one step: the
+	// sender and the confirmer (setting refused documents aside) both
+	// send, and a document read earlier must not be enqueued later.
+	sendMu sync.Mutex
 }
 
 // Apply sends one batch of changes to Meilisearch and waits until every
@@ -122,6 +129,8 @@ func (s *Syncer) applySettingAside(ctx context.Context, changes []Change) ([]Rej
 // send builds the documents of the changed entities from the database and
 // enqueues their upserts and deletions; it returns the Meilisearch tasks.
 func (s *Syncer) send(ctx context.Context, changes []Change) ([]int64, error) {
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
 	byEntity := map[string][]int64{}
 	seen := map[string]bool{}
 	for _, c := range changes {
@@ -269,7 +278,9 @@ func (s *Syncer) lead(ctx context.Context, lease Lease) {
 	// failed records a failure and schedules the next attempt.
 	failed := func(changes []Change, err error) {
 		ids := changeIDs(changes)
-		if ferr := s.Outbox.Failed(context.WithoutCancel(ctx), ids, err.Error()); ferr != nil {
+		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer fcancel()
+		if ferr := s.Outbox.Failed(fctx, ids, err.Error()); ferr != nil {
 			err = fmt.Errorf("%w (and recording the failure: %v)", err, ferr)
 		}
 		mu.Lock()
@@ -309,12 +320,14 @@ func (s *Syncer) lead(ctx context.Context, lease Lease) {
 				// Find the refused documents, apply the others.
 				var rejected []Rejection
 				if rejected, err = s.applySettingAside(wctx, f.changes); err == nil && len(rejected) > 0 {
-					err = s.Outbox.Reject(context.WithoutCancel(ctx), rejected)
+					err = s.Outbox.Reject(wctx, rejected)
 				}
 			}
 			wcancel()
 			if err == nil {
-				err = s.Outbox.Done(context.WithoutCancel(ctx), changeIDs(f.changes))
+				dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+				err = s.Outbox.Done(dctx, changeIDs(f.changes))
+				dcancel()
 			}
 			if err != nil {
 				if ctx.Err() == nil {
@@ -337,12 +350,27 @@ func (s *Syncer) lead(ctx context.Context, lease Lease) {
 		}
 	}()
 	defer func() {
+		// Stop first: once the lease is gone this worker must not send
+		// (batches not yet confirmed stay pending and are sent again).
+		cancel()
 		close(flights)
 		<-confirmed
 	}()
 
-	lastPurge := time.Now()
+	lastPurge, lastCheck := time.Now(), time.Now()
 	for ctx.Err() == nil {
+		if time.Since(lastCheck) > 30*time.Second {
+			// Meilisearch may have restarted without its data.
+			lastCheck = time.Now()
+			for _, spec := range s.Specs {
+				if s.checkIndex(ctx, spec) != "" {
+					s.mu.Lock()
+					s.ensured = false
+					s.mu.Unlock()
+					break
+				}
+			}
+		}
 		mu.Lock()
 		wait := time.Until(retryAt)
 		exclude := make([]int64, 0, len(inFlight))
@@ -433,29 +461,43 @@ func (s *Syncer) ensure(ctx context.Context) error {
 	return nil
 }
 
-// Ensure applies every index's settings and checks them (at start-up and
-// after a failure). When an index is empty although the database holds
-// entities that belong in it, Meilisearch lost its data (a new volume, a
-// restore, a wiped disk) or never had it: the outbox no longer holds those
-// changes, so it rebuilds every index (Reindex) instead of leaving search
-// silently empty.
+// Ensure applies every index's settings and checks them (at start-up,
+// after a sync failure, and when the periodic check finds an index missing
+// or with other settings). When an index was missing, had other settings
+// (Meilisearch creates a missing index with default settings on the first
+// document sent to it) or is empty, although the database holds documents
+// for it, Meilisearch lost its data (a restart on a new volume, a restore):
+// the outbox no longer holds those changes, so it rebuilds every index
+// (Reindex) instead of leaving search silently incomplete.
 func (s *Syncer) Ensure(ctx context.Context) error {
+	suspect := map[string]string{} // index → why
+	for _, spec := range s.Specs {
+		if why := s.checkIndex(ctx, spec); why != "" {
+			suspect[spec.Name] = why
+		}
+	}
 	if _, err := s.Client.EnsureIndexes(ctx, s.Specs); err != nil {
 		return err
 	}
 	for _, spec := range s.Specs {
-		stats, err := s.Client.ms.Index(s.Client.Index(spec.Name)).GetStatsWithContext(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("stats of %s: %w", spec.Name, err)
-		}
-		if stats.NumberOfDocuments > 0 {
-			continue
+		if suspect[spec.Name] == "" {
+			stats, err := s.Client.ms.Index(s.Client.Index(spec.Name)).GetStatsWithContext(ctx, nil)
+			if err != nil {
+				return fmt.Errorf("stats of %s: %w", spec.Name, err)
+			}
+			if stats.NumberOfDocuments > 0 {
+				continue
+			}
+			suspect[spec.Name] = "empty"
 		}
 		// An index may rightly be empty (no public profile yet): look at
 		// the first entities for one that belongs in it.
 		ids, err := s.Source.EntityIDs(ctx, spec.Entity, 0, 100)
-		if err != nil || len(ids) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(ids) == 0 {
+			continue
 		}
 		docs, err := Documents(ctx, s.Source, []*IndexSpec{spec}, spec.Entity, ids)
 		if err != nil {
@@ -464,11 +506,26 @@ func (s *Syncer) Ensure(ctx context.Context) error {
 		if len(docs[spec.Name]) == 0 {
 			continue
 		}
-		s.Log.Warn("search index empty while the database has documents for it: rebuilding every index", "index", spec.Name)
+		s.Log.Warn("search index lost its data while the database has documents for it: rebuilding every index", "index", spec.Name, "why", suspect[spec.Name])
 		_, err = Reindex(ctx, s.Client, s.Specs, s.Source, s.Outbox, s.Log)
 		return err
 	}
 	return nil
+}
+
+// checkIndex says what is wrong with a live index ("" when it has the
+// spec's settings).
+func (s *Syncer) checkIndex(ctx context.Context, spec *IndexSpec) string {
+	got, err := s.Client.ms.Index(s.Client.Index(spec.Name)).GetSettingsWithContext(ctx)
+	switch {
+	case isNotFound(err):
+		return "missing"
+	case err != nil:
+		return "" // unreachable: the next step fails and says so
+	case spec.check(got) != nil:
+		return "other settings"
+	}
+	return ""
 }
 
 func changeIDs(changes []Change) []int64 {

@@ -245,6 +245,29 @@ func TestLostIndexesAreRebuilt(t *testing.T) {
 	if len(members) == 0 {
 		t.Fatal("profiles_members is still empty after Ensure")
 	}
+
+	// Meilisearch restarted without its data and a change reached it
+	// before anything else: the index exists again, created by that one
+	// document with default settings.
+	info, err = c.Manager().DeleteIndexWithContext(ctx, c.Index("profiles"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Manager().WaitForTaskWithContext(ctx, info.TaskUID, 10*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	pk := "id"
+	info, err = c.Manager().Index(c.Index("profiles")).AddDocumentsWithContext(ctx, []map[string]any{{"id": 1, "title": "seul"}}, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Manager().WaitForTaskWithContext(ctx, info.TaskUID, 10*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := sync.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sameAsDatabase(t, a, c)
 }
 
 // TestOneWorkerLeads: two workers (two portal instances) run at once; one
@@ -428,4 +451,29 @@ func drained(t *testing.T, a *app.App, within time.Duration) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestConcurrentReindexesWait: two rebuilds at once (two instances
+// starting after Meilisearch lost its data, or a CLI reindex during one)
+// run one after the other instead of deleting each other's fresh indexes.
+func TestConcurrentReindexesWait(t *testing.T) {
+	env := testenv.Get(t)
+	a := env.App(t)
+	ctx := context.Background()
+	c := search.New(env.MeiliURL, env.MeiliKey, env.IndexPrefix+"twice_")
+	t.Cleanup(func() { _ = c.DeleteAllIndexes(context.Background()) })
+	person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Double Reconstruction"), Commune: ptr("69123"), Visibility: public()})
+	errs := make(chan error, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			_, err := search.Reindex(ctx, c, a.SearchSpecs, a.SearchStore, a.SearchStore, testenv.Logger(t))
+			errs <- err
+		}()
+	}
+	for i := 0; i < 2; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("reindex %d: %v", i, err)
+		}
+	}
+	sameAsDatabase(t, a, c)
 }
