@@ -506,7 +506,7 @@ func (s *Syncer) Ensure(ctx context.Context) error {
 		if len(docs[spec.Name]) == 0 {
 			continue
 		}
-		s.Log.Warn("search index lost its data while the database has documents for it: rebuilding every index", "index", spec.Name, "why", suspect[spec.Name])
+		s.Log.Warn("search index missing, with other settings or empty while the database has documents for it: rebuilding every index", "index", spec.Name, "why", suspect[spec.Name])
 		_, err = Reindex(ctx, s.Client, s.Specs, s.Source, s.Outbox, s.Log)
 		return err
 	}
