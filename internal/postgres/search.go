@@ -300,10 +300,18 @@ func (s *SearchStore) Pending(ctx context.Context) (int, error) {
 }
 
 // Purge deletes processed changes older than t (rejected ones after 30 days).
+// Nothing is purged while a reindex runs: it replays, after its swap, the
+// changes recorded since it started, processed ones included.
 func (s *SearchStore) Purge(ctx context.Context, before time.Time) error {
-	_, err := s.db.NewRaw(`DELETE FROM search_outbox WHERE processed_at IS NOT NULL AND processed_at < ?
-		AND (rejected_at IS NULL OR rejected_at < now() - interval '30 days')`, before).Exec(ctx)
-	return err
+	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var free bool
+		if err := tx.NewRaw("SELECT pg_try_advisory_xact_lock(?)", reindexLock).Scan(ctx, &free); err != nil || !free {
+			return err
+		}
+		_, err := tx.NewRaw(`DELETE FROM search_outbox WHERE processed_at IS NOT NULL AND processed_at < ?
+			AND (rejected_at IS NULL OR rejected_at < now() - interval '30 days')`, before).Exec(ctx)
+		return err
+	})
 }
 
 // SearchFallback is the basic PostgreSQL search used when Meilisearch
