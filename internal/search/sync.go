@@ -288,10 +288,15 @@ func (s *Syncer) lead(ctx context.Context, lease Lease) {
 			delete(inFlight, id)
 		}
 		failures++
-		if backoff == 0 {
+		switch {
+		case backoff == 0:
 			backoff = 100 * time.Millisecond
-		} else if backoff *= 2; backoff > maxBackoff {
-			backoff = maxBackoff
+		case time.Now().Before(retryAt):
+			// Several batches in flight failing together are one failure.
+		default:
+			if backoff *= 2; backoff > maxBackoff {
+				backoff = maxBackoff
+			}
 		}
 		retryAt = time.Now().Add(backoff)
 		n, wait := failures, backoff
