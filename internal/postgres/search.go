@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -91,14 +92,8 @@ func (s *SearchStore) Drain(ctx context.Context, limit int, apply func(context.C
 		if !locked {
 			return nil
 		}
-		var rows []struct {
-			ID        int64
-			Entity    string
-			EntityID  int64
-			CreatedAt time.Time
-			Attempts  int
-		}
-		if err := tx.NewRaw(`SELECT id, entity, entity_id, created_at, attempts FROM search_outbox
+		var rows []outboxRow
+		if err := tx.NewRaw(`SELECT `+outboxColumns+` FROM search_outbox
 			WHERE processed_at IS NULL ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED`, limit).Scan(ctx, &rows); err != nil {
 			return err
 		}
@@ -108,7 +103,7 @@ func (s *SearchStore) Drain(ctx context.Context, limit int, apply func(context.C
 		ids := make([]int64, len(rows))
 		for i, r := range rows {
 			ids[i] = r.ID
-			changes = append(changes, search.Change{ID: r.ID, Entity: r.Entity, EntityID: r.EntityID, CreatedAt: r.CreatedAt, Attempts: r.Attempts})
+			changes = append(changes, r.change())
 		}
 		var rejected []search.Rejection
 		if rejected, applyErr = apply(ctx, changes); applyErr != nil {
@@ -125,11 +120,7 @@ func (s *SearchStore) Drain(ctx context.Context, limit int, apply func(context.C
 		for i, c := range changes {
 			ids[i] = c.ID
 		}
-		msg := applyErr.Error()
-		if len(msg) > 1000 {
-			msg = msg[:1000]
-		}
-		if _, err := s.db.NewRaw("UPDATE search_outbox SET attempts = attempts + 1, last_error = ? WHERE id IN (?)", msg, bun.In(ids)).Exec(ctx); err != nil {
+		if err := s.Failed(ctx, ids, applyErr.Error()); err != nil {
 			return 0, fmt.Errorf("%w (and recording the failure: %v)", applyErr, err)
 		}
 		return 0, applyErr
@@ -145,26 +136,48 @@ func (s *SearchStore) Drain(ctx context.Context, limit int, apply func(context.C
 // takes no lock: only the worker holding the lease (Lead) calls it.
 func (s *SearchStore) Claim(ctx context.Context, limit int, exclude []int64) ([]search.Change, error) {
 	q := s.db.NewSelect().TableExpr("search_outbox").
-		ColumnExpr("id, entity, entity_id, created_at, attempts").
+		ColumnExpr(outboxColumns).
 		Where("processed_at IS NULL").OrderExpr("id").Limit(int64(limit))
 	if len(exclude) > 0 {
 		q = q.Where("id NOT IN (?)", bun.In(exclude))
 	}
-	var rows []struct {
-		ID        int64
-		Entity    string
-		EntityID  int64
-		CreatedAt time.Time
-		Attempts  int
-	}
+	var rows []outboxRow
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("claim search changes: %w", err)
 	}
 	out := make([]search.Change, len(rows))
 	for i, r := range rows {
-		out[i] = search.Change{ID: r.ID, Entity: r.Entity, EntityID: r.EntityID, CreatedAt: r.CreatedAt, Attempts: r.Attempts}
+		out[i] = r.change()
 	}
 	return out, nil
+}
+
+// outboxRow is a search_outbox row as Drain and Claim read it.
+type outboxRow struct {
+	ID        int64
+	Entity    string
+	EntityID  int64
+	CreatedAt time.Time
+	Attempts  int
+}
+
+const outboxColumns = "id, entity, entity_id, created_at, attempts"
+
+func (r outboxRow) change() search.Change {
+	return search.Change{ID: r.ID, Entity: r.Entity, EntityID: r.EntityID, CreatedAt: r.CreatedAt, Attempts: r.Attempts}
+}
+
+// lastError keeps the first 1,000 bytes of an error message, cut between
+// two characters (PostgreSQL refuses invalid UTF-8).
+func lastError(msg string) string {
+	if len(msg) <= 1000 {
+		return msg
+	}
+	cut := 1000
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut]
 }
 
 // Done marks changes applied.
@@ -184,12 +197,8 @@ func (s *SearchStore) Reject(ctx context.Context, rejections []search.Rejection)
 
 func reject(ctx context.Context, db bun.IDB, rejections []search.Rejection) error {
 	for _, r := range rejections {
-		msg := r.Reason
-		if len(msg) > 1000 {
-			msg = msg[:1000]
-		}
 		if _, err := db.NewRaw(`UPDATE search_outbox SET processed_at = now(), rejected_at = now(), attempts = attempts + 1, last_error = ?
-			WHERE id = ?`, msg, r.ID).Exec(ctx); err != nil {
+			WHERE id = ?`, lastError(r.Reason), r.ID).Exec(ctx); err != nil {
 			return err
 		}
 	}
@@ -201,10 +210,7 @@ func (s *SearchStore) Failed(ctx context.Context, ids []int64, msg string) error
 	if len(ids) == 0 {
 		return nil
 	}
-	if len(msg) > 1000 {
-		msg = msg[:1000]
-	}
-	_, err := s.db.NewRaw("UPDATE search_outbox SET attempts = attempts + 1, last_error = ? WHERE id IN (?)", msg, bun.In(ids)).Exec(ctx)
+	_, err := s.db.NewRaw("UPDATE search_outbox SET attempts = attempts + 1, last_error = ? WHERE id IN (?)", lastError(msg), bun.In(ids)).Exec(ctx)
 	return err
 }
 

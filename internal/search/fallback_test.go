@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -102,19 +103,7 @@ func TestFallbackCountsPagesAndDistance(t *testing.T) {
 	}
 
 	kind := search(maillage.SearchQuery{Q: "zorblax", Filters: map[string][]string{"kind": {"mediateur"}, "departement": {"29"}}})
-	if diff := cmp.Diff([]string{"Fallback Brest", "Fallback Plougastel"}, sorted(titles(kind))); diff != "" {
+	if diff := cmp.Diff([]string{"Fallback Brest", "Fallback Plougastel"}, slices.Sorted(slices.Values(titles(kind)))); diff != "" {
 		t.Errorf("médiateurs in the Finistère (-want +got):\n%s", diff)
 	}
-}
-
-func sorted(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j] < out[i] {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
 }

@@ -242,11 +242,12 @@ func (s *Service) filter(spec *IndexSpec, q *maillage.SearchQuery, near *maillag
 func (s *Service) disjunctive(q *maillage.SearchQuery, near *maillage.Commune, within []communeDistance) (*meilisearch.MultiSearchRequest, []string) {
 	var req *meilisearch.MultiSearchRequest
 	var attrs []string
+	specs := s.querySpecs(q)
 	for _, attr := range maillage.SearchFacets {
 		if len(q.Filters[attr]) == 0 {
 			continue
 		}
-		for _, spec := range s.querySpecs(q) {
+		for _, spec := range specs {
 			if !contains(spec.Facets, attr) {
 				continue
 			}

@@ -152,24 +152,18 @@ func Reindex(ctx context.Context, c *Client, specs []*IndexSpec, src Source, ob 
 // batch it splits it in halves down to the refused documents, which it logs
 // and leaves out. It returns how many it left out.
 func (c *Client) addSettingAside(ctx context.Context, uid, pk string, docs []any, log *slog.Logger) (int, error) {
-	info, err := c.ms.Index(uid).AddDocumentsWithContext(ctx, docs, &meilisearch.DocumentOptions{PrimaryKey: &pk})
-	if err == nil {
-		err = c.wait(ctx, info)
-	}
-	if err == nil || !refused(err) {
-		return 0, err
-	}
-	if len(docs) == 1 {
+	refusedDocs := 0
+	err := setAside(docs, func(batch []any) error {
+		info, err := c.ms.Index(uid).AddDocumentsWithContext(ctx, batch, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+		if err != nil {
+			return err
+		}
+		return c.wait(ctx, info)
+	}, func(_ any, err error) {
 		log.Error("search: Meilisearch refused a document; left out of the index", "index", uid, "err", err)
-		return 1, nil
-	}
-	half := len(docs) / 2
-	left, err := c.addSettingAside(ctx, uid, pk, docs[:half], log)
-	if err != nil {
-		return left, err
-	}
-	right, err := c.addSettingAside(ctx, uid, pk, docs[half:], log)
-	return left + right, err
+		refusedDocs++
+	})
+	return refusedDocs, err
 }
 
 // warm rewrites the first document of every fresh "<name>_new" index.

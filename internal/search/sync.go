@@ -107,23 +107,32 @@ func (s *Syncer) Apply(ctx context.Context, changes []Change) error {
 // refuses; the others are applied. It returns the refused ones: one bad
 // value must not block every change queued after it.
 func (s *Syncer) applySettingAside(ctx context.Context, changes []Change) ([]Rejection, error) {
-	err := s.Apply(ctx, changes)
-	if err == nil || !refused(err) {
-		return nil, err
-	}
-	if len(changes) == 1 {
-		c := changes[0]
+	var rejected []Rejection
+	err := setAside(changes, func(batch []Change) error { return s.Apply(ctx, batch) }, func(c Change, err error) {
 		s.Log.Error("search: Meilisearch refused a document; change set aside (the next change of this entity is tried again)",
 			"entity", c.Entity, "id", c.EntityID, "outbox_id", c.ID, "err", err)
-		return []Rejection{{ID: c.ID, Reason: err.Error()}}, nil
+		rejected = append(rejected, Rejection{ID: c.ID, Reason: err.Error()})
+	})
+	return rejected, err
+}
+
+// setAside sends items with send; when Meilisearch refuses the batch it
+// splits it in halves down to the items it refuses, which go to
+// onRefused, and sends the others. Any other error stops it.
+func setAside[T any](items []T, send func([]T) error, onRefused func(T, error)) error {
+	err := send(items)
+	if err == nil || !refused(err) {
+		return err
 	}
-	half := len(changes) / 2
-	left, err := s.applySettingAside(ctx, changes[:half])
-	if err != nil {
-		return left, err
+	if len(items) == 1 {
+		onRefused(items[0], err)
+		return nil
 	}
-	right, err := s.applySettingAside(ctx, changes[half:])
-	return append(left, right...), err
+	half := len(items) / 2
+	if err := setAside(items[:half], send, onRefused); err != nil {
+		return err
+	}
+	return setAside(items[half:], send, onRefused)
 }
 
 // send builds the documents of the changed entities from the database and

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +86,7 @@ func TestJourneySearch(t *testing.T) {
 	}
 	var offered []string
 	b.Run(t, chromedp.Evaluate(`Array.from(document.querySelectorAll('input[name=kind]')).map(e => e.value + (e.checked ? ':x' : ''))`, &offered))
-	if strings.Join(offered, ",") == "mediateur:x" || !contains(offered, "aidant") || !contains(offered, "conseiller") {
+	if strings.Join(offered, ",") == "mediateur:x" || !slices.Contains(offered, "aidant") || !slices.Contains(offered, "conseiller") {
 		t.Errorf("kind facet after ticking médiateur = %v, want aidant and conseiller still offered", offered)
 	}
 
@@ -120,13 +121,4 @@ func TestJourneySearch(t *testing.T) {
 	if got := titles(); len(got) != 1 || got[0] != "Ysolde Fuseau" {
 		t.Errorf("without JavaScript, aidants: %v", got)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
