@@ -1,0 +1,62 @@
+package i18n_test
+
+import (
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"maillage/internal/i18n"
+)
+
+func TestTranslate(t *testing.T) {
+	c := i18n.NewWithFormats()
+	err := c.Load("test", fstest.MapFS{
+		"messages.fr.yaml": {Data: []byte("t.people:\n  one: \"{{.Count}} personne\"\n  other: \"{{.Count}} personnes\"\nt.hello: \"Bonjour {{.Name}}\"\nt.fr_only: seul\n")},
+		"messages.en.yaml": {Data: []byte("t.people:\n  one: \"{{.Count}} person\"\n  other: \"{{.Count}} people\"\nt.hello: \"Hello {{.Name}}\"\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ lang, key string; args []any; want string }{
+		{"fr", "t.people", []any{"Count", 0}, "0 personne"},
+		{"fr", "t.people", []any{"Count", 1}, "1 personne"},
+		{"fr", "t.people", []any{"Count", 2}, "2 personnes"},
+		{"en", "t.people", []any{"Count", 1}, "1 person"},
+		{"en", "t.people", []any{"Count", 0}, "0 people"},
+		{"fr", "t.hello", []any{"Name", "Lyon"}, "Bonjour Lyon"},
+		{"xx", "t.hello", []any{"Name", "Lyon"}, "Bonjour Lyon"},
+		{"en", "t.fr_only", nil, "seul"},
+		{"fr", "t.missing", nil, "t.missing"},
+	}
+	for _, tt := range tests {
+		if got := c.T(tt.lang, tt.key, tt.args...); got != tt.want {
+			t.Errorf("T(%s, %s, %v) = %q, want %q", tt.lang, tt.key, tt.args, got, tt.want)
+		}
+	}
+	if err := c.Load("again", fstest.MapFS{"x.fr.yaml": {Data: []byte("t.hello: doublon\n")}}); err == nil {
+		t.Error("a key defined twice was accepted")
+	}
+}
+
+func TestFormats(t *testing.T) {
+	c := i18n.NewWithFormats()
+	at := time.Date(2026, 12, 3, 13, 5, 0, 0, time.UTC) // 14 h 05 in Paris (UTC+1)
+	summer := time.Date(2026, 7, 14, 22, 30, 0, 0, time.UTC)
+	tests := []struct{ got, want string }{
+		{c.Date("fr", at), "3 décembre 2026"},
+		{c.Date("en", at), "3 December 2026"},
+		{c.DateTime("fr", at), "3 décembre 2026 à 14 h 05"},
+		{c.DateTime("en", at), "3 December 2026, 14:05"},
+		{c.Date("fr", summer), "15 juillet 2026"},
+		{i18n.Km("fr", 4800), "4,8\u00a0km"},
+		{i18n.Km("en", 4800), "4.8\u00a0km"},
+		{i18n.Km("fr", 12345), "12\u00a0km"},
+		{i18n.Int("fr", 12345), "12\u00a0345"},
+		{i18n.Int("en", 12345), "12,345"},
+	}
+	for i, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%d: got %q, want %q", i, tt.got, tt.want)
+		}
+	}
+}
