@@ -17,7 +17,11 @@ func TestTranslate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct{ lang, key string; args []any; want string }{
+	tests := []struct {
+		lang, key string
+		args      []any
+		want      string
+	}{
 		{"fr", "t.people", []any{"Count", 0}, "0 personne"},
 		{"fr", "t.people", []any{"Count", 1}, "1 personne"},
 		{"fr", "t.people", []any{"Count", 2}, "2 personnes"},
