@@ -54,7 +54,7 @@ func importLieux(ctx context.Context, w io.Writer, territories maillage.Territor
 	}
 	rep, err := lieux.Import(ctx, f, lieux.DetectFormat(path, head[:n]), lieux.Options{Communes: communes}, store, "Import "+filepath.Base(path))
 	if err != nil {
-		if msg := maillage.ErrorMessage(err); maillage.ErrorCode(err) == maillage.EINVALID && msg != "" {
+		if msg, _ := maillage.ErrorKey(err); maillage.ErrorCode(err) == maillage.EINVALID && msg != "" {
 			return fmt.Errorf("%s : fichier illisible : %s", path, msg)
 		}
 		return fmt.Errorf("import de %s : %w", path, err)

@@ -52,7 +52,8 @@ func seedDemo(ctx context.Context, w io.Writer, store demo.Store, seed uint64) e
 	n, err := demo.Load(ctx, store, demo.Options{Seed: seed})
 	if err != nil {
 		if maillage.ErrorCode(err) == maillage.ECONFLICT {
-			return fmt.Errorf("%s", maillage.ErrorMessage(err))
+			key, _ := maillage.ErrorKey(err)
+			return fmt.Errorf("%s", key)
 		}
 		return fmt.Errorf("démonstration : %w", err)
 	}

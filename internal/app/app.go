@@ -12,11 +12,13 @@ import (
 	"maillage/content"
 	"maillage/internal/auth"
 	"maillage/internal/config"
+	"maillage/internal/i18n"
 	"maillage/internal/loader"
 	"maillage/internal/maillage"
 	"maillage/internal/postgres"
 	"maillage/internal/search"
 	"maillage/internal/web"
+	"maillage/internal/web/kit"
 	webfs "maillage/web"
 )
 
@@ -39,10 +41,13 @@ type App struct {
 	APITokens   *postgres.APITokenService
 	Territories *postgres.TerritoryService
 
-	// Search: the index specs, the outbox-driven sync (run it with
-	// SearchSync.Run) and the search service (Meilisearch, PostgreSQL
-	// fallback).
-	SearchSpecs   []*search.IndexSpec
+	// Catalog holds every message of the portal (French and English).
+	Catalog *i18n.Catalog
+
+	// Search: the registry of search types, the outbox-driven sync (run
+	// it with SearchSync.Run) and the search service (Meilisearch,
+	// PostgreSQL fallback).
+	SearchRegistry *search.Registry
 	SearchStore   *postgres.SearchStore
 	SearchSync    *search.Syncer
 	SearchService *search.Service
@@ -113,11 +118,25 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		db.Close()
 		return nil, err
 	}
-	a.SearchSpecs = search.Specs(synonyms)
+	a.Catalog = i18n.NewWithFormats()
+	if err := a.Catalog.Load("kit", kit.Messages()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	french := func(key string, args ...any) string { return a.Catalog.T(i18n.FR, key, args...) }
 	a.SearchStore = postgres.NewSearchStore(db)
-	a.SearchSync = &search.Syncer{Client: a.Search, Specs: a.SearchSpecs, Source: a.SearchStore, Outbox: a.SearchStore, Log: log}
-	a.SearchService = &search.Service{Client: a.Search, Specs: a.SearchSpecs, Territories: a.Territories,
-		Fallback: postgres.NewSearchFallback(db), Log: log}
+	// The search types, in display order: one line each.
+	a.SearchRegistry, err = search.NewRegistry(
+		search.Profiles(a.SearchStore, french, synonyms),
+		search.Structures(a.SearchStore, french, synonyms),
+	)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.SearchSync = &search.Syncer{Client: a.Search, Registry: a.SearchRegistry, IDs: a.SearchStore, Outbox: a.SearchStore, Log: log}
+	a.SearchService = &search.Service{Client: a.Search, Registry: a.SearchRegistry, Territories: a.Territories,
+		Fallback: postgres.NewSearchFallback(db, french), Log: log}
 	a.Web, err = web.New(web.Deps{
 		Config:      cfg,
 		Log:         log,
@@ -168,7 +187,7 @@ func (a *App) EnsureSearch(ctx context.Context) error {
 
 // Reindex rebuilds every search index from the database and swaps it in.
 func (a *App) Reindex(ctx context.Context) (*search.ReindexReport, error) {
-	return search.Reindex(ctx, a.Search, a.SearchSpecs, a.SearchStore, a.SearchStore, a.Log)
+	return search.Reindex(ctx, a.Search, a.SearchRegistry, a.SearchStore, a.SearchStore, a.Log)
 }
 
 // Close releases the connections.

@@ -108,7 +108,7 @@ func (p *Provider) provider(ctx context.Context) (goth.Provider, error) {
 	}
 	gp, err := p.build(ctx)
 	if err != nil {
-		return nil, maillage.Wrap(maillage.EUNAVAILABLE, err, "Le service de connexion "+p.Label+" ne répond pas. Réessayez plus tard ou connectez-vous par courriel.")
+		return nil, maillage.Wrap(maillage.EUNAVAILABLE, err, "account.signin.provider_down", "Provider", p.Label)
 	}
 	p.gp = gp
 	return gp, nil
@@ -197,29 +197,31 @@ type CallbackResult struct {
 // audience, expiry and nonce are checked. Every refusal is logged and says
 // in French what to do.
 func (s *Service) Callback(ctx context.Context, providerID string, q url.Values, stateCookie string, meta SessionMeta) (*CallbackResult, error) {
-	refuse := func(reason string, err error, msg string) error {
+	label := providerID
+	refuse := func(reason string, err error, key string) error {
 		s.log.Warn("sign-in refused", "reason", reason, "provider", providerID, "ip", meta.IP, "err", errString(err))
-		return maillage.Wrap(maillage.EUNAUTHORIZED, err, msg)
+		return maillage.Wrap(maillage.EUNAUTHORIZED, err, key, "Provider", label)
 	}
 	p, err := s.Provider(providerID)
 	if err != nil {
 		s.log.Warn("sign-in refused", "reason", "unknown provider", "provider", providerID, "ip", meta.IP)
 		return nil, err
 	}
+	label = p.Label
 	if e := q.Get("error"); e != "" {
 		return nil, refuse("provider error", fmt.Errorf("%s: %s", e, q.Get("error_description")),
-			"La connexion a été refusée ou annulée auprès de "+p.Label+". Vous pouvez réessayer.")
+			"account.signin.refused.provider_error")
 	}
 	state := q.Get("state")
 	if state == "" || stateCookie == "" || !constantEq(state, stateCookie) {
-		return nil, refuse("state mismatch", nil, "La demande de connexion n'a pas été reconnue (paramètre « state » invalide). Recommencez la connexion depuis Maillage.")
+		return nil, refuse("state mismatch", nil, "account.signin.refused.state")
 	}
 	flow, err := s.Store.TakeFlow(ctx, Hash(state))
 	if err != nil {
-		return nil, refuse("unknown or expired state", err, "Cette demande de connexion est inconnue ou a expiré (10 minutes). Recommencez la connexion.")
+		return nil, refuse("unknown or expired state", err, "account.signin.refused.expired")
 	}
 	if flow.Provider != p.ID {
-		return nil, refuse("provider mismatch", nil, "La demande de connexion n'a pas été reconnue. Recommencez la connexion.")
+		return nil, refuse("provider mismatch", nil, "account.signin.refused.unknown")
 	}
 	gp, err := p.provider(ctx)
 	if err != nil {
@@ -234,11 +236,11 @@ func (s *Service) Callback(ctx context.Context, providerID string, q url.Values,
 		params.Set("code_verifier", flow.CodeVerifier)
 	}
 	if _, err := gs.Authorize(gp, params); err != nil {
-		return nil, refuse("code exchange failed", err, "Le code de connexion a été refusé par "+p.Label+". Recommencez la connexion.")
+		return nil, refuse("code exchange failed", err, "account.signin.refused.code")
 	}
 	gu, err := gp.FetchUser(gs)
 	if err != nil {
-		return nil, refuse("user info failed", err, "Les informations de votre compte "+p.Label+" n'ont pas pu être lues. Recommencez la connexion.")
+		return nil, refuse("user info failed", err, "account.signin.refused.userinfo")
 	}
 	ext := maillage.ExternalIdentity{Provider: p.ID, Subject: gu.UserID, Email: gu.Email, Name: strings.TrimSpace(gu.Name)}
 	if ext.Name == "" {
@@ -248,10 +250,10 @@ func (s *Service) Callback(ctx context.Context, providerID string, q url.Values,
 	if p.oidc != nil {
 		claims, err := p.oidc.verifyIDToken(ctx, gu.IDToken, flow.Nonce)
 		if err != nil {
-			return nil, refuse("id token rejected", err, "Le jeton d'identité reçu de "+p.Label+" n'est pas valide. Recommencez la connexion.")
+			return nil, refuse("id token rejected", err, "account.signin.refused.id_token")
 		}
 		if sub, _ := claims["sub"].(string); sub != gu.UserID {
-			return nil, refuse("subject mismatch", nil, "Le jeton d'identité ne correspond pas au compte. Recommencez la connexion.")
+			return nil, refuse("subject mismatch", nil, "account.signin.refused.subject")
 		}
 		ext.EmailVerified = p.trustEm
 		if v, ok := gu.RawData["email_verified"].(bool); ok {

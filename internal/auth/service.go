@@ -75,7 +75,7 @@ func (s *Service) RateLimit(ctx context.Context, key string, l Limit) error {
 	}
 	if n > l.Max {
 		s.log.Warn("rate limit", "key", key, "hits", n)
-		return maillage.Errorf(maillage.ETOOMANY, "Trop de tentatives. Patientez %d minutes puis réessayez.", int(l.Window.Minutes()))
+		return maillage.Errorf(maillage.ETOOMANY, "account.rate_limited", "Count", int(l.Window.Minutes()))
 	}
 	return nil
 }
@@ -103,10 +103,10 @@ const EmailLinkTTL = 15 * time.Minute
 func (s *Service) RequestEmailLink(ctx context.Context, email, ip string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
-		return maillage.Invalid(map[string]string{"email": "Indiquez votre adresse électronique."})
+		return maillage.Invalid("email", "account.email.required")
 	}
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndex(email, "@"):], ".") {
-		return maillage.Invalid(map[string]string{"email": "Cette adresse électronique n'est pas valide : elle doit ressembler à prenom.nom@exemple.fr."})
+		return maillage.Invalid("email", "account.email.invalid")
 	}
 	if err := s.RateLimit(ctx, "email-ip:"+ip, LimitEmailPerIP); err != nil {
 		return err
@@ -130,7 +130,7 @@ Ce lien ne sert qu'une fois. Si vous n'avez pas demandé à vous connecter, igno
 — Maillage, le réseau de la médiation numérique
 `, link)
 	if err := s.Mailer.Send(ctx, email, "Votre lien de connexion à Maillage", body); err != nil {
-		return maillage.Wrap(maillage.EUNAVAILABLE, err, "Le courriel n'a pas pu être envoyé. Réessayez dans quelques minutes.")
+		return maillage.Wrap(maillage.EUNAVAILABLE, err, "account.email.not_sent")
 	}
 	s.log.Info("sign-in link sent", "ip", ip)
 	return nil
@@ -139,11 +139,11 @@ Ce lien ne sert qu'une fois. Si vous n'avez pas demandé à vous connecter, igno
 func emailLinkError(err error) error {
 	switch {
 	case errors.Is(err, maillage.ErrTokenUsed):
-		return maillage.Wrap(maillage.EUNAUTHORIZED, err, "Ce lien de connexion a déjà servi : chaque lien ne sert qu'une fois. Demandez-en un nouveau.")
+		return maillage.Wrap(maillage.EUNAUTHORIZED, err, "account.email_link.used")
 	case errors.Is(err, maillage.ErrTokenExpired):
-		return maillage.Wrap(maillage.EUNAUTHORIZED, err, "Ce lien de connexion a expiré (il est valable 15 minutes). Demandez-en un nouveau.")
+		return maillage.Wrap(maillage.EUNAUTHORIZED, err, "account.email_link.expired")
 	case errors.Is(err, maillage.ErrTokenUnknown):
-		return maillage.Wrap(maillage.EUNAUTHORIZED, err, "Ce lien de connexion n'est pas valide. Vérifiez qu'il est complet, ou demandez-en un nouveau.")
+		return maillage.Wrap(maillage.EUNAUTHORIZED, err, "account.email_link.unknown")
 	}
 	return err
 }
@@ -223,12 +223,12 @@ func (s *Service) finish(ctx context.Context, out *maillage.SignInOutcome, metho
 // EUNAUTHORIZED when it is unknown, expired, idle or revoked.
 func (s *Service) Authenticate(ctx context.Context, token string) (*maillage.User, *maillage.Session, error) {
 	if token == "" {
-		return nil, nil, maillage.Errorf(maillage.EUNAUTHORIZED, "Connexion requise.")
+		return nil, nil, maillage.Errorf(maillage.EUNAUTHORIZED, "account.signin.required")
 	}
 	sess, err := s.Sessions.FindSession(ctx, token, s.cfg.SessionIdle)
 	if err != nil {
 		if maillage.ErrorCode(err) == maillage.ENOTFOUND {
-			return nil, nil, maillage.Errorf(maillage.EUNAUTHORIZED, "Votre session a expiré. Connectez-vous à nouveau.")
+			return nil, nil, maillage.Errorf(maillage.EUNAUTHORIZED, "account.session.expired")
 		}
 		return nil, nil, err
 	}
@@ -244,7 +244,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*maillage.Use
 // The user gets the same roles as in a browser.
 func (s *Service) AuthenticateBearer(ctx context.Context, secret string) (*maillage.User, *maillage.APIToken, error) {
 	if s.Tokens == nil || secret == "" {
-		return nil, nil, maillage.Errorf(maillage.EUNAUTHORIZED, "Jeton d'API manquant ou inconnu.")
+		return nil, nil, maillage.Errorf(maillage.EUNAUTHORIZED, "account.token.refused")
 	}
 	t, err := s.Tokens.AuthenticateAPIToken(ctx, secret)
 	if err != nil {
@@ -253,7 +253,7 @@ func (s *Service) AuthenticateBearer(ctx context.Context, secret string) (*maill
 	u, err := s.Users.FindUserByID(ctx, t.UserID)
 	if err != nil {
 		if maillage.ErrorCode(err) == maillage.ENOTFOUND {
-			return nil, nil, maillage.Errorf(maillage.EUNAUTHORIZED, "Jeton d'API inconnu ou révoqué.")
+			return nil, nil, maillage.Errorf(maillage.EUNAUTHORIZED, "account.token.refused")
 		}
 		return nil, nil, err
 	}
@@ -285,5 +285,5 @@ func (s *Service) Provider(id string) (*Provider, error) {
 			return p, nil
 		}
 	}
-	return nil, maillage.Errorf(maillage.ENOTFOUND, "Ce moyen de connexion n'existe pas ou n'est pas activé sur ce portail.")
+	return nil, maillage.Errorf(maillage.ENOTFOUND, "account.signin.unknown_provider")
 }

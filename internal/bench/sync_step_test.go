@@ -161,11 +161,11 @@ func memoryLags(b *testing.B, a *app.App) (map[int]stats, time.Duration) {
 	}
 	defer m.Stop()
 	c := search.New(m.URL(), m.Key, "bench_")
-	rep, err := search.Reindex(ctx, c, a.SearchSpecs, a.SearchStore, a.SearchStore, a.Log)
+	rep, err := search.Reindex(ctx, c, a.SearchRegistry, a.SearchStore, a.SearchStore, a.Log)
 	if err != nil {
 		b.Fatal(err)
 	}
-	syncer := &search.Syncer{Client: c, Specs: a.SearchSpecs, Source: a.SearchStore, Outbox: a.SearchStore, Log: a.Log}
+	syncer := &search.Syncer{Client: c, Registry: a.SearchRegistry, IDs: a.SearchStore, Outbox: a.SearchStore, Log: a.Log}
 	if err := syncer.WaitIdle(ctx); err != nil {
 		b.Fatal(err)
 	}

@@ -257,7 +257,8 @@ func validateAll(lieux []maillage.Lieu, first int) error {
 func ValidateCSVAgainstSchema(r io.Reader) []RowError {
 	data, err := readText(r)
 	if err != nil {
-		return []RowError{{Reason: maillage.ErrorMessage(err)}}
+		key, _ := maillage.ErrorKey(err) // the lieux conversion gives RowError a key
+		return []RowError{{Reason: key}}
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1

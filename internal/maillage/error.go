@@ -160,3 +160,13 @@ func ErrorProblems(err error) Problems {
 	}
 	return nil
 }
+
+// Key returns the message key of field's problem ("" when it has none).
+func (ps Problems) Key(field string) string {
+	for _, p := range ps {
+		if p.Field == field {
+			return p.Key
+		}
+	}
+	return ""
+}

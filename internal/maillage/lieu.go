@@ -236,3 +236,13 @@ var LieuTypologies = []Typologie{
 	{Code: "ETAT", Libelle: "Service de l’État", NPM: false},
 	{Code: "MDA", Libelle: "Maison Départementale de l’Autonomie", NPM: false},
 }
+
+// TypologieByCode returns the typologie of a code.
+func TypologieByCode(code string) (Typologie, bool) {
+	for _, t := range LieuTypologies {
+		if t.Code == code {
+			return t, true
+		}
+	}
+	return Typologie{}, false
+}

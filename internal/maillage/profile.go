@@ -2,6 +2,8 @@ package maillage
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -16,16 +18,12 @@ const (
 	KindCoordinateur ProfileKind = "coordinateur"
 )
 
-// ProfileKinds lists the kinds in display order, with their French labels.
+// ProfileKinds lists the kinds in display order (their names are the
+// catalogue keys "domain.kind.<kind>").
 var ProfileKinds = []ProfileKind{KindConseiller, KindMediateur, KindAidant, KindCoordinateur}
 
-// ProfileKindLabels are the French names of the kinds.
-var ProfileKindLabels = map[ProfileKind]string{
-	KindConseiller:   "Conseiller numérique",
-	KindMediateur:    "Médiateur numérique",
-	KindAidant:       "Aidant numérique",
-	KindCoordinateur: "Coordinateur territorial",
-}
+// Valid reports whether k is a known kind.
+func (k ProfileKind) Valid() bool { return slices.Contains(ProfileKinds, k) }
 
 // Visibility says who may see a field.
 type Visibility string
@@ -34,14 +32,11 @@ type Visibility string
 const (
 	VisPublic  Visibility = "public"  // anyone, and public search
 	VisMembers Visibility = "members" // signed-in members
-	VisPrivate Visibility = "private" // the person (and administrators)
+	VisPrivate Visibility = "private" // the person alone: nobody else, administrators included
 )
 
-// Visibilities in display order.
+// Visibilities in display order (names: "domain.visibility.<v>").
 var Visibilities = []Visibility{VisPublic, VisMembers, VisPrivate}
-
-// VisibilityLabels are the French names.
-var VisibilityLabels = map[Visibility]string{VisPublic: "Public", VisMembers: "Membres connectés", VisPrivate: "Privé (moi seul)"}
 
 func (v Visibility) rank() int {
 	switch v {
@@ -142,11 +137,14 @@ type Profile struct {
 	UpdatedAt       time.Time             `json:"updated_at"`
 }
 
-// Viewer is who looks at a profile.
+// Viewer is who looks at a profile (or acts on a resource).
 type Viewer struct {
 	UserID int64 // 0: anonymous
 	Admin  bool
 }
+
+// Member reports whether the viewer is signed in.
+func (v Viewer) Member() bool { return v.UserID != 0 || v.Admin }
 
 // Anonymous is the viewer of public pages, exports and public search.
 var Anonymous = Viewer{}
@@ -166,16 +164,22 @@ func (p *Profile) Vis(field string) Visibility {
 	return v
 }
 
-// CanSee reports whether viewer may see field of the profile.
+// Owner reports whether viewer is the person of the profile.
+func (p *Profile) Owner(viewer Viewer) bool { return viewer.UserID > 0 && viewer.UserID == p.UserID }
+
+// CanSee reports whether viewer may see field of the profile: the person
+// sees everything; anyone sees public fields; signed-in members (and
+// administrators, who are members) see members-only fields; a private field
+// is seen by nobody else ("Privé : vous seul" means it).
 func (p *Profile) CanSee(viewer Viewer, field string) bool {
-	if viewer.Admin || (viewer.UserID != 0 && viewer.UserID == p.UserID) {
+	if p.Owner(viewer) {
 		return true
 	}
 	switch p.Vis(field) {
 	case VisPublic:
 		return true
 	case VisMembers:
-		return viewer.UserID != 0
+		return viewer.Member()
 	}
 	return false
 }
@@ -188,9 +192,8 @@ func (p *Profile) ViewFor(viewer Viewer) *Profile {
 	if !p.CanSee(viewer, FieldProfile) {
 		return nil
 	}
-	owner := viewer.Admin || (viewer.UserID != 0 && viewer.UserID == p.UserID)
 	out := &Profile{ID: p.ID, UserID: p.UserID, Kind: p.Kind, DisplayName: p.DisplayName, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
-	if owner {
+	if p.Owner(viewer) {
 		out.Visibility = p.Visibility
 	}
 	if p.CanSee(viewer, FieldCommune) {
@@ -267,4 +270,135 @@ type ProfileService interface {
 	DeleteProfile(ctx context.Context, userID int64) error
 	CountByRegion(ctx context.Context, viewer Viewer) ([]DirectoryCount, error)
 	CountByDepartement(ctx context.Context, viewer Viewer, codeRegion string) ([]DirectoryCount, error)
+}
+
+// Bounds of a profile, shared by forms, API and storage.
+const (
+	MaxDisplayName  = 120
+	MaxBio          = 2000
+	MaxMentorThemes = 10
+	MaxMentorTheme  = 60
+	MaxCapacity     = 20
+	MaxPixLevel     = 8
+)
+
+// ProfileRefs are the codes of the referentials that a profile update
+// names and that exist (storage fills it, inside the transaction that saves,
+// with the codes the update uses). A title is "CERT" or "CERT/BLOC".
+type ProfileRefs struct {
+	Communes    map[string]bool
+	Competences map[string]bool
+	Titles      map[string]bool
+}
+
+// TitleRef is the key of a title in ProfileRefs.Titles.
+func TitleRef(t ProfileTitle) string {
+	if t.BlocCode == "" {
+		return t.CertificationCode
+	}
+	return t.CertificationCode + "/" + t.BlocCode
+}
+
+// Normalize trims the texts of the update.
+func (u *ProfileUpdate) Normalize() {
+	if u.DisplayName != nil {
+		n := CleanText(*u.DisplayName)
+		u.DisplayName = &n
+	}
+	if u.Bio != nil {
+		b := strings.TrimSpace(*u.Bio)
+		u.Bio = &b
+	}
+	if u.Commune != nil {
+		c := strings.ToUpper(strings.TrimSpace(*u.Commune))
+		u.Commune = &c
+	}
+	if m := u.Mentor; m != nil {
+		themes := make([]string, 0, len(m.Themes))
+		for _, t := range m.Themes {
+			if t = CleanText(t); t != "" && !slices.Contains(themes, t) {
+				themes = append(themes, t)
+			}
+		}
+		m.Themes = themes
+	}
+}
+
+// Validate is the one rule for a profile update, whether it comes from the
+// form, the API or a command. creating is true when the person has no
+// profile yet (kind and name are then required). Field paths are those of
+// the JSON body of PUT /api/moi/profil.
+func (u *ProfileUpdate) Validate(refs ProfileRefs, creating bool) Problems {
+	var ps Problems
+	if u.Kind != nil && !u.Kind.Valid() {
+		ps.Add("kind", "network.profile.kind.invalid")
+	} else if u.Kind == nil && creating {
+		ps.Add("kind", "network.profile.kind.invalid")
+	}
+	switch {
+	case u.DisplayName == nil && creating, u.DisplayName != nil && *u.DisplayName == "":
+		ps.Add("display_name", "network.profile.display_name.required")
+	case u.DisplayName != nil:
+		CheckText(&ps, "display_name", *u.DisplayName, MaxDisplayName, false)
+	}
+	if u.Bio != nil {
+		CheckText(&ps, "bio", *u.Bio, MaxBio, true)
+	}
+	if u.Commune != nil && *u.Commune != "" && !refs.Communes[*u.Commune] {
+		ps.Add("code_insee", "network.profile.commune.unknown")
+	}
+	if u.PixLevel != nil && *u.PixLevel != nil && (**u.PixLevel < 0 || **u.PixLevel > MaxPixLevel) {
+		ps.Add("pix_level", "network.profile.pix_level.range", "Max", MaxPixLevel)
+	}
+	if m := u.Mentor; m != nil {
+		if m.Capacity < 0 || m.Capacity > MaxCapacity {
+			ps.Add("mentor.capacity", "network.profile.mentor.capacity.range", "Max", MaxCapacity)
+		} else if m.Available && m.Capacity == 0 {
+			ps.Add("mentor.capacity", "network.profile.mentor.capacity.required", "Max", MaxCapacity)
+		}
+		if !slices.Contains(MentorRadii, m.RadiusKm) {
+			ps.Add("mentor.radius_km", "network.profile.mentor.radius.invalid")
+		}
+		if len(m.Themes) > MaxMentorThemes {
+			ps.Add("mentor.themes", "network.profile.mentor.themes.too_many", "Max", MaxMentorThemes)
+		}
+		for _, t := range m.Themes {
+			CheckText(&ps, "mentor.themes", t, MaxMentorTheme, false)
+		}
+	}
+	if u.Competences != nil {
+		seen := map[string]bool{}
+		for _, c := range *u.Competences {
+			field := "competences." + c.Code
+			switch {
+			case HasControl(c.Code, false) || !refs.Competences[c.Code]:
+				ps.Add(field, "network.profile.competence.unknown")
+			case seen[c.Code]:
+				ps.Add(field, "network.profile.competence.twice")
+			case c.Level < 1 || c.Level > 8:
+				ps.Add(field+".level", "network.profile.competence.level")
+			}
+			seen[c.Code] = true
+		}
+	}
+	if u.Titles != nil {
+		for _, t := range *u.Titles {
+			code := t.CertificationCode
+			if t.BlocCode != "" {
+				code = t.BlocCode
+			}
+			if !refs.Titles[TitleRef(t)] {
+				ps.Add("titles."+code, "network.profile.title.unknown")
+			}
+		}
+	}
+	for f, v := range u.Visibility {
+		switch {
+		case !slices.Contains(ProfileFields, f):
+			ps.Add("visibility."+f, KeyUnknown)
+		case !v.Valid():
+			ps.Add("visibility."+f, "network.profile.visibility.invalid")
+		}
+	}
+	return ps
 }

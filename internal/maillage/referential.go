@@ -107,18 +107,6 @@ func (s SourceStatus) Valid() bool {
 	return s == StatusConfirmed || s == StatusSecondary || s == StatusUnconfirmed
 }
 
-// Label returns the French label of the status.
-func (s SourceStatus) Label() string {
-	switch s {
-	case StatusConfirmed:
-		return "confirmé"
-	case StatusSecondary:
-		return "source secondaire, non vérifiée sur le texte officiel"
-	case StatusUnconfirmed:
-		return "non confirmé"
-	}
-	return string(s)
-}
 
 // Bloc is a competency block of a certification (a CCP for a titre
 // professionnel), which can be earned on its own.
@@ -213,15 +201,3 @@ func (k EvidenceKind) Valid() bool {
 	return k == EvidenceDeclared || k == EvidenceCertified || k == EvidenceValidated
 }
 
-// Label returns the French label of the kind.
-func (k EvidenceKind) Label() string {
-	switch k {
-	case EvidenceDeclared:
-		return "Déclarée"
-	case EvidenceCertified:
-		return "Certifiée par un titre ou un bloc"
-	case EvidenceValidated:
-		return "Validée par un mentor"
-	}
-	return string(k)
-}

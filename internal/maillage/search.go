@@ -6,31 +6,13 @@ import (
 	"strings"
 )
 
-// The kinds of search result. Each is one index in Meilisearch (see
-// internal/search); later issues add trainings, jobs and labelled places.
+// The kinds of search result. Each is a type of the search registry
+// (internal/search/type_*.go), named "search.type.<type>" in the catalogues;
+// later issues add trainings, jobs and labelled places.
 const (
 	SearchProfile   = "profile"
 	SearchStructure = "structure"
 )
-
-// SearchTypes lists the result types in display order.
-var SearchTypes = []string{SearchProfile, SearchStructure}
-
-// SearchTypeLabels are their French names.
-var SearchTypeLabels = map[string]string{SearchProfile: "Personnes", SearchStructure: "Lieux et structures"}
-
-// SearchFacets are the attributes a search may filter on, in display order
-// (the result type is shown as tabs, not as a facet).
-var SearchFacets = []string{"kind", "roles", "region", "departement", "competences", "titles", "services",
-	"modalites_accompagnement", "modalites_acces", "publics", "frais", "dispositifs", "mentor_available", "open_to_work"}
-
-// SearchFacetLabels are the French names of the facet attributes.
-var SearchFacetLabels = map[string]string{
-	"type": "Type", "kind": "Profil", "roles": "Rôle de la structure", "region": "Région", "departement": "Département",
-	"competences": "Compétences", "titles": "Titres et blocs", "services": "Services", "modalites_accompagnement": "Modalité d'accompagnement",
-	"modalites_acces": "Modalité d'accès", "publics": "Publics", "frais": "Frais", "dispositifs": "Dispositifs nationaux",
-	"mentor_available": "Mentor disponible", "open_to_work": "Ouvert aux offres",
-}
 
 // AnyMember is a signed-in member who is neither the owner of a profile nor
 // an administrator: what ViewFor returns for them is what members-only search
@@ -67,6 +49,7 @@ type SearchResult struct {
 	Near       *Commune       `json:"near,omitempty"`
 	RadiusKm   int            `json:"radius_km,omitempty"`
 	Degraded   bool           `json:"degraded"` // the search engine was unreachable: basic PostgreSQL search
+	Capped     bool           `json:"capped"`   // more results than can be paged (MaxSearchResults): refine the search
 	Members    bool           `json:"members"`  // members-only fields were searched (signed-in viewer)
 	TookMs     int64          `json:"took_ms"`
 }
@@ -78,7 +61,9 @@ type SearchHit struct {
 	ID          int64      `json:"id"`
 	Title       string     `json:"title"`
 	TitleParts  []Fragment `json:"title_parts"`
-	Subtitle    string     `json:"subtitle,omitempty"`
+	Subtitle    string     `json:"subtitle,omitempty"` // data; the API fills it from SubtitleKeys
+	// SubtitleKeys are catalogue keys shown joined by " · " (kind, roles).
+	SubtitleKeys []string `json:"-"`
 	Snippet     []Fragment `json:"snippet,omitempty"`
 	Commune     string     `json:"commune,omitempty"`
 	Departement string     `json:"code_departement,omitempty"`
@@ -93,17 +78,21 @@ type Fragment struct {
 	Mark bool   `json:"mark,omitempty"`
 }
 
-// Facet is the distribution of one attribute over the results.
+// Facet is the distribution of one attribute over the results. Its name is
+// the catalogue key "search.facet.<attribute>".
 type Facet struct {
 	Attribute string       `json:"attribute"`
-	Label     string       `json:"label"`
+	Label     string       `json:"label"` // filled in the caller's language by the web layer
 	Values    []FacetValue `json:"values"`
 }
 
-// FacetValue is one value of a facet with its count.
+// FacetValue is one value of a facet with its count. Key, when set, is the
+// catalogue key naming the value (a code such as a kind); otherwise Label
+// (a territory's name, or the value itself) is shown.
 type FacetValue struct {
 	Value    string `json:"value"`
 	Label    string `json:"label"`
+	Key      string `json:"-"`
 	Count    int    `json:"count"`
 	Selected bool   `json:"selected"`
 }
@@ -113,14 +102,19 @@ type SearchService interface {
 	Search(ctx context.Context, q SearchQuery) (*SearchResult, error)
 }
 
-// Normalize bounds a query: text length, page, page size, radius, types and
-// filter values. It never fails: what cannot be used is dropped.
-func (q *SearchQuery) Normalize() {
-	q.Q = strings.TrimSpace(q.Q)
+// MaxSearchResults is how far results can be paged (Meilisearch's
+// maxTotalHits): past it, the page invites to refine the search.
+const MaxSearchResults = 1000
+
+// Normalize bounds a query: text length, page, page size, radius, types
+// (among types) and filters (among facets). It never fails: what cannot be
+// used is dropped.
+func (q *SearchQuery) Normalize(types, facets []string) {
+	q.Q = strings.TrimSpace(StripControl(q.Q))
 	if r := []rune(q.Q); len(r) > 200 {
 		q.Q = string(r[:200])
 	}
-	q.Near = strings.TrimSpace(q.Near)
+	q.Near = strings.TrimSpace(StripControl(q.Near))
 	if r := []rune(q.Near); len(r) > 80 {
 		q.Near = string(r[:80])
 	}
@@ -133,8 +127,8 @@ func (q *SearchQuery) Normalize() {
 	if q.PerPage > 100 {
 		q.PerPage = 100
 	}
-	if q.Page*q.PerPage > 1000 { // Meilisearch maxTotalHits
-		q.Page = 1000 / q.PerPage
+	if q.Page*q.PerPage > MaxSearchResults {
+		q.Page = MaxSearchResults / q.PerPage
 	}
 	ok := false
 	for _, r := range SearchRadii {
@@ -149,21 +143,21 @@ func (q *SearchQuery) Normalize() {
 	if q.Sort == "distance" && q.Near == "" {
 		q.Sort = ""
 	}
-	var types []string
+	var keep []string
 	for _, t := range q.Types {
-		if _, ok := SearchTypeLabels[t]; ok && !slices.Contains(types, t) {
-			types = append(types, t)
+		if slices.Contains(types, t) && !slices.Contains(keep, t) {
+			keep = append(keep, t)
 		}
 	}
-	q.Types = types
+	q.Types = keep
 	for k, vs := range q.Filters {
-		if !slices.Contains(SearchFacets, k) {
+		if !slices.Contains(facets, k) {
 			delete(q.Filters, k)
 			continue
 		}
 		var keep []string
 		for _, v := range vs {
-			if v = strings.TrimSpace(v); v != "" && len(v) <= 200 && len(keep) < 20 && !slices.Contains(keep, v) {
+			if v = strings.TrimSpace(StripControl(v)); v != "" && len(v) <= 200 && len(keep) < 20 && !slices.Contains(keep, v) {
 				keep = append(keep, v)
 			}
 		}

@@ -2,6 +2,7 @@ package maillage
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -16,14 +17,12 @@ const (
 	StructureHub       StructureRole = "hub"                 // territorial hub
 )
 
-// StructureRoles lists the roles in display order.
+// StructureRoles lists the roles in display order (names:
+// "domain.structure_role.<role>").
 var StructureRoles = []StructureRole{StructureLieu, StructureEmployeur, StructureFormation, StructureHub}
 
-// StructureRoleLabels are their French names.
-var StructureRoleLabels = map[StructureRole]string{
-	StructureLieu: "Lieu de médiation numérique", StructureEmployeur: "Employeur",
-	StructureFormation: "Organisme de formation", StructureHub: "Hub territorial",
-}
+// Valid reports whether r is a known role.
+func (r StructureRole) Valid() bool { return slices.Contains(StructureRoles, r) }
 
 // Member roles in a structure.
 const (
@@ -32,8 +31,9 @@ const (
 	MemberMediateur = "mediateur" // mediator active at this place
 )
 
-// MemberRoleLabels are the French names of member roles.
-var MemberRoleLabels = map[string]string{MemberReferent: "Référent", MemberSalarie: "Salarié", MemberMediateur: "Médiateur actif sur ce lieu"}
+// MemberRoles lists the member roles in display order (names:
+// "domain.member_role.<role>").
+var MemberRoles = []string{MemberReferent, MemberSalarie, MemberMediateur}
 
 // Structure is an organisation of the network: every field of the national
 // standard for places (Lieu), plus its roles and members.
@@ -49,13 +49,47 @@ type Structure struct {
 }
 
 // Has reports whether the structure plays role r.
-func (s *Structure) Has(r StructureRole) bool {
-	for _, x := range s.Roles {
-		if x == r {
+func (s *Structure) Has(r StructureRole) bool { return slices.Contains(s.Roles, r) }
+
+// IsReferent reports whether userID is an active referent of the structure
+// (Members holds the active memberships).
+func (s *Structure) IsReferent(userID int64) bool {
+	for _, m := range s.Members {
+		if m.UserID == userID && userID != 0 && m.Role == MemberReferent && m.EndedOn == nil {
 			return true
 		}
 	}
 	return false
+}
+
+// CanEdit is the one rule for who changes a structure, its members and its
+// invitations: its active referents and administrators.
+func (s *Structure) CanEdit(v Viewer) bool { return v.Admin || s.IsReferent(v.UserID) }
+
+// Validate checks what the national standard does not: a real pivot (a
+// SIRET with a valid key, or an RNA number) and at least one known role.
+// The fields of the place are checked against the national schema by
+// internal/lieux (Validate), under "lieu.".
+func (s *Structure) Validate() Problems {
+	var ps Problems
+	switch PivotKind(s.Lieu.Pivot) {
+	case PivotSIRET:
+		if !ValidSIRET(s.Lieu.Pivot) {
+			ps.Add("lieu.pivot", "network.structure.pivot.bad_key")
+		}
+	case PivotRNA:
+	default:
+		ps.Add("lieu.pivot", "network.structure.pivot.required")
+	}
+	if len(s.Roles) == 0 {
+		ps.Add("roles", "network.structure.roles.required")
+	}
+	for _, r := range s.Roles {
+		if !r.Valid() {
+			ps.Add("roles", KeyNotInList)
+		}
+	}
+	return ps
 }
 
 // MembersSeenBy returns the members a viewer may see, given the views of

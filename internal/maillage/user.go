@@ -2,6 +2,8 @@ package maillage
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -25,18 +27,6 @@ const (
 var Roles = []Role{RoleConseiller, RoleMediateur, RoleAidant, RoleCoordinateur, RoleEmployeur,
 	RoleOrganismeFormation, RoleInstructeur, RoleReferent, RoleAdministrateur}
 
-// RoleLabels are the French names of the roles.
-var RoleLabels = map[Role]string{
-	RoleConseiller:         "Conseiller numérique",
-	RoleMediateur:          "Médiateur numérique",
-	RoleAidant:             "Aidant numérique",
-	RoleCoordinateur:       "Coordinateur territorial",
-	RoleEmployeur:          "Employeur",
-	RoleOrganismeFormation: "Organisme de formation",
-	RoleInstructeur:        "Instructeur de label",
-	RoleReferent:           "Référent de structure",
-	RoleAdministrateur:     "Administrateur",
-}
 
 // Scope kinds of a role grant.
 const (
@@ -47,8 +37,8 @@ const (
 	ScopeStructure   = "structure"
 )
 
-// ValidRole reports whether r is a known role.
-func ValidRole(r Role) bool { _, ok := RoleLabels[r]; return ok }
+// ValidRole reports whether r is a known role (names: "domain.role.<role>").
+func ValidRole(r Role) bool { return slices.Contains(Roles, r) }
 
 // ScopeKindsFor returns the scope kinds a role accepts ("" = unscoped).
 func ScopeKindsFor(r Role) []string {
@@ -63,6 +53,34 @@ func ScopeKindsFor(r Role) []string {
 		return []string{ScopeNone, ScopeStructure}
 	}
 	return []string{ScopeNone}
+}
+
+// Normalize trims the scope, and clears it for an unscoped grant.
+func (g *RoleGrant) Normalize() {
+	g.ScopeValue = strings.TrimSpace(g.ScopeValue)
+	if g.ScopeKind == ScopeDepartement {
+		g.ScopeValue = strings.ToUpper(g.ScopeValue) // 2a → 2A
+	}
+	if g.ScopeKind == ScopeNone {
+		g.ScopeValue = ""
+	}
+}
+
+// Validate is the one rule for a role grant: a known role, a scope kind
+// the role accepts, and a scope value when scoped (whether a territory code
+// exists is checked by storage).
+func (g *RoleGrant) Validate() Problems {
+	var ps Problems
+	switch {
+	case !ValidRole(g.Role):
+		ps.Add("role", KeyNotInList)
+	case !slices.Contains(ScopeKindsFor(g.Role), g.ScopeKind):
+		ps.Add("scope_kind", "admin.role.scope.invalid")
+	case g.ScopeKind != ScopeNone && g.ScopeValue == "":
+		ps.Add("scope_value", "admin.role.scope.required")
+	}
+	CheckText(&ps, "scope_value", g.ScopeValue, 100, false)
+	return ps
 }
 
 // RoleGrant gives a role to a user, possibly within a scope.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"fmt"
 	"strings"
 	"time"
 
@@ -48,12 +47,14 @@ func newAPISecret() (string, error) {
 // CreateAPIToken stores the hash of a new token, records it in the audit
 // log in the same transaction, and returns the clear secret once.
 func (s *APITokenService) CreateAPIToken(ctx context.Context, userID int64, name, ip string) (*maillage.APIToken, string, error) {
-	name = strings.TrimSpace(name)
-	switch n := len([]rune(name)); {
-	case n == 0:
-		return nil, "", maillage.Invalid(map[string]string{"name": "Donnez un nom au jeton pour le reconnaître (par exemple : « script d'export »)."})
-	case n > 80:
-		return nil, "", maillage.Invalid(map[string]string{"name": fmt.Sprintf("Le nom du jeton fait au plus 80 caractères (actuellement %d).", n)})
+	name = maillage.CleanText(name)
+	var ps maillage.Problems
+	if name == "" {
+		ps.Add("name", "account.token.name.required")
+	}
+	maillage.CheckText(&ps, "name", name, 80, false)
+	if err := ps.Err(); err != nil {
+		return nil, "", err
 	}
 	secret, err := newAPISecret()
 	if err != nil {
@@ -70,10 +71,10 @@ func (s *APITokenService) CreateAPIToken(ctx context.Context, userID int64, name
 			return err
 		}
 		if live >= maillage.MaxAPITokens {
-			return maillage.Invalid(map[string]string{"name": fmt.Sprintf("Vous avez déjà %d jetons actifs : révoquez ceux qui ne servent plus avant d'en créer un autre.", live)})
+			return maillage.Invalid("name", "account.token.too_many", "Count", live)
 		}
 		if _, err := tx.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
-			return translate(err, "Jeton")
+			return translate(err, "account.token.not_found")
 		}
 		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &userID, Action: "api_token.created", TargetID: &userID, IP: ip,
 			Details: map[string]any{"token_id": r.ID, "name": name}})
@@ -104,7 +105,7 @@ func (s *APITokenService) RevokeAPIToken(ctx context.Context, userID, id int64, 
 		var name string
 		err := tx.NewRaw("UPDATE api_tokens SET revoked_at = now() WHERE id = ? AND user_id = ? AND revoked_at IS NULL RETURNING name", id, userID).Scan(ctx, &name)
 		if isNoRows(err) {
-			return maillage.Errorf(maillage.ENOTFOUND, "Jeton introuvable ou déjà révoqué.")
+			return maillage.Errorf(maillage.ENOTFOUND, "account.token.not_found")
 		}
 		if err != nil {
 			return err
@@ -117,7 +118,7 @@ func (s *APITokenService) RevokeAPIToken(ctx context.Context, userID, id int64, 
 // AuthenticateAPIToken returns the live token of a secret whose owner
 // exists, and refreshes last_used_at at most once a minute.
 func (s *APITokenService) AuthenticateAPIToken(ctx context.Context, secret string) (*maillage.APIToken, error) {
-	refused := maillage.Errorf(maillage.EUNAUTHORIZED, "Jeton d'API inconnu ou révoqué : créez-en un nouveau depuis « Mon compte › Jetons d'API ».")
+	refused := maillage.Errorf(maillage.EUNAUTHORIZED, "account.token.refused")
 	if !strings.HasPrefix(secret, maillage.APITokenPrefix) || len(secret) > 200 {
 		return nil, refused
 	}

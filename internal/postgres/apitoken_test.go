@@ -22,7 +22,7 @@ func TestAPITokenLifecycle(t *testing.T) {
 	uid := out.User.ID
 
 	for _, name := range []string{"", "   ", strings.Repeat("x", 81)} {
-		if _, _, err := tokens.CreateAPIToken(ctx, uid, name, "127.0.0.1"); maillage.ErrorFields(err)["name"] == "" {
+		if _, _, err := tokens.CreateAPIToken(ctx, uid, name, "127.0.0.1"); !maillage.ErrorProblems(err).Has("name") {
 			t.Errorf("name %q: err = %v, want a message on the name field", name, err)
 		}
 	}
@@ -122,7 +122,7 @@ func TestAPITokenLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := tokens.CreateAPIToken(ctx, out.User.ID, "un de trop", ""); maillage.ErrorFields(err)["name"] == "" {
+	if _, _, err := tokens.CreateAPIToken(ctx, out.User.ID, "un de trop", ""); !maillage.ErrorProblems(err).Has("name") {
 		t.Fatalf("token %d: err = %v, want refused on the name field", maillage.MaxAPITokens+1, err)
 	}
 	if err := tokens.RevokeAPIToken(ctx, out.User.ID, last.ID, ""); err != nil {

@@ -84,7 +84,7 @@ func (s *AuthStore) TakeFlow(ctx context.Context, stateHash string) (*maillage.A
 		RETURNING state_hash, provider, nonce, code_verifier, goth_session, return_to, expires_at`, stateHash).
 		Scan(ctx, &f.StateHash, &f.Provider, &f.Nonce, &f.CodeVerifier, &f.GothSession, &f.ReturnTo, &f.ExpiresAt)
 	if err != nil {
-		return nil, translate(err, "Connexion en cours")
+		return nil, translate(err, "account.signin.flow_not_found")
 	}
 	return &f, nil
 }

@@ -51,20 +51,20 @@ func (db *DB) RunInTx(ctx context.Context, fn func(ctx context.Context, tx bun.T
 }
 
 // translate maps storage errors to domain errors.
-func translate(err error, what string) error {
+func translate(err error, notFound string) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return &maillage.Error{Code: maillage.ENOTFOUND, Message: what + " introuvable.", Err: err}
+		return maillage.Wrap(maillage.ENOTFOUND, err, notFound)
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
 		case "23505":
-			return &maillage.Error{Code: maillage.ECONFLICT, Message: what + " existe déjà.", Err: err}
-		case "23503", "23514", "22001", "22P02":
-			return &maillage.Error{Code: maillage.EINVALID, Message: "Donnée refusée : " + what + ".", Err: err}
+			return maillage.Wrap(maillage.ECONFLICT, err, "error.conflict")
+		case "23503", "23514", "22001", "22P02", "22021":
+			return maillage.Wrap(maillage.EINVALID, err, "error.data_refused")
 		}
 	}
 	return err

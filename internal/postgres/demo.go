@@ -114,7 +114,7 @@ func (s *DemoStore) WriteNetwork(ctx context.Context, n *demo.Network) error {
 			return err
 		}
 		if exists {
-			return maillage.Errorf(maillage.ECONFLICT, "Des profils existent déjà : la démonstration ne se charge que dans une base sans profils.")
+			return maillage.Errorf(maillage.ECONFLICT, "home.demo.not_empty")
 		}
 
 		// Accounts, with an e-mail identity (as SignInEmail makes) and their role.
@@ -132,7 +132,7 @@ func (s *DemoStore) WriteNetwork(ctx context.Context, n *demo.Network) error {
 			RETURNING id, email AS key`, users, func(ctx context.Context, q *bun.RawQuery) error {
 			var got []idKey
 			if err := q.Scan(ctx, &got); err != nil {
-				return translate(err, "Compte de démonstration")
+				return translate(err, "error.not_found")
 			}
 			for _, g := range got {
 				userIDs[g.Key] = g.ID
@@ -158,7 +158,7 @@ func (s *DemoStore) WriteNetwork(ctx context.Context, n *demo.Network) error {
 		}
 		if err := insertJSON(ctx, tx, `INSERT INTO role_grants (user_id, role, scope_kind, scope_value)
 			SELECT user_id, role, scope_kind, scope_value FROM jsonb_to_recordset(?::jsonb) AS x(user_id bigint, role text, scope_kind text, scope_value text)`, grants, nil); err != nil {
-			return translate(err, "Rôle de démonstration")
+			return translate(err, "error.not_found")
 		}
 
 		// Profiles.
@@ -198,7 +198,7 @@ func (s *DemoStore) WriteNetwork(ctx context.Context, n *demo.Network) error {
 			RETURNING id, user_id::text AS key`, profiles, func(ctx context.Context, q *bun.RawQuery) error {
 			var got []idKey
 			if err := q.Scan(ctx, &got); err != nil {
-				return translate(err, "Profil de démonstration")
+				return translate(err, "error.not_found")
 			}
 			for _, g := range got {
 				uid, err := strconv.ParseInt(g.Key, 10, 64)
@@ -246,12 +246,12 @@ func (s *DemoStore) WriteNetwork(ctx context.Context, n *demo.Network) error {
 		}
 		if err := insertJSON(ctx, tx, `INSERT INTO profile_competences (profile_id, competence_code, level, evidence)
 			SELECT profile_id, code, level, evidence FROM jsonb_to_recordset(?::jsonb) AS x(profile_id bigint, code text, level int, evidence text)`, comps, nil); err != nil {
-			return translate(err, "Compétence de démonstration")
+			return translate(err, "error.not_found")
 		}
 		if err := insertJSON(ctx, tx, `INSERT INTO profile_titles (profile_id, certification_code, bloc_code, obtained_on)
 			SELECT profile_id, certification_code, bloc_code, obtained_on FROM jsonb_to_recordset(?::jsonb)
 			AS x(profile_id bigint, certification_code text, bloc_code text, obtained_on date)`, titles, nil); err != nil {
-			return translate(err, "Titre de démonstration")
+			return translate(err, "error.not_found")
 		}
 
 		// Structures: the columns of the national standard, as lieuValues writes them.
@@ -277,7 +277,7 @@ func (s *DemoStore) WriteNetwork(ctx context.Context, n *demo.Network) error {
 			") RETURNING id, lieu_id AS key", structs, func(ctx context.Context, q *bun.RawQuery) error {
 			var got []idKey
 			if err := q.Scan(ctx, &got); err != nil {
-				return translate(err, "Structure de démonstration")
+				return translate(err, "error.not_found")
 			}
 			for _, g := range got {
 				structIDs[g.Key] = g.ID
@@ -302,7 +302,7 @@ func (s *DemoStore) WriteNetwork(ctx context.Context, n *demo.Network) error {
 		}
 		if err := insertJSON(ctx, tx, `INSERT INTO memberships (structure_id, user_id, role, started_on)
 			SELECT structure_id, user_id, role, started_on FROM jsonb_to_recordset(?::jsonb) AS x(structure_id bigint, user_id bigint, role text, started_on date)`, members, nil); err != nil {
-			return translate(err, "Appartenance de démonstration")
+			return translate(err, "error.not_found")
 		}
 
 		// Search outbox, as the services write it.

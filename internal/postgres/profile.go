@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -65,32 +66,6 @@ func (r *profileRow) domain() *maillage.Profile {
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Visibility: map[string]maillage.Visibility{}}
 	_ = json.Unmarshal(r.Visibility, &p.Visibility)
 	return p
-}
-
-// visibleWhere is the SQL twin of Profile.CanSee for listings: the profile
-// and the given fields must be visible to the viewer.
-func visibleWhere(v maillage.Viewer, fields ...string) (string, []any) {
-	if v.Admin {
-		return "TRUE", nil
-	}
-	fields = append([]string{maillage.FieldProfile}, fields...)
-	var conds []string
-	var args []any
-	for _, f := range fields {
-		def := string(maillage.DefaultVisibility[f])
-		if v.UserID == 0 {
-			conds = append(conds, "coalesce(p.visibility->>?, ?) = 'public'")
-		} else {
-			conds = append(conds, "coalesce(p.visibility->>?, ?) <> 'private'")
-		}
-		args = append(args, f, def)
-	}
-	where := "(" + strings.Join(conds, " AND ") + ")"
-	if v.UserID != 0 {
-		where = "(" + where + " OR p.user_id = ?)"
-		args = append(args, v.UserID)
-	}
-	return where, args
 }
 
 // load fills competences, titles and structures of profiles.
@@ -166,7 +141,7 @@ func (s *ProfileService) FindProfileByID(ctx context.Context, viewer maillage.Vi
 	}
 	view := p.ViewFor(viewer)
 	if view == nil {
-		return nil, maillage.Errorf(maillage.ENOTFOUND, "Profil introuvable.")
+		return nil, maillage.Errorf(maillage.ENOTFOUND, "network.profile.not_found")
 	}
 	return view, nil
 }
@@ -179,7 +154,7 @@ func (s *ProfileService) FindProfileByUserID(ctx context.Context, userID int64) 
 func (s *ProfileService) findOne(ctx context.Context, where string, arg any) (*maillage.Profile, error) {
 	var r profileRow
 	if err := s.db.NewRaw(profileSelect+" WHERE "+where, arg).Scan(ctx, &r); err != nil {
-		return nil, translate(err, "Profil")
+		return nil, translate(err, "network.profile.not_found")
 	}
 	p := r.domain()
 	return p, s.load(ctx, p)
@@ -253,89 +228,33 @@ func (s *ProfileService) FindProfiles(ctx context.Context, f maillage.ProfileFil
 }
 
 // SaveProfile validates and stores a profile (created on first save), and
-// records it in the search outbox in the same transaction.
+// records it in the search outbox in the same transaction. The rules are
+// ProfileUpdate.Validate, checked here against the referentials inside the
+// transaction, so the form, the API and any command share them.
 func (s *ProfileService) SaveProfile(ctx context.Context, userID int64, u maillage.ProfileUpdate) (*maillage.Profile, error) {
-	fields := map[string]string{}
-	if u.Kind != nil {
-		if _, ok := maillage.ProfileKindLabels[*u.Kind]; !ok {
-			fields["kind"] = "Choisissez ce que vous êtes dans la liste."
-		}
-	}
-	if u.DisplayName != nil {
-		n := strings.TrimSpace(*u.DisplayName)
-		u.DisplayName = &n
-		if n == "" {
-			fields["display_name"] = "Indiquez votre nom tel qu'il apparaîtra (prénom et nom)."
-		} else if len([]rune(n)) > 120 {
-			fields["display_name"] = "Le nom fait au plus 120 caractères."
-		}
-	}
-	if u.Bio != nil {
-		b := strings.TrimSpace(*u.Bio)
-		u.Bio = &b
-		if n := len([]rune(b)); n > 2000 {
-			fields["bio"] = fmt.Sprintf("La présentation fait au plus 2 000 caractères (actuellement %d).", n)
-		}
-	}
-	if u.PixLevel != nil && *u.PixLevel != nil && (**u.PixLevel < 0 || **u.PixLevel > 8) {
-		fields["pix_level"] = "Le niveau Pix va de 0 à 8."
-	}
-	if m := u.Mentor; m != nil {
-		if m.Capacity < 0 || m.Capacity > 20 {
-			fields["mentor_capacity"] = "Le nombre de personnes accompagnées va de 0 à 20."
-		}
-		ok := false
-		for _, r := range maillage.MentorRadii {
-			ok = ok || r == m.RadiusKm
-		}
-		if !ok {
-			fields["mentor_radius_km"] = "Choisissez un rayon : 5, 10, 15, 20, 40 ou 100 km."
-		}
-		if m.Available && m.Capacity == 0 {
-			fields["mentor_capacity"] = "Pour être mentor, indiquez combien de personnes vous pouvez accompagner (1 à 20)."
-		}
-		if m.Themes == nil {
-			m.Themes = []string{}
-		}
-	}
-	if u.Competences != nil {
-		for _, c := range *u.Competences {
-			if c.Level < 1 || c.Level > 8 {
-				fields["competence_"+c.Code] = "Le niveau va de 1 (novice) à 8 (expert)."
-			}
-		}
-	}
-	for f, v := range u.Visibility {
-		if !v.Valid() {
-			fields["vis_"+f] = "Choisissez public, membres ou privé."
-		}
-	}
-	if len(fields) > 0 {
-		return nil, maillage.Invalid(fields)
+	u.Normalize()
+	if u.Mentor != nil && u.Mentor.Themes == nil {
+		u.Mentor.Themes = []string{}
 	}
 	var profileID int64
 	err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if u.Commune != nil && *u.Commune != "" {
-			var ok bool
-			if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM communes WHERE code_insee = ?)", *u.Commune).Scan(ctx, &ok); err != nil {
-				return err
-			}
-			if !ok {
-				return maillage.Invalid(map[string]string{"commune": "Commune inconnue : choisissez-la dans la liste proposée."})
-			}
-		}
 		err := tx.NewRaw("SELECT id FROM profiles WHERE user_id = ? FOR UPDATE", userID).Scan(ctx, &profileID)
 		if err != nil && !isNoRows(err) {
 			return err
 		}
-		if isNoRows(err) {
-			if u.Kind == nil || u.DisplayName == nil {
-				return maillage.Invalid(map[string]string{"kind": "Choisissez ce que vous êtes dans la liste.", "display_name": "Indiquez votre nom."})
-			}
+		creating := isNoRows(err)
+		refs, err := profileRefs(ctx, tx, &u)
+		if err != nil {
+			return err
+		}
+		if err := u.Validate(refs, creating).Err(); err != nil {
+			return err
+		}
+		if creating {
 			vis, _ := json.Marshal(maillage.DefaultVisibility)
 			if err := tx.NewRaw("INSERT INTO profiles (user_id, kind, display_name, visibility) VALUES (?, ?, ?, ?) RETURNING id",
 				userID, string(*u.Kind), *u.DisplayName, string(vis)).Scan(ctx, &profileID); err != nil {
-				return translate(err, "Profil")
+				return translate(err, "network.profile.not_found")
 			}
 		}
 		set := []string{"updated_at = now()"}
@@ -376,7 +295,7 @@ func (s *ProfileService) SaveProfile(ctx context.Context, userID int64, u mailla
 		}
 		args = append(args, profileID)
 		if _, err := tx.NewRaw("UPDATE profiles SET "+strings.Join(set, ", ")+" WHERE id = ?", args...).Exec(ctx); err != nil {
-			return translate(err, "Profil")
+			return translate(err, "network.profile.not_found")
 		}
 		if u.Competences != nil {
 			// Self-declared competencies are replaced; validated or certified ones stay.
@@ -385,8 +304,7 @@ func (s *ProfileService) SaveProfile(ctx context.Context, userID int64, u mailla
 			}
 			for _, c := range *u.Competences {
 				if _, err := tx.NewRaw(`INSERT INTO profile_competences (profile_id, competence_code, level, evidence)
-					SELECT ?, code, ?, 'declared' FROM competences WHERE code = ? AND retired_at IS NULL
-					ON CONFLICT (profile_id, competence_code) DO NOTHING`, profileID, c.Level, c.Code).Exec(ctx); err != nil {
+					VALUES (?, ?, ?, 'declared') ON CONFLICT (profile_id, competence_code) DO NOTHING`, profileID, c.Code, c.Level).Exec(ctx); err != nil {
 					return err
 				}
 			}
@@ -402,11 +320,7 @@ func (s *ProfileService) SaveProfile(ctx context.Context, userID int64, u mailla
 				}
 				if _, err := tx.NewRaw(`INSERT INTO profile_titles (profile_id, certification_code, bloc_code, obtained_on) VALUES (?, ?, ?, ?)
 					ON CONFLICT DO NOTHING`, profileID, t.CertificationCode, bloc, t.ObtainedOn).Exec(ctx); err != nil {
-					err = translate(err, "Titre")
-					if maillage.ErrorCode(err) == maillage.EINVALID {
-						return maillage.Invalid(map[string]string{"titles": "Titre ou bloc inconnu : choisissez-le dans la liste."})
-					}
-					return err
+					return translate(err, "network.profile.title.not_found")
 				}
 			}
 		}
@@ -416,6 +330,52 @@ func (s *ProfileService) SaveProfile(ctx context.Context, userID int64, u mailla
 		return nil, err
 	}
 	return s.FindProfileByUserID(ctx, userID)
+}
+
+// profileRefs reads which of the codes an update names exist (live rows
+// only), for ProfileUpdate.Validate.
+func profileRefs(ctx context.Context, tx bun.IDB, u *maillage.ProfileUpdate) (maillage.ProfileRefs, error) {
+	refs := maillage.ProfileRefs{Communes: map[string]bool{}, Competences: map[string]bool{}, Titles: map[string]bool{}}
+	if u.Commune != nil && *u.Commune != "" {
+		var codes []string
+		if err := tx.NewRaw("SELECT code_insee FROM communes WHERE code_insee = ?", *u.Commune).Scan(ctx, &codes); err != nil {
+			return refs, err
+		}
+		for _, c := range codes {
+			refs.Communes[c] = true
+		}
+	}
+	if u.Competences != nil && len(*u.Competences) > 0 {
+		var want, codes []string
+		for _, c := range *u.Competences {
+			if utf8.ValidString(c.Code) && !maillage.HasControl(c.Code, false) {
+				want = append(want, c.Code)
+			}
+		}
+		if len(want) > 0 {
+			if err := tx.NewRaw("SELECT code FROM competences WHERE code IN (?) AND retired_at IS NULL", bun.In(want)).Scan(ctx, &codes); err != nil {
+				return refs, err
+			}
+		}
+		for _, c := range codes {
+			refs.Competences[c] = true
+		}
+	}
+	if u.Titles != nil && len(*u.Titles) > 0 {
+		var rows []struct{ Cert, Bloc string }
+		if err := tx.NewRaw(`SELECT c.code AS cert, coalesce(b.code, '') AS bloc FROM certifications c
+			LEFT JOIN blocs b ON b.certification_code = c.code AND b.retired_at IS NULL
+			WHERE c.retired_at IS NULL`).Scan(ctx, &rows); err != nil {
+			return refs, err
+		}
+		for _, r := range rows {
+			refs.Titles[r.Cert] = true
+			if r.Bloc != "" {
+				refs.Titles[r.Cert+"/"+r.Bloc] = true
+			}
+		}
+	}
+	return refs, nil
 }
 
 // DeleteProfile removes a person's profile (and from search, via the outbox).

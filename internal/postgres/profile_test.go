@@ -64,7 +64,8 @@ func TestVisibility(t *testing.T) {
 		{"anonymous", maillage.Anonymous, false, false, true},
 		{"member", maillage.Viewer{UserID: member.ID}, false, true, true},
 		{"owner", maillage.Viewer{UserID: owner.ID}, true, true, true},
-		{"admin", maillage.Viewer{UserID: member.ID, Admin: true}, true, true, true},
+		// Private means « vous seul »: not even an administrator (issue 10, item 6).
+		{"admin", maillage.Viewer{UserID: member.ID, Admin: true}, false, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,20 +135,22 @@ func TestSaveProfileValidation(t *testing.T) {
 		{"unknown kind", maillage.ProfileUpdate{Kind: ptr(maillage.ProfileKind("pilote"))}, "kind"},
 		{"empty name", maillage.ProfileUpdate{DisplayName: ptr("  ")}, "display_name"},
 		{"bio too long", maillage.ProfileUpdate{Bio: ptr(string(make([]byte, 2001)))}, "bio"},
-		{"unknown commune", maillage.ProfileUpdate{Commune: ptr("99999")}, "commune"},
+		{"unknown commune", maillage.ProfileUpdate{Commune: ptr("99999")}, "code_insee"},
 		{"pix out of range", maillage.ProfileUpdate{PixLevel: ptr(ptr(9))}, "pix_level"},
-		{"radius not offered", maillage.ProfileUpdate{Mentor: &maillage.MentorSettings{RadiusKm: 33}}, "mentor_radius_km"},
-		{"mentor without capacity", maillage.ProfileUpdate{Mentor: &maillage.MentorSettings{Available: true, RadiusKm: 20}}, "mentor_capacity"},
-		{"competence level", maillage.ProfileUpdate{Competences: &[]maillage.ProfileCompetence{{Code: "1.1", Level: 9}}}, "competence_1.1"},
-		{"unknown title", maillage.ProfileUpdate{Titles: &[]maillage.ProfileTitle{{CertificationCode: "NOPE"}}}, "titles"},
-		{"bad visibility", maillage.ProfileUpdate{Visibility: map[string]maillage.Visibility{"bio": "tous"}}, "vis_bio"},
+		{"radius not offered", maillage.ProfileUpdate{Mentor: &maillage.MentorSettings{RadiusKm: 33}}, "mentor.radius_km"},
+		{"mentor without capacity", maillage.ProfileUpdate{Mentor: &maillage.MentorSettings{Available: true, RadiusKm: 20}}, "mentor.capacity"},
+		{"competence level", maillage.ProfileUpdate{Competences: &[]maillage.ProfileCompetence{{Code: "1.1", Level: 9}}}, "competences.1.1.level"},
+		{"unknown title", maillage.ProfileUpdate{Titles: &[]maillage.ProfileTitle{{CertificationCode: "NOPE"}}}, "titles.NOPE"},
+		{"unknown competence", maillage.ProfileUpdate{Competences: &[]maillage.ProfileCompetence{{Code: "9.9", Level: 2}}}, "competences.9.9"},
+		{"eleven mentor themes", maillage.ProfileUpdate{Mentor: &maillage.MentorSettings{RadiusKm: 20, Themes: []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"}}}, "mentor.themes"},
+		{"NUL in the bio", maillage.ProfileUpdate{Bio: ptr("bonjour\x00")}, "bio"},
+		{"bad visibility", maillage.ProfileUpdate{Visibility: map[string]maillage.Visibility{"bio": "tous"}}, "visibility.bio"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.profiles.SaveProfile(ctx, u.ID, tt.upd)
-			fields := maillage.ErrorFields(err)
-			if fields[tt.field] == "" {
-				t.Fatalf("want a French message on %s, got %v", tt.field, err)
+			if !maillage.ErrorProblems(err).Has(tt.field) {
+				t.Fatalf("want a problem on %s, got %v", tt.field, err)
 			}
 		})
 	}

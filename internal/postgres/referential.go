@@ -254,7 +254,7 @@ func (s *ReferentialService) FindCompetences(ctx context.Context, f maillage.Com
 func (s *ReferentialService) FindCompetenceByCode(ctx context.Context, code string) (*maillage.Competence, error) {
 	var r competenceRow
 	if err := s.db.NewRaw("SELECT "+competenceColumns+" FROM competences WHERE code = ?", code).Scan(ctx, &r); err != nil {
-		return nil, translate(err, "Compétence")
+		return nil, translate(err, "network.referential.competence.not_found")
 	}
 	return r.domain(), nil
 }
@@ -341,7 +341,7 @@ func (s *ReferentialService) FindCertifications(ctx context.Context, f maillage.
 func (s *ReferentialService) FindCertificationByCode(ctx context.Context, code string) (*maillage.Certification, error) {
 	var r certificationRow
 	if err := s.db.NewRaw("SELECT "+certificationColumns+" FROM certifications WHERE code = ?", code).Scan(ctx, &r); err != nil {
-		return nil, translate(err, "Certification")
+		return nil, translate(err, "network.referential.certification.not_found")
 	}
 	c := r.domain()
 	blocs, err := s.queryBlocs(ctx, "b.certification_code = ?", code)
@@ -403,7 +403,7 @@ func (s *ReferentialService) FindBlocByCode(ctx context.Context, code string) (*
 		return nil, err
 	}
 	if len(out) == 0 {
-		return nil, maillage.Errorf(maillage.ENOTFOUND, "Bloc de compétences introuvable.")
+		return nil, maillage.Errorf(maillage.ENOTFOUND, "network.referential.bloc.not_found")
 	}
 	return out[0], nil
 }

@@ -3,10 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql/driver"
-	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -29,8 +26,10 @@ func NewSearchStore(db *DB) *SearchStore {
 }
 
 var (
-	_ search.Source = (*SearchStore)(nil)
-	_ search.Outbox = (*SearchStore)(nil)
+	_ search.ProfileStore   = (*SearchStore)(nil)
+	_ search.StructureStore = (*SearchStore)(nil)
+	_ search.IDs            = (*SearchStore)(nil)
+	_ search.Outbox         = (*SearchStore)(nil)
 )
 
 // Profiles returns whole profiles (not views) by id; missing ids are absent.
@@ -49,6 +48,23 @@ func (s *SearchStore) Profiles(ctx context.Context, ids []int64) ([]*maillage.Pr
 	return ps, s.profiles.load(ctx, ps...)
 }
 
+// VisibleProfiles tells which of these profiles the viewer may see now
+// (the same rule as listings: visibleSQL).
+func (s *SearchStore) VisibleProfiles(ctx context.Context, viewer maillage.Viewer, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var visible []int64
+	if err := s.db.NewRaw("SELECT p.id FROM profiles p WHERE p.id IN (?) AND "+visibleSQL(viewer, maillage.FieldProfile), bun.In(ids)).Scan(ctx, &visible); err != nil {
+		return nil, err
+	}
+	for _, id := range visible {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // Structures returns structures by id (without members).
 func (s *SearchStore) Structures(ctx context.Context, ids []int64) ([]*maillage.Structure, error) {
 	if len(ids) == 0 {
@@ -65,14 +81,10 @@ func (s *SearchStore) Structures(ctx context.Context, ids []int64) ([]*maillage.
 	return out, nil
 }
 
-// EntityIDs pages through the ids of an entity.
-func (s *SearchStore) EntityIDs(ctx context.Context, entity string, after int64, limit int) ([]int64, error) {
-	table := map[string]string{"profile": "profiles", "structure": "structures"}[entity]
-	if table == "" {
-		return nil, fmt.Errorf("unknown search entity %q", entity)
-	}
+// EntityIDs pages through the ids of a table (the Table of a search type).
+func (s *SearchStore) EntityIDs(ctx context.Context, table string, after int64, limit int) ([]int64, error) {
 	var ids []int64
-	err := s.db.NewRaw("SELECT id FROM "+table+" WHERE id > ? ORDER BY id LIMIT ?", after, limit).Scan(ctx, &ids)
+	err := s.db.NewRaw("SELECT id FROM ? WHERE id > ? ORDER BY id LIMIT ?", bun.Ident(table), after, limit).Scan(ctx, &ids)
 	return ids, err
 }
 
@@ -318,259 +330,4 @@ func (s *SearchStore) Purge(ctx context.Context, before time.Time) error {
 			AND (rejected_at IS NULL OR rejected_at < now() - interval '30 days')`, before).Exec(ctx)
 		return err
 	})
-}
-
-// SearchFallback is the basic PostgreSQL search used when Meilisearch
-// cannot be reached: French full text with unaccent, trigram similarity for
-// typos, distance with earthdistance, and counts per kind and département.
-// No synonyms; only the kind, role, territory and mentor filters apply.
-type SearchFallback struct{ db *DB }
-
-// NewSearchFallback returns the fallback search.
-func NewSearchFallback(db *DB) *SearchFallback { return &SearchFallback{db: db} }
-
-var _ maillage.SearchService = (*SearchFallback)(nil)
-
-// fieldVisible is the SQL condition "field of profile p is visible to the
-// audience" (the twin of Profile.Vis/CanSee for an audience, not an owner).
-func fieldVisible(members bool, field string) string {
-	cond := func(f string) string {
-		expr := fmt.Sprintf("coalesce(p.visibility->>'%s', '%s')", f, maillage.DefaultVisibility[f])
-		if members {
-			return expr + " <> 'private'"
-		}
-		return expr + " = 'public'"
-	}
-	if field == maillage.FieldProfile {
-		return cond(field)
-	}
-	return "(" + cond(maillage.FieldProfile) + " AND " + cond(field) + ")"
-}
-
-func kindLabelSQL() string {
-	var b strings.Builder
-	b.WriteString("CASE p.kind")
-	for k, l := range maillage.ProfileKindLabels {
-		fmt.Fprintf(&b, " WHEN '%s' THEN '%s'", k, strings.ReplaceAll(l, "'", "''"))
-	}
-	b.WriteString(" ELSE '' END")
-	return b.String()
-}
-
-type fallbackRow struct {
-	ID          int64    `json:"id"`
-	Title       string   `json:"title"`
-	Subtitle    string   `json:"subtitle"`
-	Snippet     string   `json:"snippet"`
-	Commune     *string  `json:"commune"`
-	Departement *string  `json:"departement"`
-	DistanceM   *float64 `json:"distance_m"`
-}
-
-// fallbackPart is what one statement returns for one type: the total, the
-// facet counts and the page, all from a single scan of the matching rows.
-type fallbackPart struct {
-	Total            int             `bun:"total"`
-	FacetKind        json.RawMessage `bun:"facet_kind,type:jsonb"`
-	FacetDepartement json.RawMessage `bun:"facet_departement,type:jsonb"`
-	Hits             json.RawMessage `bun:"hits,type:jsonb"`
-}
-
-// Search implements maillage.SearchService.
-func (s *SearchFallback) Search(ctx context.Context, q maillage.SearchQuery) (*maillage.SearchResult, error) {
-	start := time.Now()
-	q.Normalize()
-	res := &maillage.SearchResult{Query: q, Page: q.Page, PerPage: q.PerPage, Members: q.Members(), TypeCounts: map[string]int{}}
-	var near *maillage.Commune
-	if q.Near != "" {
-		var c communeRow
-		err := s.db.NewRaw("SELECT "+communeColumns+` FROM communes WHERE code_insee = upper(?) OR search_name = lower(immutable_unaccent(?))
-			OR search_name LIKE lower(immutable_unaccent(?)) || '%' ORDER BY (code_insee = upper(?) OR search_name = lower(immutable_unaccent(?))) DESC,
-			population DESC NULLS LAST LIMIT 1`, q.Near, q.Near, q.Near, q.Near, q.Near).Scan(ctx, &c)
-		if isNoRows(err) {
-			return nil, maillage.Invalid(map[string]string{"pres": "Commune inconnue : tapez son nom (par exemple « Lyon ») ou son code postal."})
-		} else if err != nil {
-			return nil, err
-		}
-		near = c.domain()
-		res.Near, res.RadiusKm = near, q.RadiusKm
-	}
-	want := func(t string) bool { return len(q.Types) == 0 || contains(q.Types, t) }
-	members := q.Members()
-
-	type part struct {
-		typ, id, from, where, title, subtitle, snippet, commune, dep, lat, lng, doc string
-		args                                                                        []any
-		facets                                                                      []string
-	}
-	var parts []part
-	if want(maillage.SearchProfile) && onlyFilters(q.Filters, "kind", "departement", "region", "mentor_available", "open_to_work") {
-		visC := fieldVisible(members, maillage.FieldCommune)
-		p := part{typ: maillage.SearchProfile, id: "p.id", from: "profiles p LEFT JOIN communes c ON c.code_insee = p.code_insee",
-			where: fieldVisible(members, maillage.FieldProfile), title: "p.display_name", subtitle: kindLabelSQL(),
-			snippet: "CASE WHEN " + fieldVisible(members, maillage.FieldBio) + " THEN left(p.bio, 200) ELSE '' END",
-			commune: "CASE WHEN " + visC + " THEN c.nom END", dep: "CASE WHEN " + visC + " THEN c.code_departement END",
-			lat: "CASE WHEN " + visC + " THEN c.latitude END", lng: "CASE WHEN " + visC + " THEN c.longitude END",
-			facets: []string{"kind", "departement"}}
-		p.doc = "p.display_name || ' ' || " + kindLabelSQL() + " || ' ' || " + p.snippet + " || ' ' || coalesce(" + p.commune + ", '')"
-		for attr, col := range map[string]string{"kind": "p.kind", "departement": p.dep, "region": "CASE WHEN " + visC + " THEN c.code_region END",
-			"mentor_available": "CASE WHEN " + fieldVisible(members, maillage.FieldMentor) + " THEN p.mentor_available::text END",
-			"open_to_work":     "CASE WHEN " + fieldVisible(members, maillage.FieldOpenToWork) + " THEN p.open_to_work::text END"} {
-			if vs := q.Filters[attr]; len(vs) > 0 {
-				p.where += " AND " + col + " IN (?)"
-				p.args = append(p.args, bun.In(vs))
-			}
-		}
-		parts = append(parts, p)
-	}
-	if want(maillage.SearchStructure) && onlyFilters(q.Filters, "roles", "departement", "region") {
-		p := part{typ: maillage.SearchStructure, id: "s.id", from: "structures s LEFT JOIN communes c ON c.code_insee = s.commune_insee", where: "TRUE",
-			title: "s.nom", subtitle: "array_to_string(s.roles, ' · ')", snippet: "left(s.presentation_resume, 200)", commune: "s.commune",
-			dep: "c.code_departement", lat: "coalesce(s.latitude, c.latitude)", lng: "coalesce(s.longitude, c.longitude)", facets: []string{"departement"}}
-		p.doc = "s.nom || ' ' || s.commune || ' ' || s.presentation_resume || ' ' || array_to_string(s.services, ' ')"
-		for attr, col := range map[string]string{"departement": "c.code_departement", "region": "c.code_region"} {
-			if vs := q.Filters[attr]; len(vs) > 0 {
-				p.where += " AND " + col + " IN (?)"
-				p.args = append(p.args, bun.In(vs))
-			}
-		}
-		if vs := q.Filters["roles"]; len(vs) > 0 {
-			p.where += " AND s.roles && ?"
-			p.args = append(p.args, pgArray(vs))
-		}
-		parts = append(parts, p)
-	}
-	offset := (q.Page - 1) * q.PerPage
-	remaining := q.PerPage
-	facetVals := map[string]map[string]int{}
-	for _, p := range parts {
-		where, args := p.where, append([]any(nil), p.args...)
-		if q.Q != "" {
-			where += fmt.Sprintf(" AND (to_tsvector('french', immutable_unaccent(%[1]s)) @@ plainto_tsquery('french', immutable_unaccent(?)) OR word_similarity(lower(immutable_unaccent(?)), lower(immutable_unaccent(%[1]s))) >= 0.5)", p.doc)
-			args = append(args, q.Q, q.Q)
-		}
-		if near != nil {
-			where += fmt.Sprintf(" AND %s IS NOT NULL AND earth_distance(ll_to_earth(%s, %s), ll_to_earth(?, ?)) <= ?", p.lat, p.lat, p.lng)
-			args = append(args, near.Latitude, near.Longitude, q.RadiusKm*1000)
-		}
-		distExpr, order := "NULL::float8", "rank DESC, title"
-		if near != nil {
-			distExpr = fmt.Sprintf("earth_distance(ll_to_earth(%s, %s), ll_to_earth(%f, %f))", p.lat, p.lng, near.Latitude, near.Longitude)
-		}
-		switch q.Sort {
-		case "distance":
-			order = "distance_m, title"
-		case "nom":
-			order = "title"
-		}
-		rank := "0::float8"
-		rargs := []any{}
-		if q.Q != "" {
-			rank = fmt.Sprintf("word_similarity(lower(immutable_unaccent(?)), lower(immutable_unaccent(%s)))::float8", p.doc)
-			rargs = append(rargs, q.Q)
-		}
-		kindCol := "NULL::text"
-		if contains(p.facets, "kind") {
-			kindCol = "p.kind"
-		}
-		// One scan: the matching rows are computed once (MATERIALIZED), then
-		// counted, grouped for the facets and paged.
-		sqlq := fmt.Sprintf(`WITH m AS MATERIALIZED (
-			SELECT %s AS id, %s AS title, %s AS subtitle, %s AS snippet, %s AS commune, %s AS departement,
-				%s AS distance_m, %s AS rank, %s AS f_kind FROM %s WHERE %s)
-			SELECT (SELECT count(*) FROM m) AS total,
-				(SELECT coalesce(jsonb_object_agg(v, n), '{}') FROM (SELECT f_kind AS v, count(*) AS n FROM m WHERE f_kind IS NOT NULL GROUP BY 1) f) AS facet_kind,
-				(SELECT coalesce(jsonb_object_agg(v, n), '{}') FROM (SELECT departement AS v, count(*) AS n FROM m WHERE departement IS NOT NULL GROUP BY 1) f) AS facet_departement,
-				(SELECT coalesce(jsonb_agg(to_jsonb(x) - 'ord' ORDER BY x.ord), '[]') FROM (
-					SELECT row_number() OVER (ORDER BY %s) AS ord, id, title, subtitle, snippet, commune, departement, distance_m
-					FROM m ORDER BY %s LIMIT ? OFFSET ?) x) AS hits`,
-			p.id, p.title, p.subtitle, p.snippet, p.commune, p.dep, distExpr, rank, kindCol, p.from, where, order, order)
-		var out fallbackPart
-		if err := s.db.NewRaw(sqlq, append(append(rargs, args...), remaining, offset)...).Scan(ctx, &out); err != nil {
-			return nil, fmt.Errorf("fallback search %s: %w", p.typ, err)
-		}
-		total := out.Total
-		res.TypeCounts[p.typ] = total
-		res.Total += total
-		for f, raw := range map[string]json.RawMessage{"kind": out.FacetKind, "departement": out.FacetDepartement} {
-			if !contains(p.facets, f) {
-				continue
-			}
-			var counts map[string]int
-			if err := json.Unmarshal(raw, &counts); err != nil {
-				return nil, fmt.Errorf("fallback facet %s: %w", f, err)
-			}
-			if facetVals[f] == nil {
-				facetVals[f] = map[string]int{}
-			}
-			for v, n := range counts {
-				facetVals[f][v] += n
-			}
-		}
-		var rows []fallbackRow
-		if err := json.Unmarshal(out.Hits, &rows); err != nil {
-			return nil, fmt.Errorf("fallback hits %s: %w", p.typ, err)
-		}
-		if offset >= total {
-			offset -= total
-			continue
-		}
-		for _, r := range rows {
-			h := maillage.SearchHit{Type: p.typ, ID: r.ID, Title: r.Title, TitleParts: []maillage.Fragment{{Text: r.Title}}, Subtitle: r.Subtitle,
-				Commune: str(r.Commune), Departement: str(r.Departement)}
-			if r.Snippet != "" {
-				h.Snippet = []maillage.Fragment{{Text: r.Snippet}}
-			}
-			if r.DistanceM != nil {
-				d := int(*r.DistanceM)
-				h.DistanceM = &d
-			}
-			if p.typ == maillage.SearchProfile {
-				h.URL = "/profils/" + strconv.FormatInt(r.ID, 10)
-			} else {
-				h.URL = "/structures/" + strconv.FormatInt(r.ID, 10)
-			}
-			res.Hits = append(res.Hits, h)
-		}
-		remaining -= len(rows)
-		offset = 0
-	}
-	res.Pages = (res.Total + q.PerPage - 1) / q.PerPage
-	for _, attr := range []string{"kind", "departement"} {
-		if len(facetVals[attr]) == 0 {
-			continue
-		}
-		f := maillage.Facet{Attribute: attr, Label: maillage.SearchFacetLabels[attr]}
-		for v, n := range facetVals[attr] {
-			label := v
-			if attr == "kind" {
-				label = maillage.ProfileKindLabels[maillage.ProfileKind(v)]
-			}
-			f.Values = append(f.Values, maillage.FacetValue{Value: v, Label: label, Count: n, Selected: contains(q.Filters[attr], v)})
-		}
-		search.SortFacetValues(f.Values)
-		res.Facets = append(res.Facets, f)
-	}
-	res.TookMs = time.Since(start).Milliseconds()
-	return res, nil
-}
-
-// onlyFilters reports whether every filter is one of attrs (a type whose
-// fallback cannot apply a filter is left out rather than shown unfiltered).
-func onlyFilters(f map[string][]string, attrs ...string) bool {
-	for k := range f {
-		if !contains(attrs, k) {
-			return false
-		}
-	}
-	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

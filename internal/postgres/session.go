@@ -42,7 +42,7 @@ func (s *SessionService) CreateSession(ctx context.Context, sess *maillage.Sessi
 	r := &sessionRow{IDHash: sess.IDHash, UserID: sess.UserID, AuthMethod: sess.AuthMethod, IDToken: sess.IDToken,
 		ExpiresAt: sess.ExpiresAt, IP: sess.IP, UserAgent: truncate(sess.UserAgent, 300)}
 	if _, err := s.db.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
-		return translate(err, "Session")
+		return translate(err, "account.session.not_found")
 	}
 	*sess = *r.domain()
 	return nil
@@ -58,7 +58,7 @@ func (s *SessionService) FindSession(ctx context.Context, token string, idle tim
 		Where("EXISTS (SELECT 1 FROM users u WHERE u.id = user_id AND u.deleted_at IS NULL)").
 		Scan(ctx)
 	if err != nil {
-		return nil, translate(err, "Session")
+		return nil, translate(err, "account.session.not_found")
 	}
 	if time.Since(r.LastSeenAt) > time.Minute {
 		if _, err := s.db.NewUpdate().Model((*sessionRow)(nil)).Set("last_seen_at = now()").Where("id_hash = ?", r.IDHash).Exec(ctx); err != nil {
@@ -90,7 +90,7 @@ func (s *SessionService) RevokeSession(ctx context.Context, userID int64, idHash
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return maillage.Errorf(maillage.ENOTFOUND, "Session introuvable ou déjà fermée.")
+		return maillage.Errorf(maillage.ENOTFOUND, "account.session.not_found")
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -148,7 +149,7 @@ func (s *StructureService) insert(ctx context.Context, tx bun.IDB, l *maillage.L
 	var id int64
 	err := tx.NewRaw("INSERT INTO structures ("+strings.Join(cols, ", ")+") VALUES ("+ph+", "+communeOf+") RETURNING id", args...).Scan(ctx, &id)
 	if err != nil {
-		return 0, translate(err, "Structure")
+		return 0, translate(err, "network.structure.not_found")
 	}
 	return id, outbox(ctx, tx, "structure", id)
 }
@@ -171,7 +172,7 @@ func (s *StructureService) update(ctx context.Context, tx bun.IDB, id int64, l *
 	}
 	args = append(args, id)
 	if _, err := tx.NewRaw("UPDATE structures SET "+strings.Join(set, ", ")+" WHERE id = ?", args...).Exec(ctx); err != nil {
-		return translate(err, "Structure")
+		return translate(err, "network.structure.not_found")
 	}
 	return outbox(ctx, tx, "structure", id)
 }
@@ -180,7 +181,7 @@ func (s *StructureService) update(ctx context.Context, tx bun.IDB, id int64, l *
 func (s *StructureService) FindStructureByID(ctx context.Context, id int64) (*maillage.Structure, error) {
 	var r structureRow
 	if err := s.db.NewRaw(structureSelect+" WHERE s.id = ?", id).Scan(ctx, &r); err != nil {
-		return nil, translate(err, "Structure")
+		return nil, translate(err, "network.structure.not_found")
 	}
 	st := r.domain()
 	var ms []struct {
@@ -266,33 +267,17 @@ func (s *StructureService) AllLieux(ctx context.Context, f maillage.StructureFil
 	return out, nil
 }
 
-// validateStructure checks a place typed in a form: the national standard,
-// plus a real pivot (a SIRET with a valid key, or an RNA number).
-func validateStructure(st *maillage.Structure) map[string]string {
-	fields := map[string]string{}
+// validateStructure is the one check of a structure typed in a form or
+// sent to the API: the national standard for its place (lieux.Validate,
+// under "lieu."), then Structure.Validate (a real pivot, known roles).
+func validateStructure(st *maillage.Structure) error {
+	var ps maillage.Problems
 	for _, e := range lieux.Validate(st.Lieu) {
-		if _, dup := fields[e.Field]; !dup {
-			fields[e.Field] = e.Reason
-		}
+		// The lieux conversion gives RowError its key and arguments.
+		ps.Add("lieu."+e.Field, "lieux.invalid", "Reason", e.Reason)
 	}
-	switch maillage.PivotKind(st.Lieu.Pivot) {
-	case maillage.PivotSIRET:
-		if !maillage.ValidSIRET(st.Lieu.Pivot) {
-			fields["pivot"] = "Ce SIRET n'est pas valide (la clé de contrôle ne correspond pas) : vérifiez les 14 chiffres."
-		}
-	case maillage.PivotRNA:
-	default:
-		fields["pivot"] = "Indiquez le SIRET (14 chiffres) ou le numéro RNA (W suivi de 9 chiffres) de la structure."
-	}
-	if len(st.Roles) == 0 {
-		fields["roles"] = "Choisissez au moins un rôle pour la structure."
-	}
-	for _, r := range st.Roles {
-		if _, ok := maillage.StructureRoleLabels[r]; !ok {
-			fields["roles"] = "Rôle de structure inconnu."
-		}
-	}
-	return fields
+	ps.Extend("", st.Validate())
+	return ps.Err()
 }
 
 func randomLieuID() string {
@@ -311,8 +296,8 @@ func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st
 	if st.Lieu.DateMaj.IsZero() {
 		st.Lieu.DateMaj = time.Now().UTC().Truncate(24 * time.Hour)
 	}
-	if fields := validateStructure(st); len(fields) > 0 {
-		return nil, false, maillage.Invalid(fields)
+	if err := validateStructure(st); err != nil {
+		return nil, false, err
 	}
 	var id int64
 	claimed := false
@@ -327,7 +312,7 @@ func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st
 		}
 		if len(existing) > 0 {
 			if existing[0].Referents > 0 {
-				return maillage.Invalid(map[string]string{"pivot": "Une structure avec ce numéro existe déjà et a un référent : demandez-lui de vous ajouter comme membre."})
+				return maillage.Invalid("lieu.pivot", "network.structure.pivot.taken")
 			}
 			id, claimed = existing[0].ID, true
 		} else {
@@ -337,7 +322,7 @@ func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st
 			}
 		}
 		if _, err := tx.NewRaw("INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, 'referent', current_date)", id, userID).Exec(ctx); err != nil {
-			return translate(err, "Membre")
+			return translate(err, "network.member.not_found")
 		}
 		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &userID, Action: map[bool]string{true: "structure.claimed", false: "structure.created"}[claimed],
 			TargetID: &userID, Details: map[string]any{"structure_id": id, "pivot": st.Lieu.Pivot}})
@@ -357,16 +342,14 @@ func (s *StructureService) IsReferent(ctx context.Context, userID, structureID i
 	return ok, err
 }
 
+// mayEdit applies Structure.CanEdit, the one rule, to the stored structure.
 func (s *StructureService) mayEdit(ctx context.Context, actor maillage.Viewer, structureID int64) error {
-	if actor.Admin {
-		return nil
-	}
-	ok, err := s.IsReferent(ctx, actor.UserID, structureID)
+	st, err := s.FindStructureByID(ctx, structureID)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return maillage.Errorf(maillage.EFORBIDDEN, "Seuls les référents de cette structure (et les administrateurs) peuvent la modifier.")
+	if !st.CanEdit(actor) {
+		return maillage.Errorf(maillage.EFORBIDDEN, "network.structure.edit.forbidden")
 	}
 	return nil
 }
@@ -383,8 +366,8 @@ func (s *StructureService) UpdateStructure(ctx context.Context, actor maillage.V
 	st.Lieu.ID = cur.Lieu.ID
 	st.Lieu.Pivot = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(st.Lieu.Pivot), " ", ""))
 	st.Lieu.DateMaj = time.Now().UTC().Truncate(24 * time.Hour)
-	if fields := validateStructure(st); len(fields) > 0 {
-		return nil, maillage.Invalid(fields)
+	if err := validateStructure(st); err != nil {
+		return nil, err
 	}
 	if err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		return s.update(ctx, tx, id, &st.Lieu, st.Roles)
@@ -399,21 +382,21 @@ func (s *StructureService) AddMember(ctx context.Context, actor maillage.Viewer,
 	if err := s.mayEdit(ctx, actor, structureID); err != nil {
 		return err
 	}
-	if _, ok := maillage.MemberRoleLabels[role]; !ok {
-		return maillage.Invalid(map[string]string{"role": "Choisissez un rôle dans la liste."})
+	if !slices.Contains(maillage.MemberRoles, role) {
+		return maillage.Invalid("role", maillage.KeyNotInList)
 	}
 	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var userID int64
 		if err := tx.NewRaw("SELECT id FROM users WHERE email = ? AND deleted_at IS NULL", NormalizeEmail(email)).Scan(ctx, &userID); err != nil {
 			if isNoRows(err) {
-				return maillage.Invalid(map[string]string{"email": "Aucun compte n'a cette adresse : la personne doit d'abord se connecter une fois à Maillage."})
+				return maillage.Invalid("email", "network.member.no_account")
 			}
 			return err
 		}
 		if _, err := tx.NewRaw("INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, ?, ?)", structureID, userID, role, startedOn).Exec(ctx); err != nil {
-			err = translate(err, "Ce membre")
+			err = translate(err, "network.member.not_found")
 			if maillage.ErrorCode(err) == maillage.ECONFLICT {
-				return maillage.Invalid(map[string]string{"email": "Cette personne a déjà ce rôle dans la structure."})
+				return maillage.Invalid("email", "network.member.already")
 			}
 			return err
 		}
@@ -434,7 +417,7 @@ func (s *StructureService) touchProfile(ctx context.Context, tx bun.IDB, userID 
 func (s *StructureService) EndMember(ctx context.Context, actor maillage.Viewer, memberID int64) error {
 	var m struct{ StructureID, UserID int64 }
 	if err := s.db.NewRaw("SELECT structure_id, user_id FROM memberships WHERE id = ? AND ended_on IS NULL", memberID).Scan(ctx, &m); err != nil {
-		return translate(err, "Membre")
+		return translate(err, "network.member.not_found")
 	}
 	if err := s.mayEdit(ctx, actor, m.StructureID); err != nil {
 		return err

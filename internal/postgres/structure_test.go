@@ -25,20 +25,20 @@ func TestCreateAndClaimStructure(t *testing.T) {
 	b, _ := users.SignInEmail(ctx, "autre@exemple.fr")
 
 	for _, tt := range []struct{ name, pivot, field string }{
-		{"SIRET with a wrong key", "73282932000075", "pivot"},
-		{"placeholder SIRET", "00000000000000", "pivot"},
-		{"not a pivot", "abc", "pivot"},
+		{"SIRET with a wrong key", "73282932000075", "lieu.pivot"},
+		{"placeholder SIRET", "00000000000000", "lieu.pivot"},
+		{"not a pivot", "abc", "lieu.pivot"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := structures.CreateStructure(ctx, a.User.ID, newPlace(tt.pivot))
-			if maillage.ErrorFields(err)[tt.field] == "" {
+			if !maillage.ErrorProblems(err).Has(tt.field) {
 				t.Fatalf("want a message on %s, got %v", tt.field, err)
 			}
 		})
 	}
 	noAddress := newPlace("73282932000074")
 	noAddress.Lieu.Adresse = ""
-	if _, _, err := structures.CreateStructure(ctx, a.User.ID, noAddress); maillage.ErrorFields(err)["adresse"] == "" {
+	if _, _, err := structures.CreateStructure(ctx, a.User.ID, noAddress); !maillage.ErrorProblems(err).Has("lieu.adresse") {
 		t.Fatalf("missing address accepted: %v", err)
 	}
 
@@ -51,7 +51,7 @@ func TestCreateAndClaimStructure(t *testing.T) {
 		t.Fatalf("created structure: dep %q members %+v", st.CodeDepartement, st.Members)
 	}
 	// The same pivot again while it has a referent: refused, next to the field.
-	if _, _, err := structures.CreateStructure(ctx, b.User.ID, newPlace("73282932000074")); maillage.ErrorFields(err)["pivot"] == "" {
+	if _, _, err := structures.CreateStructure(ctx, b.User.ID, newPlace("73282932000074")); !maillage.ErrorProblems(err).Has("lieu.pivot") {
 		t.Fatalf("second creation with the same pivot: %v", err)
 	}
 	// Only referents edit.

@@ -41,7 +41,7 @@ func (s *TerritoryService) FindCommuneByCode(ctx context.Context, code string) (
 	var r communeRow
 	err := s.db.NewRaw("SELECT "+communeColumns+" FROM communes WHERE code_insee = ?", code).Scan(ctx, &r)
 	if err != nil {
-		return nil, translate(err, "Commune")
+		return nil, translate(err, "network.commune.not_found")
 	}
 	return r.domain(), nil
 }

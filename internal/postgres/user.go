@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -103,7 +102,7 @@ func (s *UserService) loadGrants(ctx context.Context, idb bun.IDB, users ...*mai
 func (s *UserService) FindUserByID(ctx context.Context, id int64) (*maillage.User, error) {
 	var r userRow
 	if err := s.db.NewSelect().Model(&r).Where("id = ? AND deleted_at IS NULL", id).Scan(ctx); err != nil {
-		return nil, translate(err, "Compte")
+		return nil, translate(err, "account.user.not_found")
 	}
 	u := r.domain()
 	return u, s.loadGrants(ctx, s.db.DB, u)
@@ -113,7 +112,7 @@ func (s *UserService) FindUserByID(ctx context.Context, id int64) (*maillage.Use
 func (s *UserService) FindUserByEmail(ctx context.Context, email string) (*maillage.User, error) {
 	var r userRow
 	if err := s.db.NewSelect().Model(&r).Where("email = ? AND deleted_at IS NULL", NormalizeEmail(email)).Scan(ctx); err != nil {
-		return nil, translate(err, "Compte")
+		return nil, translate(err, "account.user.not_found")
 	}
 	u := r.domain()
 	return u, s.loadGrants(ctx, s.db.DB, u)
@@ -150,7 +149,7 @@ func (s *UserService) FindUsers(ctx context.Context, f maillage.UserFilter) ([]*
 // is not linked silently: a pending link waits for the owner's confirmation.
 func (s *UserService) SignInExternal(ctx context.Context, id maillage.ExternalIdentity) (*maillage.SignInOutcome, error) {
 	if id.Provider == "" || id.Subject == "" {
-		return nil, maillage.Errorf(maillage.EINVALID, "Le fournisseur d'identité n'a pas transmis d'identifiant.")
+		return nil, maillage.Errorf(maillage.EINVALID, "account.signin.no_subject")
 	}
 	email := NormalizeEmail(id.Email)
 	out := &maillage.SignInOutcome{}
@@ -160,7 +159,7 @@ func (s *UserService) SignInExternal(ctx context.Context, id maillage.ExternalId
 		if err == nil {
 			var ur userRow
 			if err := tx.NewSelect().Model(&ur).Where("id = ? AND deleted_at IS NULL", ident.UserID).Scan(ctx); err != nil {
-				return translate(err, "Compte")
+				return translate(err, "account.user.not_found")
 			}
 			if _, err := tx.NewUpdate().Model((*identityRow)(nil)).Set("last_used_at = now(), email = ?", email).Where("id = ?", ident.ID).Exec(ctx); err != nil {
 				return err
@@ -176,7 +175,7 @@ func (s *UserService) SignInExternal(ctx context.Context, id maillage.ExternalId
 			err := tx.NewSelect().Model(&existing).Where("email = ? AND deleted_at IS NULL", email).Scan(ctx)
 			if err == nil {
 				if !id.EmailVerified {
-					return maillage.Errorf(maillage.ECONFLICT, "Un compte existe déjà avec l'adresse %s, et ce fournisseur ne garantit pas qu'elle vous appartient. Connectez-vous avec votre méthode habituelle.", email)
+					return maillage.Errorf(maillage.ECONFLICT, "account.signin.unverified_email_taken", "Email", email)
 				}
 				if _, err := tx.NewRaw(`INSERT INTO pending_links (email, provider, subject, expires_at) VALUES (?, ?, ?, now() + interval '1 hour')
 					ON CONFLICT (provider, subject) DO UPDATE SET email = EXCLUDED.email, expires_at = EXCLUDED.expires_at`, email, id.Provider, id.Subject).Exec(ctx); err != nil {
@@ -199,11 +198,11 @@ func (s *UserService) SignInExternal(ctx context.Context, id maillage.ExternalId
 			u.Email, u.EmailVerified = &email, true
 		}
 		if _, err := tx.NewInsert().Model(u).Returning("*").Exec(ctx); err != nil {
-			return translate(err, "Compte")
+			return translate(err, "account.user.not_found")
 		}
 		ir := &identityRow{UserID: u.ID, Provider: id.Provider, Subject: id.Subject, Email: email}
 		if _, err := tx.NewInsert().Model(ir).Exec(ctx); err != nil {
-			return translate(err, "Identité")
+			return translate(err, "account.identity.not_found")
 		}
 		out.User, out.Created = u.domain(), true
 		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &u.ID, Action: "account.created", TargetID: &u.ID, Details: map[string]any{"provider": id.Provider}})
@@ -230,7 +229,7 @@ func (s *UserService) SignInEmail(ctx context.Context, email string) (*maillage.
 		if errors.Is(err, sql.ErrNoRows) {
 			ur = userRow{Email: &email, EmailVerified: true}
 			if _, err := tx.NewInsert().Model(&ur).Returning("*").Exec(ctx); err != nil {
-				return translate(err, "Compte")
+				return translate(err, "account.user.not_found")
 			}
 			out.Created = true
 		} else if err != nil {
@@ -287,11 +286,11 @@ func (s *UserService) ConfirmLink(ctx context.Context, userID, linkID int64) (*m
 			WHERE p.id = ? AND u.id = ? AND u.email = p.email AND p.expires_at > now()
 			RETURNING p.id, p.email, p.provider, p.subject, p.expires_at`, linkID, userID).Scan(ctx, &l)
 		if err != nil {
-			return translate(err, "Demande de liaison")
+			return translate(err, "account.link.not_found")
 		}
 		ir := &identityRow{UserID: userID, Provider: l.Provider, Subject: l.Subject, Email: l.Email}
 		if _, err := tx.NewInsert().Model(ir).Returning("*").Exec(ctx); err != nil {
-			return translate(err, "Identité")
+			return translate(err, "account.identity.not_found")
 		}
 		ident = ir.domain()
 		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &userID, Action: "identity.linked", TargetID: &userID, Details: map[string]any{"provider": l.Provider}})
@@ -307,14 +306,14 @@ func (s *UserService) RemoveIdentity(ctx context.Context, userID, identityID int
 			return err
 		}
 		if n <= 1 {
-			return maillage.Errorf(maillage.ECONFLICT, "C'est votre seule façon de vous connecter : elle ne peut pas être retirée.")
+			return maillage.Errorf(maillage.ECONFLICT, "account.identity.last")
 		}
 		res, err := tx.NewDelete().Model((*identityRow)(nil)).Where("id = ? AND user_id = ?", identityID, userID).Exec(ctx)
 		if err != nil {
 			return err
 		}
 		if k, _ := res.RowsAffected(); k == 0 {
-			return maillage.Errorf(maillage.ENOTFOUND, "Identité introuvable.")
+			return maillage.Errorf(maillage.ENOTFOUND, "account.identity.not_found")
 		}
 		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &userID, Action: "identity.removed", TargetID: &userID, Details: map[string]any{"identity_id": identityID}})
 	})
@@ -322,9 +321,11 @@ func (s *UserService) RemoveIdentity(ctx context.Context, userID, identityID int
 
 // UpdateDisplayName changes the name shown for the account.
 func (s *UserService) UpdateDisplayName(ctx context.Context, userID int64, name string) error {
-	name = strings.TrimSpace(name)
-	if len([]rune(name)) > 120 {
-		return maillage.Invalid(map[string]string{"display_name": "Le nom fait au plus 120 caractères."})
+	name = maillage.CleanText(name)
+	var ps maillage.Problems
+	maillage.CheckText(&ps, "display_name", name, maillage.MaxDisplayName, false)
+	if err := ps.Err(); err != nil {
+		return err
 	}
 	_, err := s.db.NewUpdate().Model((*userRow)(nil)).Set("display_name = ?, updated_at = now()", name).Where("id = ?", userID).Exec(ctx)
 	return err
@@ -332,45 +333,27 @@ func (s *UserService) UpdateDisplayName(ctx context.Context, userID int64, name 
 
 // GrantRole gives a role, recorded in the audit log.
 func (s *UserService) GrantRole(ctx context.Context, actorID int64, g maillage.RoleGrant, ip string) (*maillage.RoleGrant, error) {
-	fields := map[string]string{}
-	if !maillage.ValidRole(g.Role) {
-		fields["role"] = "Choisissez un rôle de la liste."
-	} else {
-		ok := false
-		for _, k := range maillage.ScopeKindsFor(g.Role) {
-			if k == g.ScopeKind {
-				ok = true
-			}
-		}
-		if !ok {
-			fields["scope_kind"] = fmt.Sprintf("Ce rôle se donne avec une portée : %s.", strings.Join(scopeNames(maillage.ScopeKindsFor(g.Role)), " ou "))
-		} else if g.ScopeKind != "" && strings.TrimSpace(g.ScopeValue) == "" {
-			fields["scope_value"] = "Indiquez la portée (code du département ou de la région, programme, ou structure)."
-		} else if g.ScopeKind == "" {
-			g.ScopeValue = ""
-		}
+	g.Normalize()
+	if err := g.Validate().Err(); err != nil {
+		return nil, err
 	}
-	if len(fields) > 0 {
-		return nil, maillage.Invalid(fields)
-	}
-	g.ScopeValue = strings.TrimSpace(g.ScopeValue)
 	var out maillage.RoleGrant
 	err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		switch g.ScopeKind {
 		case maillage.ScopeDepartement:
-			if err := mustExist(ctx, tx, "departements", "code", g.ScopeValue, "scope_value", "Département inconnu : indiquez son code (ex. 69, 2A, 974)."); err != nil {
+			if err := mustExist(ctx, tx, "departements", "code", g.ScopeValue, "scope_value", "admin.role.scope.departement_unknown"); err != nil {
 				return err
 			}
 		case maillage.ScopeRegion:
-			if err := mustExist(ctx, tx, "regions", "code", g.ScopeValue, "scope_value", "Région inconnue : indiquez son code INSEE (ex. 84)."); err != nil {
+			if err := mustExist(ctx, tx, "regions", "code", g.ScopeValue, "scope_value", "admin.role.scope.region_unknown"); err != nil {
 				return err
 			}
 		}
 		r := &grantRow{UserID: g.UserID, Role: string(g.Role), ScopeKind: g.ScopeKind, ScopeValue: g.ScopeValue, GrantedBy: &actorID}
 		if _, err := tx.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
-			err = translate(err, "Ce rôle")
+			err = translate(err, "admin.role.not_found")
 			if maillage.ErrorCode(err) == maillage.EINVALID {
-				return maillage.Errorf(maillage.ENOTFOUND, "Compte introuvable.")
+				return maillage.Errorf(maillage.ENOTFOUND, "account.user.not_found")
 			}
 			return err
 		}
@@ -384,23 +367,13 @@ func (s *UserService) GrantRole(ctx context.Context, actorID int64, g maillage.R
 	return &out, nil
 }
 
-func scopeNames(kinds []string) []string {
-	names := map[string]string{"": "sans portée", maillage.ScopeDepartement: "un département", maillage.ScopeRegion: "une région",
-		maillage.ScopeProgramme: "un programme de label", maillage.ScopeStructure: "une structure"}
-	out := make([]string, len(kinds))
-	for i, k := range kinds {
-		out[i] = names[k]
-	}
-	return out
-}
-
-func mustExist(ctx context.Context, tx bun.Tx, table, col, value, field, msg string) error {
+func mustExist(ctx context.Context, tx bun.Tx, table, col, value, field, key string) error {
 	var ok bool
 	if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM ? WHERE ? = ?)", bun.Ident(table), bun.Ident(col), value).Scan(ctx, &ok); err != nil {
 		return err
 	}
 	if !ok {
-		return maillage.Invalid(map[string]string{field: msg})
+		return maillage.Invalid(field, key)
 	}
 	return nil
 }
@@ -411,10 +384,10 @@ func (s *UserService) RevokeRole(ctx context.Context, actorID, grantID int64, ip
 	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var g grantRow
 		if err := tx.NewSelect().Model(&g).Where("id = ? AND revoked_at IS NULL", grantID).For("UPDATE").Scan(ctx); err != nil {
-			return translate(err, "Rôle")
+			return translate(err, "admin.role.not_found")
 		}
 		if g.UserID == actorID && g.Role == string(maillage.RoleAdministrateur) {
-			return maillage.Errorf(maillage.ECONFLICT, "Vous ne pouvez pas retirer votre propre rôle d'administrateur : demandez-le à un autre administrateur.")
+			return maillage.Errorf(maillage.ECONFLICT, "admin.role.own_admin")
 		}
 		if _, err := tx.NewUpdate().Model((*grantRow)(nil)).Set("revoked_at = now(), revoked_by = ?", actorID).Where("id = ?", grantID).Exec(ctx); err != nil {
 			return err
@@ -515,7 +488,7 @@ func (s *UserService) DeleteUser(ctx context.Context, userID int64, ip string) e
 	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var email sql.NullString
 		if err := tx.NewRaw("SELECT email FROM users WHERE id = ? AND deleted_at IS NULL FOR UPDATE", userID).Scan(ctx, &email); err != nil {
-			return translate(err, "Compte")
+			return translate(err, "account.user.not_found")
 		}
 		if err := deleteProfileTx(ctx, tx, userID); err != nil {
 			return err

@@ -317,8 +317,8 @@ func TestGrantRole(t *testing.T) {
 			if tt.code != "" {
 				wantCode(t, err, tt.code)
 				if tt.field != "" {
-					if fields := maillage.ErrorFields(err); fields[tt.field] == "" || len(fields) != 1 {
-						t.Fatalf("fields %v, want a message for %q only", fields, tt.field)
+					if ps := maillage.ErrorProblems(err); !ps.Has(tt.field) || len(ps) != 1 {
+						t.Fatalf("problems %v, want one for %q only", ps, tt.field)
 					}
 				}
 				if n := len(auditOf(t, db, g.UserID)); n != auditBefore {

@@ -37,7 +37,7 @@ func TestFragments(t *testing.T) {
 func TestDocumentsCannotCarryMarks(t *testing.T) {
 	p := &maillage.Profile{ID: 1, Kind: maillage.KindAidant, DisplayName: "A\u0002faux\u0003B", Bio: "x\u0002y",
 		Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPublic}}
-	d := search.ProfileDocument(p, search.AudiencePublic)
+	d := search.ProfileDocument(p, search.AudiencePublic, func(k string, _ ...any) string { return k })
 	if d.Title != "AfauxB" || d.Bio != "xy" {
 		t.Errorf("document = %+v", d)
 	}
@@ -60,7 +60,7 @@ func TestDocumentsDropImpossibleCoordinates(t *testing.T) {
 		{&nan, f(4.83), false},
 		{nil, f(4.83), false},
 	} {
-		d := search.StructureDocument(&maillage.Structure{ID: 1, Lieu: maillage.Lieu{Nom: "Lieu", Latitude: c.lat, Longitude: c.lng}})
+		d := search.StructureDocument(&maillage.Structure{ID: 1, Lieu: maillage.Lieu{Nom: "Lieu", Latitude: c.lat, Longitude: c.lng}}, func(k string, _ ...any) string { return k })
 		if (d.Geo != nil) != c.want {
 			t.Errorf("lat %v lng %v: _geo = %+v, want present %v", deref(c.lat), deref(c.lng), d.Geo, c.want)
 		}

@@ -124,7 +124,7 @@ func (s *Service) searchByDistance(ctx context.Context, q *maillage.SearchQuery,
 
 // specOf returns the spec of an index uid.
 func (s *Service) specOf(uid string) *IndexSpec {
-	for _, sp := range s.Specs {
+	for _, sp := range s.Registry.Specs() {
 		if s.Client.Index(sp.Name) == uid {
 			return sp
 		}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -58,7 +57,7 @@ func Fragments(s string) []maillage.Fragment {
 // PostgreSQL search (Fallback) when Meilisearch cannot be reached.
 type Service struct {
 	Client      *Client
-	Specs       []*IndexSpec
+	Registry    *Registry
 	Territories maillage.TerritoryService
 	Fallback    maillage.SearchService
 	Log         *slog.Logger
@@ -75,8 +74,14 @@ type Service struct {
 
 var _ maillage.SearchService = (*Service)(nil)
 
+// Types lists the result types in display order.
+func (s *Service) Types() []string { return s.Registry.TypeNames() }
+
 // FacetAttributes lists every facet a query may filter on.
-func (s *Service) FacetAttributes() []string { return maillage.SearchFacets }
+func (s *Service) FacetAttributes() []string { return s.Registry.Facets() }
+
+// Normalize bounds a query with the registry's types and facets.
+func (s *Service) Normalize(q *maillage.SearchQuery) { q.Normalize(s.Types(), s.FacetAttributes()) }
 
 // ResolveCommune finds the commune of "près de": an INSEE code or a name
 // (the most populated commune of that name). Results are cached.
@@ -103,7 +108,7 @@ func (s *Service) ResolveCommune(ctx context.Context, near string) (*maillage.Co
 		c = list[0]
 	}
 	if c == nil {
-		return nil, maillage.Invalid(map[string]string{"pres": "Commune inconnue : tapez son nom (par exemple « Lyon ») ou son code postal."})
+		return nil, maillage.Invalid("pres", "search.near.unknown")
 	}
 	s.mu.Lock()
 	if s.communes == nil || len(s.communes) > 5000 {
@@ -174,22 +179,27 @@ func (s *Service) request(q *maillage.SearchQuery, near *maillage.Commune, withi
 // maxFacetValues is how many values a facet shows.
 const maxFacetValues = 20
 
-// querySpecs are the indexes a query reads: its types, and for people the
-// index of the viewer's audience.
+// querySpecs are the indexes a query reads: for each of its types, the
+// index of the viewer's audience when the type has one, else its public one.
 func (s *Service) querySpecs(q *maillage.SearchQuery) []*IndexSpec {
 	audience := AudiencePublic
 	if q.Members() {
 		audience = AudienceMembers
 	}
 	var out []*IndexSpec
-	for _, spec := range s.Specs {
-		if spec.Audience != audience && spec.Type == maillage.SearchProfile {
+	for _, t := range s.Registry.Types() {
+		if len(q.Types) > 0 && !contains(q.Types, t.Name) {
 			continue
 		}
-		if len(q.Types) > 0 && !contains(q.Types, spec.Type) {
-			continue
+		var pick *IndexSpec
+		for _, spec := range t.Indexes {
+			if spec.Audience == audience || (pick == nil && spec.Audience == AudiencePublic) {
+				pick = spec
+			}
 		}
-		out = append(out, spec)
+		if pick != nil {
+			out = append(out, pick)
+		}
 	}
 	return out
 }
@@ -200,7 +210,7 @@ func (s *Service) querySpecs(q *maillage.SearchQuery) []*IndexSpec {
 // commune within the radius).
 func (s *Service) filter(spec *IndexSpec, q *maillage.SearchQuery, near *maillage.Commune, within []communeDistance, skip string) (any, bool) {
 	var filters []string
-	for _, attr := range maillage.SearchFacets {
+	for _, attr := range s.Registry.Facets() {
 		vals := q.Filters[attr]
 		if len(vals) == 0 || attr == skip {
 			continue
@@ -243,7 +253,7 @@ func (s *Service) disjunctive(q *maillage.SearchQuery, near *maillage.Commune, w
 	var req *meilisearch.MultiSearchRequest
 	var attrs []string
 	specs := s.querySpecs(q)
-	for _, attr := range maillage.SearchFacets {
+	for _, attr := range s.Registry.Facets() {
 		if len(q.Filters[attr]) == 0 {
 			continue
 		}
@@ -290,29 +300,22 @@ func disjunctiveCounts(resp *meilisearch.MultiSearchResponse, attrs []string) ma
 	return out
 }
 
+// rawHit is what every document has (the type's Hit reads the rest).
 type rawHit struct {
-	ID          int64    `json:"id"`
-	Type        string   `json:"type"`
-	Title       string   `json:"title"`
-	KindLabel   string   `json:"kind_label"`
-	RolesLabels []string `json:"roles_labels"`
-	Commune     string   `json:"commune"`
-	Departement string   `json:"departement"`
-	Geo         *Geo     `json:"_geo"`
-	Competences []string `json:"competences"`
-	Services    []string `json:"services"`
-	Formatted   struct {
-		Title        string `json:"title"`
-		Bio          string `json:"bio"`
-		Presentation string `json:"presentation"`
-	} `json:"_formatted"`
+	ID          int64           `json:"id"`
+	Type        string          `json:"type"`
+	Title       string          `json:"title"`
+	Commune     string          `json:"commune"`
+	Departement string          `json:"departement"`
+	Geo         *Geo            `json:"_geo"`
+	Formatted   json.RawMessage `json:"_formatted"`
 }
 
 // Search runs a query on Meilisearch; when it cannot be reached, on the
 // PostgreSQL fallback (Degraded is then true).
 func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage.SearchResult, error) {
 	start := time.Now()
-	q.Normalize()
+	s.Normalize(&q)
 	res := &maillage.SearchResult{Query: q, Page: q.Page, PerPage: q.PerPage, Members: q.Members(), TypeCounts: map[string]int{}}
 	var near *maillage.Commune
 	if q.Near != "" {
@@ -381,31 +384,16 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 			return s.degraded(ctx, q, err)
 		}
 	}
-	for _, h := range hits {
-		var r rawHit
-		if err := h.DecodeInto(&r); err != nil {
-			return nil, fmt.Errorf("decode hit: %w", err)
-		}
-		hit := maillage.SearchHit{Type: r.Type, ID: r.ID, Title: r.Title, Commune: r.Commune, Departement: r.Departement, TitleParts: Fragments(r.Formatted.Title)}
-		if len(hit.TitleParts) == 0 {
-			hit.TitleParts = []maillage.Fragment{{Text: r.Title}}
-		}
-		switch r.Type {
-		case maillage.SearchProfile:
-			hit.Subtitle, hit.Snippet, hit.Tags, hit.URL = r.KindLabel, Fragments(r.Formatted.Bio), first(r.Competences, 4), "/profils/"+strconv.FormatInt(r.ID, 10)
-		case maillage.SearchStructure:
-			hit.Subtitle, hit.Snippet, hit.Tags, hit.URL = strings.Join(r.RolesLabels, " · "), Fragments(r.Formatted.Presentation), first(r.Services, 4), "/structures/"+strconv.FormatInt(r.ID, 10)
-		}
-		if near != nil && r.Geo != nil {
-			d := int(math.Round(distance(near.Latitude, near.Longitude, r.Geo.Lat, r.Geo.Lng)))
-			hit.DistanceM = &d
-		}
-		res.Hits = append(res.Hits, hit)
+	if res.Hits, err = s.hits(hits, near); err != nil {
+		return nil, err
+	}
+	if res.Hits, err = s.stillVisible(ctx, q.Viewer, res.Hits); err != nil {
+		return nil, err
 	}
 	res.Total = int(resp.EstimatedTotalHits)
 	res.Pages = (res.Total + q.PerPage - 1) / q.PerPage
-	if max := 1000 / q.PerPage; res.Pages > max {
-		res.Pages = max
+	if max := maillage.MaxSearchResults / q.PerPage; res.Pages > max {
+		res.Pages, res.Capped = max, true
 	}
 	dist := map[string]map[string]int{}
 	for attr, raw := range resp.FacetDistribution {
@@ -425,16 +413,88 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	return res, nil
 }
 
+// hits turns Meilisearch hits into results, each mapped by its type.
+func (s *Service) hits(raw []meilisearch.Hit, near *maillage.Commune) ([]maillage.SearchHit, error) {
+	out := make([]maillage.SearchHit, 0, len(raw))
+	for _, h := range raw {
+		doc, err := json.Marshal(h)
+		if err != nil {
+			return nil, fmt.Errorf("decode hit: %w", err)
+		}
+		var r rawHit
+		if err := json.Unmarshal(doc, &r); err != nil {
+			return nil, fmt.Errorf("decode hit: %w", err)
+		}
+		t := s.Registry.Type(r.Type)
+		if t == nil {
+			continue // a document of a type no longer registered
+		}
+		hit := maillage.SearchHit{Type: r.Type, ID: r.ID, Title: r.Title, Commune: r.Commune, Departement: r.Departement}
+		var formatted map[string]any
+		_ = json.Unmarshal(r.Formatted, &formatted)
+		if title, ok := formatted["title"].(string); ok {
+			hit.TitleParts = Fragments(title)
+		}
+		if len(hit.TitleParts) == 0 {
+			hit.TitleParts = []maillage.Fragment{{Text: r.Title}}
+		}
+		if spec := t.Indexes[0]; len(spec.Crop) > 0 {
+			if snippet, ok := formatted[spec.Crop[0]].(string); ok {
+				hit.Snippet = Fragments(snippet)
+			}
+		}
+		if err := t.Hit(doc, &hit); err != nil {
+			return nil, fmt.Errorf("decode %s hit: %w", r.Type, err)
+		}
+		if near != nil && r.Geo != nil {
+			d := int(math.Round(distance(near.Latitude, near.Longitude, r.Geo.Lat, r.Geo.Lng)))
+			hit.DistanceM = &d
+		}
+		out = append(out, hit)
+	}
+	return out, nil
+}
+
+// stillVisible drops the results the viewer may no longer see: an index
+// follows the database within the sync lag, and a field or profile made
+// private just now must not show meanwhile (types with a Visible check).
+func (s *Service) stillVisible(ctx context.Context, viewer maillage.Viewer, hits []maillage.SearchHit) ([]maillage.SearchHit, error) {
+	byType := map[string][]int64{}
+	for _, h := range hits {
+		byType[h.Type] = append(byType[h.Type], h.ID)
+	}
+	visible := map[string]map[int64]bool{}
+	for name, ids := range byType {
+		t := s.Registry.Type(name)
+		if t == nil || t.Visible == nil {
+			continue
+		}
+		ok, err := t.Visible(ctx, viewer, ids)
+		if err != nil {
+			return nil, fmt.Errorf("check %s visibility: %w", name, err)
+		}
+		visible[name] = ok
+	}
+	out := hits[:0]
+	for _, h := range hits {
+		if v, checked := visible[h.Type]; checked && !v[h.ID] {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
 func (s *Service) degraded(ctx context.Context, q maillage.SearchQuery, cause error) (*maillage.SearchResult, error) {
 	s.Log.Warn("meilisearch unreachable: basic PostgreSQL search", "err", cause)
 	if s.Fallback == nil {
-		return nil, maillage.Wrap(maillage.EUNAVAILABLE, cause, "La recherche est momentanément indisponible. Réessayez dans un instant.")
+		return nil, maillage.Wrap(maillage.EUNAVAILABLE, cause, "search.unavailable")
 	}
 	res, err := s.Fallback.Search(ctx, q)
 	if maillage.ErrorCode(err) == maillage.EINVALID {
 		return nil, err
 	} else if err != nil {
-		return nil, maillage.Wrap(maillage.EUNAVAILABLE, fmt.Errorf("%w (fallback after: %v)", err, cause), "La recherche est momentanément indisponible. Réessayez dans un instant.")
+		return nil, maillage.Wrap(maillage.EUNAVAILABLE, fmt.Errorf("%w (fallback after: %v)", err, cause), "search.unavailable")
 	}
 	res.Degraded = true
 	return res, nil
@@ -444,18 +504,18 @@ func (s *Service) degraded(ctx context.Context, q maillage.SearchQuery, cause er
 // always listed (with their count, or 0).
 func (s *Service) facets(dist map[string]map[string]int, selected map[string][]string) []maillage.Facet {
 	var out []maillage.Facet
-	for _, attr := range maillage.SearchFacets {
+	for _, attr := range s.Registry.Facets() {
 		m := dist[attr]
 		if len(m) == 0 && len(selected[attr]) == 0 {
 			continue
 		}
-		f := maillage.Facet{Attribute: attr, Label: maillage.SearchFacetLabels[attr]}
+		f := maillage.Facet{Attribute: attr}
 		for v, n := range m {
-			f.Values = append(f.Values, maillage.FacetValue{Value: v, Label: s.valueLabel(attr, v), Count: n, Selected: contains(selected[attr], v)})
+			f.Values = append(f.Values, s.facetValue(attr, v, n, contains(selected[attr], v)))
 		}
 		for _, v := range selected[attr] {
 			if _, ok := m[v]; !ok {
-				f.Values = append(f.Values, maillage.FacetValue{Value: v, Label: s.valueLabel(attr, v), Selected: true})
+				f.Values = append(f.Values, s.facetValue(attr, v, 0, true))
 			}
 		}
 		SortFacetValues(f.Values)
@@ -496,31 +556,25 @@ func SortFacetValues(vs []maillage.FacetValue) {
 	}
 }
 
-func (s *Service) valueLabel(attr, v string) string {
+// facetValue names a value: a catalogue key for codes (kinds, roles,
+// booleans), the territory's name for départements and régions, else the
+// value itself.
+func (s *Service) facetValue(attr, v string, n int, selected bool) maillage.FacetValue {
+	fv := maillage.FacetValue{Value: v, Label: v, Count: n, Selected: selected}
+	if k := s.Registry.ValueKey(attr); k != "" {
+		fv.Key = k + v
+	}
 	switch attr {
-	case "kind":
-		if l, ok := maillage.ProfileKindLabels[maillage.ProfileKind(v)]; ok {
-			return l
-		}
-	case "roles":
-		if l, ok := maillage.StructureRoleLabels[maillage.StructureRole(v)]; ok {
-			return l
-		}
 	case "departement":
-		if n := s.depNames[v]; n != "" {
-			return v + " · " + n
+		if name := s.depNames[v]; name != "" {
+			fv.Label = v + " · " + name
 		}
 	case "region":
-		if n := s.regNames[v]; n != "" {
-			return n
+		if name := s.regNames[v]; name != "" {
+			fv.Label = name
 		}
-	case "mentor_available", "open_to_work":
-		if v == "true" {
-			return "Oui"
-		}
-		return "Non"
 	}
-	return v
+	return fv
 }
 
 func first(ss []string, n int) []string {
@@ -544,7 +598,7 @@ func distance(lat1, lng1, lat2, lng2 float64) float64 {
 // without the portal's decoding and rendering: the "direct Meilisearch" side
 // of make bench, so the portal/direct ratio measures the portal's overhead.
 func (s *Service) Direct(ctx context.Context, q maillage.SearchQuery, near *maillage.Commune) error {
-	q.Normalize()
+	s.Normalize(&q)
 	var within []communeDistance
 	if near != nil {
 		if err := s.loadCommunes(ctx); err != nil {

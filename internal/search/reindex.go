@@ -24,7 +24,8 @@ type ReindexReport struct {
 // answer until the swap. Changes written while it ran are recorded again in
 // the outbox after the swap, so the worker re-applies them to the new
 // indexes and nothing is lost.
-func Reindex(ctx context.Context, c *Client, specs []*IndexSpec, src Source, ob Outbox, log *slog.Logger) (*ReindexReport, error) {
+func Reindex(ctx context.Context, c *Client, reg *Registry, src IDs, ob Outbox, log *slog.Logger) (*ReindexReport, error) {
+	specs := reg.Specs()
 	start := time.Now()
 	// Two rebuilds would delete and swap each other's "_new" indexes.
 	release, err := ob.LockReindex(ctx)
@@ -57,10 +58,11 @@ func Reindex(ctx context.Context, c *Client, specs []*IndexSpec, src Source, ob 
 	}
 	var loads []load
 	const page = 5000
-	for _, entity := range entities(specs) {
+	for _, t := range reg.Types() {
+		entity := t.Name
 		var after int64
 		for {
-			ids, err := src.EntityIDs(ctx, entity, after, page)
+			ids, err := src.EntityIDs(ctx, t.Table, after, page)
 			if err != nil {
 				return nil, err
 			}
@@ -68,12 +70,12 @@ func Reindex(ctx context.Context, c *Client, specs []*IndexSpec, src Source, ob 
 				break
 			}
 			after = ids[len(ids)-1]
-			docs, err := Documents(ctx, src, specs, entity, ids)
+			docs, err := reg.Documents(ctx, entity, ids)
 			if err != nil {
 				return nil, err
 			}
-			for _, s := range specs {
-				if s.Entity != entity || len(docs[s.Name]) == 0 {
+			for _, s := range t.Indexes {
+				if len(docs[s.Name]) == 0 {
 					continue
 				}
 				batch := make([]any, 0, len(docs[s.Name]))
@@ -186,16 +188,6 @@ func (c *Client) warm(ctx context.Context, specs []*IndexSpec) error {
 		tasks = append(tasks, info.TaskUID)
 	}
 	return c.waitAll(ctx, tasks)
-}
-
-func entities(specs []*IndexSpec) []string {
-	var out []string
-	for _, s := range specs {
-		if !contains(out, s.Entity) {
-			out = append(out, s.Entity)
-		}
-	}
-	return out
 }
 
 // deleteIfExists deletes an index and waits (a delete of a missing index is

@@ -8,8 +8,6 @@ import (
 
 	"github.com/meilisearch/meilisearch-go"
 	"gopkg.in/yaml.v3"
-
-	"maillage/internal/maillage"
 )
 
 // Audiences of an index: who may read what it holds.
@@ -53,42 +51,6 @@ type IndexSpec struct {
 // distance" really orders by distance among equally matching documents;
 // then typo, proximity, attribute and exactness as Meilisearch's default.
 var rankingRules = []string{"words", "sort", "typo", "proximity", "attribute", "exactness"}
-
-// Specs returns every index of the portal. To add an index (trainings,
-// jobs, labelled places), see docs/ARCHITECTURE.md "Search".
-func Specs(synonyms map[string][]string) []*IndexSpec {
-	profile := func(name, audience string) *IndexSpec {
-		return &IndexSpec{
-			Name: name, Type: maillage.SearchProfile, Entity: "profile", Audience: audience, PrimaryKey: "id",
-			Searchable:   []string{"title", "kind_label", "competences", "titles", "structures", "commune", "mentor_themes", "bio"},
-			Filterable:   []string{"type", "kind", "departement", "region", "code_insee", "competences", "titles", "mentor_available", "open_to_work"},
-			Sortable:     []string{"title", "updated_at"},
-			Facets:       []string{"type", "kind", "region", "departement", "competences", "titles", "mentor_available", "open_to_work"},
-			Highlight:    []string{"title", "bio", "commune", "competences"},
-			Crop:         []string{"bio"},
-			RankingRules: rankingRules, Synonyms: synonyms,
-			// Measured on 100k profiles (docs/ARCHITECTURE.md "Search"):
-			// with _geo, "writing geo points" takes ~1.6 s of every update
-			// batch; without it a one-document update takes 0.1–0.7 s. The
-			// sync lag target is 1 s, so "près de" goes through communes.
-			GeoByCommune: true,
-		}
-	}
-	return []*IndexSpec{
-		profile("profiles", AudiencePublic),
-		profile("profiles_members", AudienceMembers),
-		{
-			Name: "structures", Type: maillage.SearchStructure, Entity: "structure", Audience: AudiencePublic, PrimaryKey: "id",
-			Searchable:   []string{"title", "roles_labels", "services", "commune", "code_postal", "typologie", "dispositifs", "formations_labels", "publics", "presentation", "adresse"},
-			Filterable:   []string{"type", "roles", "departement", "region", "services", "publics", "modalites_acces", "modalites_accompagnement", "frais", "dispositifs", "formations_labels", "_geo"},
-			Sortable:     []string{"title", "updated_at", "_geo"},
-			Facets:       []string{"type", "roles", "region", "departement", "services", "modalites_accompagnement", "modalites_acces", "publics", "frais", "dispositifs"},
-			Highlight:    []string{"title", "presentation", "commune", "services"},
-			Crop:         []string{"presentation"},
-			RankingRules: rankingRules, Synonyms: synonyms,
-		},
-	}
-}
 
 // Settings turns a spec into Meilisearch settings. Typo tolerance is
 // enabled explicitly (a zero TypoTolerance would switch it off).

@@ -70,13 +70,13 @@ type Lease interface {
 
 // Syncer applies outbox changes to the indexes.
 type Syncer struct {
-	Client *Client
-	Specs  []*IndexSpec
-	Source Source
-	Outbox Outbox
-	Log    *slog.Logger
-	Batch  int           // changes per batch (default 500)
-	Idle   time.Duration // poll interval when the queue is empty (default 25 ms)
+	Client   *Client
+	Registry *Registry
+	IDs      IDs
+	Outbox   Outbox
+	Log      *slog.Logger
+	Batch    int           // changes per batch (default 500)
+	Idle     time.Duration // poll interval when the queue is empty (default 25 ms)
 	// MaxBackoff caps the wait between failed attempts (default 30 s).
 	MaxBackoff time.Duration
 	// OnApplied, if set, receives each applied batch and when it became
@@ -151,14 +151,11 @@ func (s *Syncer) send(ctx context.Context, changes []Change) ([]int64, error) {
 	}
 	var tasks []int64
 	for entity, ids := range byEntity {
-		docs, err := Documents(ctx, s.Source, s.Specs, entity, ids)
+		docs, err := s.Registry.Documents(ctx, entity, ids)
 		if err != nil {
 			return tasks, fmt.Errorf("build %s documents: %w", entity, err)
 		}
-		for _, spec := range s.Specs {
-			if spec.Entity != entity {
-				continue
-			}
+		for _, spec := range s.Registry.Type(entity).Indexes {
 			idx := s.Client.ms.Index(s.Client.Index(spec.Name))
 			var upserts []any
 			var deletes []string
@@ -376,7 +373,7 @@ func (s *Syncer) lead(ctx context.Context, lease Lease) {
 		if time.Since(lastCheck) > 30*time.Second {
 			// Meilisearch may have restarted without its data.
 			lastCheck = time.Now()
-			for _, spec := range s.Specs {
+			for _, spec := range s.Registry.Specs() {
 				if s.checkIndex(ctx, spec) != "" {
 					s.mu.Lock()
 					s.ensured = false
@@ -485,15 +482,15 @@ func (s *Syncer) ensure(ctx context.Context) error {
 // (Reindex) instead of leaving search silently incomplete.
 func (s *Syncer) Ensure(ctx context.Context) error {
 	suspect := map[string]string{} // index → why
-	for _, spec := range s.Specs {
+	for _, spec := range s.Registry.Specs() {
 		if why := s.checkIndex(ctx, spec); why != "" {
 			suspect[spec.Name] = why
 		}
 	}
-	if _, err := s.Client.EnsureIndexes(ctx, s.Specs); err != nil {
+	if _, err := s.Client.EnsureIndexes(ctx, s.Registry.Specs()); err != nil {
 		return err
 	}
-	for _, spec := range s.Specs {
+	for _, spec := range s.Registry.Specs() {
 		if suspect[spec.Name] == "" {
 			stats, err := s.Client.ms.Index(s.Client.Index(spec.Name)).GetStatsWithContext(ctx, nil)
 			if err != nil {
@@ -506,14 +503,14 @@ func (s *Syncer) Ensure(ctx context.Context) error {
 		}
 		// An index may rightly be empty (no public profile yet): look at
 		// the first entities for one that belongs in it.
-		ids, err := s.Source.EntityIDs(ctx, spec.Entity, 0, 100)
+		ids, err := s.IDs.EntityIDs(ctx, s.Registry.Type(spec.Entity).Table, 0, 100)
 		if err != nil {
 			return err
 		}
 		if len(ids) == 0 {
 			continue
 		}
-		docs, err := Documents(ctx, s.Source, []*IndexSpec{spec}, spec.Entity, ids)
+		docs, err := s.Registry.Documents(ctx, spec.Entity, ids)
 		if err != nil {
 			return err
 		}
@@ -521,7 +518,7 @@ func (s *Syncer) Ensure(ctx context.Context) error {
 			continue
 		}
 		s.Log.Warn("search index missing, with other settings or empty while the database has documents for it: rebuilding every index", "index", spec.Name, "why", suspect[spec.Name])
-		_, err = Reindex(ctx, s.Client, s.Specs, s.Source, s.Outbox, s.Log)
+		_, err = Reindex(ctx, s.Client, s.Registry, s.IDs, s.Outbox, s.Log)
 		return err
 	}
 	return nil

@@ -50,11 +50,11 @@ func indexDocs[T any](t *testing.T, c *search.Client, name string) map[int64]T {
 func expectedDocs(t *testing.T, a *app.App, entity string) map[string]map[int64]any {
 	t.Helper()
 	ctx := context.Background()
-	ids, err := a.SearchStore.EntityIDs(ctx, entity, 0, 1000000)
+	ids, err := a.SearchStore.EntityIDs(ctx, a.SearchRegistry.Type(entity).Table, 0, 1000000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs, err := search.Documents(ctx, a.SearchStore, a.SearchSpecs, entity, ids)
+	docs, err := a.SearchRegistry.Documents(ctx, entity, ids)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,10 +66,7 @@ func expectedDocs(t *testing.T, a *app.App, entity string) map[string]map[int64]
 func sameAsDatabase(t *testing.T, a *app.App, c *search.Client) {
 	t.Helper()
 	want := expectedDocs(t, a, "profile")
-	for _, spec := range a.SearchSpecs {
-		if spec.Entity != "profile" {
-			continue
-		}
+	for _, spec := range a.SearchRegistry.Type("profile").Indexes {
 		got := indexDocs[search.ProfileDoc](t, c, spec.Name)
 		w := map[int64]search.ProfileDoc{}
 		for id, d := range want[spec.Name] {
@@ -112,10 +109,10 @@ func TestSyncSurvivesMeilisearchOutage(t *testing.T) {
 	}
 	// Start from an index equal to the database (earlier tests of this
 	// package indexed into the shared Meilisearch).
-	if _, err := search.Reindex(ctx, c, a.SearchSpecs, a.SearchStore, a.SearchStore, testenv.Logger(t)); err != nil {
+	if _, err := search.Reindex(ctx, c, a.SearchRegistry, a.SearchStore, a.SearchStore, testenv.Logger(t)); err != nil {
 		t.Fatal(err)
 	}
-	sync := &search.Syncer{Client: c, Specs: a.SearchSpecs, Source: a.SearchStore, Outbox: a.SearchStore, Log: testenv.Logger(t),
+	sync := &search.Syncer{Client: c, Registry: a.SearchRegistry, IDs: a.SearchStore, Outbox: a.SearchStore, Log: testenv.Logger(t),
 		Batch: 100, Idle: 10 * time.Millisecond, MaxBackoff: 300 * time.Millisecond}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -175,7 +172,7 @@ func TestReindexSwapsAtomically(t *testing.T) {
 	ctx := context.Background()
 	c := search.New(env.MeiliURL, env.MeiliKey, env.IndexPrefix+"reindex_")
 	p := person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindAidant), DisplayName: ptr("Octave Reindex"), Commune: ptr("69123"), Visibility: public()})
-	rep, err := search.Reindex(ctx, c, a.SearchSpecs, a.SearchStore, a.SearchStore, testenv.Logger(t))
+	rep, err := search.Reindex(ctx, c, a.SearchRegistry, a.SearchStore, a.SearchStore, testenv.Logger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +195,7 @@ func TestReindexSwapsAtomically(t *testing.T) {
 		t.Errorf("indexes after reindex (-want +got):\n%s", diff)
 	}
 	// A second reindex swaps again while the first answers.
-	if _, err := search.Reindex(ctx, c, a.SearchSpecs, a.SearchStore, a.SearchStore, testenv.Logger(t)); err != nil {
+	if _, err := search.Reindex(ctx, c, a.SearchRegistry, a.SearchStore, a.SearchStore, testenv.Logger(t)); err != nil {
 		t.Fatal(err)
 	}
 	var doc search.ProfileDoc
@@ -221,7 +218,7 @@ func TestLostIndexesAreRebuilt(t *testing.T) {
 	c := search.New(env.MeiliURL, env.MeiliKey, env.IndexPrefix+"lost_")
 	t.Cleanup(func() { _ = c.DeleteAllIndexes(context.Background()) })
 	person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Irène Perdue"), Commune: ptr("69123"), Visibility: public()})
-	sync := &search.Syncer{Client: c, Specs: a.SearchSpecs, Source: a.SearchStore, Outbox: a.SearchStore, Log: testenv.Logger(t)}
+	sync := &search.Syncer{Client: c, Registry: a.SearchRegistry, IDs: a.SearchStore, Outbox: a.SearchStore, Log: testenv.Logger(t)}
 
 	// No index at all: Ensure creates them and fills them from the database.
 	if err := sync.Ensure(ctx); err != nil {
@@ -285,7 +282,7 @@ func TestOneWorkerLeads(t *testing.T) {
 			Commune: ptr("75056"), Visibility: public()})
 		users = append(users, p.UserID)
 	}
-	if _, err := search.Reindex(ctx, c, a.SearchSpecs, a.SearchStore, a.SearchStore, testenv.Logger(t)); err != nil {
+	if _, err := search.Reindex(ctx, c, a.SearchRegistry, a.SearchStore, a.SearchStore, testenv.Logger(t)); err != nil {
 		t.Fatal(err)
 	}
 	applied := make([]int, 2)
@@ -293,7 +290,7 @@ func TestOneWorkerLeads(t *testing.T) {
 	runCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for w := 0; w < 2; w++ {
-		s := &search.Syncer{Client: c, Specs: a.SearchSpecs, Source: a.SearchStore, Outbox: a.SearchStore, Log: testenv.Logger(t),
+		s := &search.Syncer{Client: c, Registry: a.SearchRegistry, IDs: a.SearchStore, Outbox: a.SearchStore, Log: testenv.Logger(t),
 			Idle: 5 * time.Millisecond, OnApplied: func(changes []search.Change, _ time.Time) {
 				mu.Lock()
 				applied[w] += len(changes)
@@ -339,14 +336,19 @@ func TestRefusedDocumentIsSetAside(t *testing.T) {
 	db := env.DB(t)
 	c := search.New(env.MeiliURL, env.MeiliKey, env.IndexPrefix+"refused_")
 	t.Cleanup(func() { _ = c.DeleteAllIndexes(context.Background()) })
-	var specs []*search.IndexSpec
-	for _, s := range a.SearchSpecs {
-		if s.Entity == "structure" {
-			cp := *s
-			cp.PrimaryKey = "title"
-			s = &cp
+	var types []*search.Type
+	for _, t0 := range a.SearchRegistry.Types() {
+		cp := *t0
+		if cp.Name == "structure" {
+			idx := *cp.Indexes[0]
+			idx.PrimaryKey = "title"
+			cp.Indexes = []*search.IndexSpec{&idx}
 		}
-		specs = append(specs, s)
+		types = append(types, &cp)
+	}
+	specs, err := search.NewRegistry(types...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	u, err := a.Users.SignInEmail(ctx, "referent.refus@exemple.fr")
 	if err != nil {
@@ -397,7 +399,7 @@ func TestRefusedDocumentIsSetAside(t *testing.T) {
 	}
 	touch(good.ID)
 	p := person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindAidant), DisplayName: ptr("Prudence Acceptée"), Commune: ptr("69123"), Visibility: public()})
-	s := &search.Syncer{Client: c, Specs: specs, Source: a.SearchStore, Outbox: a.SearchStore, Log: testenv.Logger(t), Idle: 5 * time.Millisecond}
+	s := &search.Syncer{Client: c, Registry: specs, IDs: a.SearchStore, Outbox: a.SearchStore, Log: testenv.Logger(t), Idle: 5 * time.Millisecond}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { s.Run(runCtx); close(done) }()
@@ -466,7 +468,7 @@ func TestConcurrentReindexesWait(t *testing.T) {
 	errs := make(chan error, 2)
 	for i := 0; i < 2; i++ {
 		go func() {
-			_, err := search.Reindex(ctx, c, a.SearchSpecs, a.SearchStore, a.SearchStore, testenv.Logger(t))
+			_, err := search.Reindex(ctx, c, a.SearchRegistry, a.SearchStore, a.SearchStore, testenv.Logger(t))
 			errs <- err
 		}()
 	}

@@ -18,7 +18,7 @@ func authRandom() string { return auth.RandomToken(32) }
 func (s *Server) dashboard(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "dashboard", s.page(c, "dashboard.title", "dashboard", struct {
 		RoleLabels map[maillage.Role]string
-	}{maillage.RoleLabels}))
+	}{roleLabels}))
 }
 
 type accountData struct {
@@ -44,7 +44,7 @@ func (s *Server) accountData(c *fiber.Ctx) (*accountData, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &accountData{Identities: ids, Sessions: sess, Pending: pending, Current: currentSession(c).IDHash, RoleLabels: maillage.RoleLabels}, nil
+	return &accountData{Identities: ids, Sessions: sess, Pending: pending, Current: currentSession(c).IDHash, RoleLabels: roleLabels}, nil
 }
 
 // account shows identities, sessions, pending links, export and deletion.
@@ -61,7 +61,7 @@ func (s *Server) account(c *fiber.Ctx) error {
 func (s *Server) accountName(c *fiber.Ctx) error {
 	name := c.FormValue("display_name")
 	if err := s.Users.UpdateDisplayName(c.UserContext(), currentUser(c).ID, name); err != nil {
-		if fields := maillage.ErrorFields(err); fields != nil {
+		if fields := errorFields(err); fields != nil {
 			d, derr := s.accountData(c)
 			if derr != nil {
 				return derr

@@ -42,7 +42,7 @@ func (s *Server) accountTokenCreate(c *fiber.Ctx) error {
 	name := c.FormValue("name")
 	t, secret, err := s.APITokens.CreateAPIToken(c.UserContext(), currentUser(c).ID, name, c.IP())
 	if err != nil {
-		if fields := maillage.ErrorFields(err); fields != nil {
+		if fields := errorFields(err); fields != nil {
 			return s.accountTokensPage(c, fiber.StatusUnprocessableEntity, &accountTokensData{}, &Form{Values: map[string]string{"name": name}, Errors: fields})
 		}
 		return err

@@ -79,7 +79,7 @@ func (s *Server) adminLieuxImportUpload(c *fiber.Ctx) error {
 	rep, err := lieux.Import(ctx, io.LimitReader(f, maxImportSize), lieux.DetectFormat(name, head[:n]), lieux.Options{Communes: communes}, s.Structures, "Import "+name)
 	if err != nil {
 		if maillage.ErrorCode(err) == maillage.EINVALID {
-			return fail(maillage.ErrorMessage(err))
+			return fail(errorMessage(err))
 		}
 		return err
 	}

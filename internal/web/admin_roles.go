@@ -22,7 +22,7 @@ func (s *Server) adminRolesPage(c *fiber.Ctx, status int, form *Form) error {
 	if err != nil {
 		return err
 	}
-	p := s.page(c, "admin.roles.title", "admin", adminRolesData{Users: users, Total: n, Query: q, Roles: maillage.Roles, RoleLabels: maillage.RoleLabels})
+	p := s.page(c, "admin.roles.title", "admin", adminRolesData{Users: users, Total: n, Query: q, Roles: maillage.Roles, RoleLabels: roleLabels})
 	if form == nil {
 		form = &Form{Values: map[string]string{}}
 	}
@@ -48,7 +48,7 @@ func (s *Server) adminGrantRole(c *fiber.Ctx) error {
 	}
 	_, err = s.Users.GrantRole(c.UserContext(), currentUser(c).ID, maillage.RoleGrant{UserID: target.ID, Role: maillage.Role(vals["role"]), ScopeKind: vals["scope_kind"], ScopeValue: vals["scope_value"]}, c.IP())
 	if err != nil {
-		if fields := maillage.ErrorFields(err); fields != nil {
+		if fields := errorFields(err); fields != nil {
 			return fail(fields)
 		}
 		if maillage.ErrorCode(err) == maillage.ECONFLICT {

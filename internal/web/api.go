@@ -103,7 +103,7 @@ func (q *query) territory(name string) string {
 
 func (q *query) err() error {
 	if len(q.fields) > 0 {
-		return &maillage.Error{Code: maillage.EINVALID, Message: "Paramètres de requête invalides : corrigez ceux qui sont signalés.", Fields: q.fields}
+		return invalidMap(q.fields)
 	}
 	return nil
 }
@@ -138,12 +138,12 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return maillage.Invalid(map[string]string{typeErr.Field: fmt.Sprintf("Type invalide : %s attendu.", jsonTypeName(typeErr.Type.Kind().String()))})
+		return invalidMap(map[string]string{typeErr.Field: fmt.Sprintf("Type invalide : %s attendu.", jsonTypeName(typeErr.Type.Kind().String()))})
 	case errors.As(err, &syntaxErr):
 		return maillage.Wrap(maillage.EINVALID, err, fmt.Sprintf("JSON mal formé (position %d) : vérifiez les guillemets, virgules et accolades.", syntaxErr.Offset))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return maillage.Invalid(map[string]string{name: "Champ inconnu : consultez /api/openapi.json pour les champs acceptés."})
+		return invalidMap(map[string]string{name: "Champ inconnu : consultez /api/openapi.json pour les champs acceptés."})
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return maillage.Wrap(maillage.EINVALID, err, "JSON incomplet : le corps de la requête s'arrête avant la fin de l'objet.")
 	}

@@ -10,7 +10,7 @@ import (
 func (s *Server) apiCommunes(c *fiber.Ctx) error {
 	q := c.Query("q")
 	if len([]rune(q)) > 80 {
-		return maillage.Invalid(map[string]string{"q": "La recherche de commune fait au plus 80 caractères."})
+		return invalidMap(map[string]string{"q": "La recherche de commune fait au plus 80 caractères."})
 	}
 	limit := c.QueryInt("limit", 10)
 	communes, err := s.Territories.FindCommunes(c.UserContext(), maillage.CommuneFilter{Prefix: q, CodeDepartement: c.Query("departement"), Limit: limit})

@@ -107,7 +107,7 @@ func (in *profileInput) update() (maillage.ProfileUpdate, map[string]string) {
 // apiFields renames the form field names of SaveProfile's errors to their
 // path in the JSON body.
 func apiFields(err error) error {
-	fields := maillage.ErrorFields(err)
+	fields := errorFields(err)
 	if fields == nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func apiFields(err error) error {
 		}
 		out[k] = v
 	}
-	return &maillage.Error{Code: maillage.ErrorCode(err), Message: maillage.ErrorMessage(err), Fields: out, Err: err}
+	return invalidMap(out)
 }
 
 // apiUpdateMyProfile creates or changes the caller's profile and returns it whole.
@@ -151,7 +151,7 @@ func (s *Server) apiUpdateMyProfile(c *fiber.Ctx) error {
 		}
 	}
 	if len(fields) > 0 {
-		return maillage.Invalid(fields)
+		return invalidMap(fields)
 	}
 	p, err := s.Profiles.SaveProfile(c.UserContext(), currentUser(c).ID, u)
 	if err != nil {

@@ -19,7 +19,7 @@ func (s *Server) apiProfiles(c *fiber.Ctx) error {
 		OpenToWork:      q.boolean("open_to_work"),
 		MentorAvailable: q.boolean("mentor"),
 	}
-	if _, ok := maillage.ProfileKindLabels[f.Kind]; f.Kind != "" && !ok {
+	if _, ok := kindLabels[f.Kind]; f.Kind != "" && !ok {
 		q.fields["kind"] = "Valeurs possibles : conseiller, mediateur, aidant, coordinateur."
 	}
 	f.Limit, f.Offset = q.page()

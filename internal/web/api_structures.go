@@ -17,7 +17,7 @@ func (s *Server) apiStructures(c *fiber.Ctx) error {
 		CodeRegion:      q.territory("region"),
 		Role:            maillage.StructureRole(c.Query("role")),
 	}
-	if _, ok := maillage.StructureRoleLabels[f.Role]; f.Role != "" && !ok {
+	if _, ok := structureRoleLabels[f.Role]; f.Role != "" && !ok {
 		q.fields["role"] = "Valeurs possibles : lieu, employeur, organisme_formation, hub."
 	}
 	f.Limit, f.Offset = q.page()
@@ -104,7 +104,7 @@ func (s *Server) apiCreateStructure(c *fiber.Ctx) error {
 // prefixFields renames the fields of a validation error to their path in
 // the JSON body (code_postal → lieu.code_postal), except those kept as is.
 func prefixFields(err error, prefix string, keep ...string) error {
-	fields := maillage.ErrorFields(err)
+	fields := errorFields(err)
 	if fields == nil {
 		return err
 	}
@@ -115,5 +115,5 @@ func prefixFields(err error, prefix string, keep ...string) error {
 		}
 		out[k] = v
 	}
-	return &maillage.Error{Code: maillage.ErrorCode(err), Message: maillage.ErrorMessage(err), Fields: out, Err: err}
+	return invalidMap(out)
 }

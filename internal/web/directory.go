@@ -37,7 +37,7 @@ func (s *Server) directory(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := directoryData{Counts: counts, Total: sum(counts), KindLabels: maillage.ProfileKindLabels, Kinds: maillage.ProfileKinds}
+	d := directoryData{Counts: counts, Total: sum(counts), KindLabels: kindLabels, Kinds: maillage.ProfileKinds}
 	return s.render(c, fiber.StatusOK, "directory", s.page(c, "directory.title", "directory", d))
 }
 
@@ -48,7 +48,7 @@ func (s *Server) directoryRegion(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := directoryData{Code: code, KindLabels: maillage.ProfileKindLabels, Kinds: maillage.ProfileKinds}
+	d := directoryData{Code: code, KindLabels: kindLabels, Kinds: maillage.ProfileKinds}
 	for _, r := range regions {
 		if r.Code == code {
 			d.Nom = r.Nom
@@ -76,7 +76,7 @@ func (s *Server) directoryDepartement(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := directoryData{Code: code, KindLabels: maillage.ProfileKindLabels, Kinds: maillage.ProfileKinds}
+	d := directoryData{Code: code, KindLabels: kindLabels, Kinds: maillage.ProfileKinds}
 	for _, dep := range deps {
 		if dep.Code == code {
 			d.Nom = dep.Nom

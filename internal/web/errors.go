@@ -51,7 +51,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		if st, ok := statusOf[code]; ok {
 			status = st
 		}
-		message = maillage.ErrorMessage(err)
+		message = errorMessage(err)
 	}
 	if status >= 500 {
 		s.log.Error("request failed", "status", status, "method", c.Method(), "path", c.Path(), "request_id", requestID(c), "err", err.Error())
@@ -59,7 +59,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		s.log.Debug("request refused", "status", status, "path", c.Path(), "err", err.Error())
 	}
 	if acceptsJSON(c) {
-		return c.Status(status).JSON(errorBody{Error: message, Code: code, Fields: maillage.ErrorFields(err), RequestID: requestID(c)})
+		return c.Status(status).JSON(errorBody{Error: message, Code: code, Fields: errorFields(err), RequestID: requestID(c)})
 	}
 	title := "error." + strconv.Itoa(status)
 	if _, ok := messages[title]; !ok {

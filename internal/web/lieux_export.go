@@ -23,7 +23,7 @@ func (s *Server) lieuxJSON(c *fiber.Ctx) error { return s.exportLieux(c, lieux.F
 func (s *Server) exportLieux(c *fiber.Ctx, format lieux.Format) error {
 	dep := c.Query("departement")
 	if dep != "" && !departementCode.MatchString(dep) {
-		return maillage.Invalid(map[string]string{"departement": "Code de département invalide : indiquez par exemple 69, 2A ou 974."})
+		return invalidMap(map[string]string{"departement": "Code de département invalide : indiquez par exemple 69, 2A ou 974."})
 	}
 	ls, err := s.Structures.AllLieux(c.UserContext(), maillage.StructureFilter{CodeDepartement: dep})
 	if err != nil {

@@ -28,8 +28,8 @@ type profileEditData struct {
 
 func (s *Server) profileEditData(c *fiber.Ctx) (*profileEditData, error) {
 	ctx := c.UserContext()
-	d := &profileEditData{Kinds: maillage.ProfileKinds, KindLabels: maillage.ProfileKindLabels, Fields: maillage.ProfileFields,
-		Visibilities: maillage.Visibilities, VisLabels: maillage.VisibilityLabels, Radii: maillage.MentorRadii}
+	d := &profileEditData{Kinds: maillage.ProfileKinds, KindLabels: kindLabels, Fields: maillage.ProfileFields,
+		Visibilities: maillage.Visibilities, VisLabels: visLabels, Radii: maillage.MentorRadii}
 	var err error
 	if d.Domains, err = s.Referential.FindDomains(ctx); err != nil {
 		return nil, err
@@ -77,7 +77,7 @@ func profileFormValues(u *maillage.User, p *maillage.Profile) map[string]string 
 	for _, c := range p.Competences {
 		v["competence_"+c.Code] = strconv.Itoa(c.Level)
 		if c.Evidence != maillage.EvidenceDeclared {
-			v["evidence_"+c.Code] = c.Evidence.Label()
+			v["evidence_"+c.Code] = string(c.Evidence)
 		}
 	}
 	for _, t := range p.Titles {
@@ -231,7 +231,7 @@ func (s *Server) profileSave(c *fiber.Ctx) error {
 		if err == nil {
 			return s.redirectFlash(c, "/profil", "profile_saved")
 		}
-		fields := maillage.ErrorFields(err)
+		fields := errorFields(err)
 		if fields == nil {
 			return err
 		}
@@ -261,7 +261,7 @@ func (s *Server) profileShow(c *fiber.Ctx) error {
 		MemberRoles map[string]string
 		Owner       bool
 		Now         time.Time
-	}{p, maillage.ProfileKindLabels, maillage.MemberRoleLabels, currentUser(c) != nil && currentUser(c).ID == p.UserID, time.Now()})
+	}{p, kindLabels, memberRoleLabels, currentUser(c) != nil && currentUser(c).ID == p.UserID, time.Now()})
 	page.Title = p.DisplayName
 	return s.render(c, fiber.StatusOK, "profile_show", page)
 }

@@ -20,12 +20,12 @@ func parseSearch(c *fiber.Ctx) maillage.SearchQuery {
 	for _, v := range args.PeekMulti("type") {
 		q.Types = append(q.Types, string(v))
 	}
-	for _, attr := range maillage.SearchFacets {
+	for _, attr := range searchFacets {
 		for _, v := range args.PeekMulti(attr) {
 			q.Filters[attr] = append(q.Filters[attr], string(v))
 		}
 	}
-	q.Normalize()
+	q.Normalize(searchTypes, searchFacets)
 	return q
 }
 
@@ -38,7 +38,7 @@ func searchValues(q maillage.SearchQuery) url.Values {
 	for _, t := range q.Types {
 		v.Add("type", t)
 	}
-	for _, attr := range maillage.SearchFacets {
+	for _, attr := range searchFacets {
 		for _, x := range q.Filters[attr] {
 			v.Add(attr, x)
 		}
@@ -114,7 +114,7 @@ func newSearchView(q maillage.SearchQuery, res *maillage.SearchResult) *searchVi
 	}
 	allCounted := len(q.Types) == 0
 	v.Types = append(v.Types, searchTab{Label: "search.type.all", URL: v.url(func(u url.Values) { u.Del("type") }), Count: total, Counted: allCounted, Current: len(q.Types) == 0})
-	for _, t := range maillage.SearchTypes {
+	for _, t := range searchTypes {
 		n, ok := res.TypeCounts[t]
 		cur := len(q.Types) == 1 && q.Types[0] == t
 		v.Types = append(v.Types, searchTab{Label: "search.type." + t, URL: v.url(func(u url.Values) { u.Del("type"); u.Set("type", t) }),
@@ -161,7 +161,7 @@ func (s *Server) search(c *fiber.Ctx) error {
 	}
 	res, err := s.Search.Search(c.UserContext(), q)
 	if err != nil {
-		if fields := maillage.ErrorFields(err); fields != nil {
+		if fields := errorFields(err); fields != nil {
 			p.Form = &Form{Values: map[string]string{"pres": q.Near}, Errors: fields}
 			return s.render(c, fiber.StatusUnprocessableEntity, "search", p)
 		}
@@ -181,7 +181,7 @@ func (s *Server) apiSearch(c *fiber.Ctx) error {
 	q := parseSearch(c)
 	if pp, err := strconv.Atoi(c.Query("par_page")); err == nil {
 		q.PerPage = pp
-		q.Normalize()
+		q.Normalize(searchTypes, searchFacets)
 	}
 	res, err := s.Search.Search(c.UserContext(), q)
 	if err != nil {

@@ -40,11 +40,11 @@ func (s *Server) signInEmailRequest(c *fiber.Ctx) error {
 	email := c.FormValue("email")
 	err := s.Auth.RequestEmailLink(c.UserContext(), email, c.IP())
 	if err != nil {
-		if fields := maillage.ErrorFields(err); fields != nil || maillage.ErrorCode(err) == maillage.ETOOMANY {
+		if fields := errorFields(err); fields != nil || maillage.ErrorCode(err) == maillage.ETOOMANY {
 			p := s.page(c, "signin.title", "", s.signInData(c))
 			p.Form = &Form{Values: map[string]string{"email": email}, Errors: fields}
 			if fields == nil {
-				p.Form.Errors = map[string]string{"email": maillage.ErrorMessage(err)}
+				p.Form.Errors = map[string]string{"email": errorMessage(err)}
 			}
 			status := fiber.StatusUnprocessableEntity
 			if maillage.ErrorCode(err) == maillage.ETOOMANY {
@@ -73,7 +73,7 @@ func (s *Server) signInEmailConfirm(c *fiber.Ctx) error {
 		if maillage.ErrorCode(err) != maillage.EUNAUTHORIZED {
 			return err
 		}
-		data.Error = maillage.ErrorMessage(err)
+		data.Error = errorMessage(err)
 		status = fiber.StatusUnauthorized
 	}
 	return s.render(c, status, "signin_confirm", s.page(c, "signin.confirm.title", "", data))
@@ -86,7 +86,7 @@ func (s *Server) signInEmailVerify(c *fiber.Ctx) error {
 		if maillage.ErrorCode(err) != maillage.EUNAUTHORIZED {
 			return err
 		}
-		data := struct{ Token, Error string }{Error: maillage.ErrorMessage(err)}
+		data := struct{ Token, Error string }{Error: errorMessage(err)}
 		return s.render(c, fiber.StatusUnauthorized, "signin_confirm", s.page(c, "signin.confirm.title", "", data))
 	}
 	s.startSession(c, si.Token)
@@ -125,7 +125,7 @@ func (s *Server) signInCallback(c *fiber.Ctx) error {
 		if code == maillage.EUNAUTHORIZED || code == maillage.ECONFLICT || code == maillage.ENOTFOUND {
 			data := s.signInData(c)
 			p := s.page(c, "signin.title", "", data)
-			p.Flash = &Flash{Kind: "error", Message: maillage.ErrorMessage(err)}
+			p.Flash = &Flash{Kind: "error", Message: errorMessage(err)}
 			p.Form = &Form{Values: map[string]string{}}
 			status := fiber.StatusUnauthorized
 			if code == maillage.ENOTFOUND {

@@ -27,7 +27,7 @@ type multiField struct {
 
 func newStructureLists() *structureLists {
 	return &structureLists{
-		Roles: maillage.StructureRoles, RoleLabels: maillage.StructureRoleLabels, MemberRoles: maillage.MemberRoleLabels,
+		Roles: maillage.StructureRoles, RoleLabels: structureRoleLabels, MemberRoles: memberRoleLabels,
 		Multi: []multiField{
 			{"services", "structure.services", maillage.LieuServices},
 			{"publics_specifiquement_adresses", "structure.publics", maillage.LieuPublics},
@@ -154,7 +154,7 @@ func (s *Server) structureCreate(c *fiber.Ctx) error {
 			}
 			return s.redirectFlash(c, "/structures/"+strconv.FormatInt(created.ID, 10), flash)
 		}
-		if errs = maillage.ErrorFields(err); errs == nil {
+		if errs = errorFields(err); errs == nil {
 			return err
 		}
 	}
@@ -258,7 +258,7 @@ func (s *Server) structureUpdate(c *fiber.Ctx) error {
 		if err == nil {
 			return s.redirectFlash(c, "/structures/"+strconv.FormatInt(id, 10), "structure_saved")
 		}
-		if errs = maillage.ErrorFields(err); errs == nil {
+		if errs = errorFields(err); errs == nil {
 			return err
 		}
 	}
@@ -277,13 +277,13 @@ func (s *Server) structureAddMember(c *fiber.Ctx) error {
 	if d := strings.TrimSpace(c.FormValue("started_on")); d != "" {
 		t, err := time.Parse("2006-01-02", d)
 		if err != nil {
-			return maillage.Invalid(map[string]string{"started_on": "Date au format AAAA-MM-JJ."})
+			return invalidMap(map[string]string{"started_on": "Date au format AAAA-MM-JJ."})
 		}
 		started = &t
 	}
 	err = s.Structures.AddMember(c.UserContext(), viewerOf(c), id, c.FormValue("email"), c.FormValue("role"), started)
 	if err != nil {
-		if fields := maillage.ErrorFields(err); fields != nil {
+		if fields := errorFields(err); fields != nil {
 			st, ferr := s.Structures.FindStructureByID(c.UserContext(), id)
 			if ferr != nil {
 				return ferr
