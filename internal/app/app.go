@@ -48,9 +48,9 @@ type App struct {
 	// it with SearchSync.Run) and the search service (Meilisearch,
 	// PostgreSQL fallback).
 	SearchRegistry *search.Registry
-	SearchStore   *postgres.SearchStore
-	SearchSync    *search.Syncer
-	SearchService *search.Service
+	SearchStore    *postgres.SearchStore
+	SearchSync     *search.Syncer
+	SearchService  *search.Service
 }
 
 // NewAuth builds the sign-in service and its providers from the configuration.

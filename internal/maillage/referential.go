@@ -107,7 +107,6 @@ func (s SourceStatus) Valid() bool {
 	return s == StatusConfirmed || s == StatusSecondary || s == StatusUnconfirmed
 }
 
-
 // Bloc is a competency block of a certification (a CCP for a titre
 // professionnel), which can be earned on its own.
 type Bloc struct {
@@ -200,4 +199,3 @@ var EvidenceKinds = []EvidenceKind{EvidenceDeclared, EvidenceCertified, Evidence
 func (k EvidenceKind) Valid() bool {
 	return k == EvidenceDeclared || k == EvidenceCertified || k == EvidenceValidated
 }
-

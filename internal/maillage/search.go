@@ -57,19 +57,19 @@ type SearchResult struct {
 // SearchHit is one result. Title and Snippet are split into fragments so a
 // template can mark highlights without ever trusting markup from the engine.
 type SearchHit struct {
-	Type        string     `json:"type"`
-	ID          int64      `json:"id"`
-	Title       string     `json:"title"`
-	TitleParts  []Fragment `json:"title_parts"`
-	Subtitle    string     `json:"subtitle,omitempty"` // data; the API fills it from SubtitleKeys
+	Type       string     `json:"type"`
+	ID         int64      `json:"id"`
+	Title      string     `json:"title"`
+	TitleParts []Fragment `json:"title_parts"`
+	Subtitle   string     `json:"subtitle,omitempty"` // data; the API fills it from SubtitleKeys
 	// SubtitleKeys are catalogue keys shown joined by " · " (kind, roles).
-	SubtitleKeys []string `json:"-"`
-	Snippet     []Fragment `json:"snippet,omitempty"`
-	Commune     string     `json:"commune,omitempty"`
-	Departement string     `json:"code_departement,omitempty"`
-	Tags        []string   `json:"tags,omitempty"`
-	DistanceM   *int       `json:"distance_m,omitempty"`
-	URL         string     `json:"url"`
+	SubtitleKeys []string   `json:"-"`
+	Snippet      []Fragment `json:"snippet,omitempty"`
+	Commune      string     `json:"commune,omitempty"`
+	Departement  string     `json:"code_departement,omitempty"`
+	Tags         []string   `json:"tags,omitempty"`
+	DistanceM    *int       `json:"distance_m,omitempty"`
+	URL          string     `json:"url"`
 }
 
 // Fragment is a piece of text; Mark says it matched the query.

@@ -27,7 +27,6 @@ const (
 var Roles = []Role{RoleConseiller, RoleMediateur, RoleAidant, RoleCoordinateur, RoleEmployeur,
 	RoleOrganismeFormation, RoleInstructeur, RoleReferent, RoleAdministrateur}
 
-
 // Scope kinds of a role grant.
 const (
 	ScopeNone        = ""
