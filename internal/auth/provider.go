@@ -179,12 +179,7 @@ func (s *Service) Begin(ctx context.Context, providerID, returnTo, ip string) (a
 }
 
 // safeReturn keeps only local paths (no open redirect).
-func safeReturn(p string) string {
-	if strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.Contains(p, `\`) {
-		return p
-	}
-	return ""
-}
+func safeReturn(p string) string { return maillage.SafeReturn(p, "") }
 
 // CallbackResult is a finished external sign-in.
 type CallbackResult struct {

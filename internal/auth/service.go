@@ -99,8 +99,10 @@ func Hash(token string) string {
 const EmailLinkTTL = 15 * time.Minute
 
 // RequestEmailLink sends a single-use sign-in link. The answer is the same
-// whether or not an account exists for the address.
-func (s *Service) RequestEmailLink(ctx context.Context, email, ip string) error {
+// whether or not an account exists for the address. returnTo, a same-site
+// path already checked by the caller, is where the link leads after
+// signing in ("" for the dashboard).
+func (s *Service) RequestEmailLink(ctx context.Context, email, ip, returnTo string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
 		return maillage.Invalid("email", "account.email.required")
@@ -119,6 +121,9 @@ func (s *Service) RequestEmailLink(ctx context.Context, email, ip string) error 
 		return err
 	}
 	link := s.cfg.BaseURL.String() + "/connexion/email/verifier?jeton=" + url.QueryEscape(token)
+	if returnTo != "" {
+		link += "&retour=" + url.QueryEscape(returnTo)
+	}
 	body := fmt.Sprintf(`Bonjour,
 
 Pour vous connecter à Maillage, ouvrez ce lien dans les 15 minutes :

@@ -56,7 +56,7 @@ func mailsTo(t *testing.T, a *app.App, to string) []*maillage.DevMail {
 // requestLink asks for a sign-in link and returns the token of the mail.
 func requestLink(t *testing.T, a *app.App, email, ip string) string {
 	t.Helper()
-	if err := a.Auth.RequestEmailLink(context.Background(), email, ip); err != nil {
+	if err := a.Auth.RequestEmailLink(context.Background(), email, ip, ""); err != nil {
 		t.Fatal(err)
 	}
 	mails := mailsTo(t, a, strings.ToLower(strings.TrimSpace(email)))
@@ -92,7 +92,7 @@ func TestRequestEmailLinkValidates(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before, _ := a.AuthStore.FindDevMails(ctx, 1)
-			err := a.Auth.RequestEmailLink(ctx, tt.email, newIP())
+			err := a.Auth.RequestEmailLink(ctx, tt.email, newIP(), "")
 			wantCode(t, err, maillage.EINVALID)
 			if key := maillage.ErrorProblems(err).Key("email"); key != tt.message {
 				t.Fatalf("field email: %q, want %q", key, tt.message)
@@ -166,16 +166,16 @@ func TestRequestEmailLinkRateLimit(t *testing.T) {
 	email := "pressee." + uniq() + "@exemple.fr"
 	ip := newIP()
 	for i := range auth.LimitEmailPerAddress.Max {
-		if err := a.Auth.RequestEmailLink(ctx, email, ip); err != nil {
+		if err := a.Auth.RequestEmailLink(ctx, email, ip, ""); err != nil {
 			t.Fatalf("request %d: %v", i+1, err)
 		}
 	}
-	err := a.Auth.RequestEmailLink(ctx, strings.ToUpper(email), newIP())
+	err := a.Auth.RequestEmailLink(ctx, strings.ToUpper(email), newIP(), "")
 	wantCode(t, err, maillage.ETOOMANY)
 	if n := len(mailsTo(t, a, email)); n != auth.LimitEmailPerAddress.Max {
 		t.Fatalf("%d mails sent, want %d", n, auth.LimitEmailPerAddress.Max)
 	}
-	if err := a.Auth.RequestEmailLink(ctx, "autre."+uniq()+"@exemple.fr", ip); err != nil {
+	if err := a.Auth.RequestEmailLink(ctx, "autre."+uniq()+"@exemple.fr", ip, ""); err != nil {
 		t.Fatalf("another address from the same IP: %v", err)
 	}
 }

@@ -28,6 +28,9 @@ type Config struct {
 	LogLevel        slog.Level
 	Demo            bool // load demo data on an empty database
 	ShutdownTimeout time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (IPs or CIDR ranges); empty: the socket address is the client.
+	TrustedProxies []string
 
 	// Sign-in.
 	OIDC        OIDCConfig
@@ -57,6 +60,20 @@ type OAuthApp struct{ ClientID, ClientSecret string }
 
 // Enabled reports whether both values are set.
 func (o OAuthApp) Enabled() bool { return o.ClientID != "" && o.ClientSecret != "" }
+
+// LoopbackOnly reports whether the portal listens on a loopback address
+// only (127.0.0.1, ::1, localhost): nobody else on the network reaches it.
+func (c *Config) LoopbackOnly() bool {
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 // Production reports whether the portal runs in production mode.
 func (c *Config) Production() bool { return c.Env == "production" }
@@ -119,9 +136,14 @@ func Load(getenv func(string) string, opts Options) (*Config, error) {
 		_ = host
 	}
 
-	defBase := "http://localhost:8080"
-	if _, port, err := net.SplitHostPort(c.Addr); err == nil && port != "" {
-		defBase = "http://localhost:" + port
+	// The default base URL is the address the portal prints when it starts,
+	// so a form sent from that very address passes the origin check.
+	defBase := "http://127.0.0.1:8080"
+	if host, port, err := net.SplitHostPort(c.Addr); err == nil && port != "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		defBase = "http://" + net.JoinHostPort(host, port)
 	}
 	base := get("MAILLAGE_BASE_URL", defBase)
 	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -200,6 +222,19 @@ func Load(getenv func(string) string, opts Options) (*Config, error) {
 		}
 	}
 
+	for _, p := range strings.Split(get("MAILLAGE_TRUSTED_PROXIES", ""), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				ps = append(ps, Problem{"MAILLAGE_TRUSTED_PROXIES", "a comma-separated list of proxy IP addresses or CIDR ranges such as 10.0.0.1,10.0.1.0/24", p})
+				continue
+			}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+
 	ps = append(ps, loadAuth(c, get)...)
 
 	if c.Env == "production" && c.BaseURL != nil && c.BaseURL.Scheme != "https" {
@@ -270,6 +305,9 @@ func loadAuth(c *Config, get func(k, def string) string) Problems {
 	host := "localhost"
 	if c.BaseURL != nil {
 		host = c.BaseURL.Hostname()
+		if net.ParseIP(host) != nil {
+			host = "localhost" // an address is no mail domain
+		}
 	}
 	c.MailFrom = get("MAILLAGE_MAIL_FROM", "Maillage <ne-pas-repondre@"+host+">")
 	for _, e := range strings.Split(get("MAILLAGE_ADMIN_EMAILS", ""), ",") {

@@ -103,6 +103,36 @@ func TestLoadRedactsPassword(t *testing.T) {
 	}
 }
 
+// TestBaseURLIsThePrintedAddress: with MAILLAGE_ADDR=127.0.0.1:8201 and no
+// base URL, forms sent from http://127.0.0.1:8201 (what the portal prints)
+// must pass the origin check: the base URL is that address (issue 10, item 11).
+func TestBaseURLIsThePrintedAddress(t *testing.T) {
+	for addr, want := range map[string]string{"127.0.0.1:8201": "http://127.0.0.1:8201", "[::1]:8202": "http://[::1]:8202", ":8203": "http://localhost:8203"} {
+		cfg, err := config.Load(func(k string) string { return map[string]string{"MAILLAGE_ADDR": addr}[k] }, config.Options{LocalServices: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.BaseURL.String(); got != want {
+			t.Errorf("MAILLAGE_ADDR=%s: base url %q, want %q", addr, got, want)
+		}
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{"MAILLAGE_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16"}[k]
+	}, config.Options{LocalServices: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"10.0.0.1", "192.168.0.0/16"}, cfg.TrustedProxies); diff != "" {
+		t.Fatal(diff)
+	}
+	if _, err := config.Load(func(k string) string { return map[string]string{"MAILLAGE_TRUSTED_PROXIES": "partout"}[k] }, config.Options{LocalServices: true}); err == nil || !strings.Contains(err.Error(), "MAILLAGE_TRUSTED_PROXIES") {
+		t.Fatalf("a bad proxy list was accepted: %v", err)
+	}
+}
+
 func TestBaseURLDefaultsToListenPort(t *testing.T) {
 	cfg, err := config.Load(func(k string) string {
 		return map[string]string{"MAILLAGE_ADDR": "0.0.0.0:9123"}[k]

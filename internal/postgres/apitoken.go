@@ -29,10 +29,13 @@ type apiTokenRow struct {
 	CreatedAt     time.Time  `bun:"created_at,nullzero,default:now()"`
 	LastUsedAt    *time.Time `bun:"last_used_at"`
 	RevokedAt     *time.Time `bun:"revoked_at"`
+	ReadOnly      bool       `bun:"read_only"`
+	ExpiresAt     *time.Time `bun:"expires_at"`
 }
 
 func (r *apiTokenRow) domain() *maillage.APIToken {
-	return &maillage.APIToken{ID: r.ID, UserID: r.UserID, Name: r.Name, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+	return &maillage.APIToken{ID: r.ID, UserID: r.UserID, Name: r.Name, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt,
+		ReadOnly: r.ReadOnly, ExpiresAt: r.ExpiresAt}
 }
 
 // newAPISecret returns a clear token: the prefix and 32 random bytes.
@@ -46,27 +49,24 @@ func newAPISecret() (string, error) {
 
 // CreateAPIToken stores the hash of a new token, records it in the audit
 // log in the same transaction, and returns the clear secret once.
-func (s *APITokenService) CreateAPIToken(ctx context.Context, userID int64, name, ip string) (*maillage.APIToken, string, error) {
-	name = maillage.CleanText(name)
-	var ps maillage.Problems
-	if name == "" {
-		ps.Add("name", "account.token.name.required")
-	}
-	maillage.CheckText(&ps, "name", name, 80, false)
-	if err := ps.Err(); err != nil {
+func (s *APITokenService) CreateAPIToken(ctx context.Context, userID int64, in maillage.APITokenInput, ip string) (*maillage.APIToken, string, error) {
+	in.Name = maillage.CleanText(in.Name)
+	if err := in.Validate().Err(); err != nil {
 		return nil, "", err
 	}
+	name := in.Name
 	secret, err := newAPISecret()
 	if err != nil {
 		return nil, "", err
 	}
-	r := &apiTokenRow{UserID: userID, Name: name, TokenHash: HashToken(secret)}
+	expires := time.Now().Add(time.Duration(in.Days) * 24 * time.Hour)
+	r := &apiTokenRow{UserID: userID, Name: name, TokenHash: HashToken(secret), ReadOnly: in.ReadOnly, ExpiresAt: &expires}
 	err = s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// Lock the account row so two concurrent creations count the same way.
 		if _, err := tx.NewRaw("SELECT id FROM users WHERE id = ? AND deleted_at IS NULL FOR UPDATE", userID).Exec(ctx); err != nil {
 			return err
 		}
-		live, err := tx.NewSelect().Model((*apiTokenRow)(nil)).Where("user_id = ? AND revoked_at IS NULL", userID).Count(ctx)
+		live, err := tx.NewSelect().Model((*apiTokenRow)(nil)).Where("user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())", userID).Count(ctx)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func (s *APITokenService) CreateAPIToken(ctx context.Context, userID int64, name
 			return translate(err, "account.token.not_found")
 		}
 		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &userID, Action: "api_token.created", TargetID: &userID, IP: ip,
-			Details: map[string]any{"token_id": r.ID, "name": name}})
+			Details: map[string]any{"token_id": r.ID, "name": name, "read_only": in.ReadOnly, "days": in.Days}})
 	})
 	if err != nil {
 		return nil, "", err
@@ -124,7 +124,7 @@ func (s *APITokenService) AuthenticateAPIToken(ctx context.Context, secret strin
 	}
 	var r apiTokenRow
 	err := s.db.NewSelect().Model(&r).
-		Where("token_hash = ? AND revoked_at IS NULL", HashToken(secret)).
+		Where("token_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())", HashToken(secret)).
 		Where("EXISTS (SELECT 1 FROM users u WHERE u.id = user_id AND u.deleted_at IS NULL)").
 		Scan(ctx)
 	if isNoRows(err) {

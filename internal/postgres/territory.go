@@ -132,53 +132,105 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
 
-// ResolveCommune turns what a person typed into one commune: an INSEE code
-// in parentheses ("Lyon (69123)", what the autocomplete proposes), a bare
-// INSEE code or postcode, or a name. When a name fits several communes
-// (Saint-Denis), the candidates are returned for the person to choose.
+// ResolveCommune is the one commune resolver (profile and structure
+// forms, "près de" in search, the API): it turns what a person typed into
+// one commune, or into the candidates to choose from, and never guesses.
+// It understands an INSEE code, alone or in parentheses ("Lyon (69123)",
+// what the autocomplete proposes); a postcode; a name qualified by its
+// département or postcode ("Saint-Denis (93)", "Saint-Denis 97400");
+// "St"/"Ste" for Saint/Sainte, any case, accents, hyphens and apostrophes;
+// the municipal arrondissements ("Lyon 3e", "Paris 15e arrondissement",
+// "Marseille 1er"), which are their city. A name several communes bear
+// gives them all as candidates; a name that only begins a commune's name
+// ("Lyn") gives the communes it begins, to choose from.
 func (s *TerritoryService) ResolveCommune(ctx context.Context, text string) (*maillage.Commune, []*maillage.Commune, error) {
-	text = strings.TrimSpace(text)
-	if text == "" {
+	text = maillage.CleanText(maillage.StripControl(text))
+	if text == "" || len([]rune(text)) > 100 {
 		return nil, nil, nil
 	}
-	if i := strings.LastIndex(text, "("); i >= 0 && strings.HasSuffix(text, ")") {
-		code := strings.TrimSpace(text[i+1 : len(text)-1])
-		if c, err := s.FindCommuneByCode(ctx, strings.ToUpper(code)); err == nil {
+	name, qualifier := text, ""
+	if i := strings.LastIndex(text, "("); i > 0 && strings.HasSuffix(text, ")") {
+		name, qualifier = strings.TrimSpace(text[:i]), strings.ToUpper(strings.TrimSpace(text[i+1:len(text)-1]))
+	} else if f := strings.Fields(text); len(f) > 1 && (isDigits(f[len(f)-1]) && len(f[len(f)-1]) == 5) {
+		name, qualifier = strings.Join(f[:len(f)-1], " "), f[len(f)-1]
+	}
+	// A code on its own, or in parentheses: an INSEE code, else a postcode.
+	for _, code := range []string{qualifier, strings.ToUpper(name)} {
+		if code == "" || !inseeCode.MatchString(code) {
+			continue
+		}
+		if c, err := s.FindCommuneByCode(ctx, maillage.CityOfArrondissement(code)); err == nil {
 			return c, nil, nil
 		}
-		text = strings.TrimSpace(text[:i])
 	}
-	if c, err := s.FindCommuneByCode(ctx, strings.ToUpper(text)); err == nil {
-		return c, nil, nil
+	var postcode, dep string
+	switch {
+	case isDigits(qualifier) && len(qualifier) == 5:
+		postcode = qualifier
+	case qualifier != "":
+		dep = qualifier
+	case isDigits(name) && len(name) == 5:
+		postcode, name = name, ""
 	}
-	cands, err := s.FindCommunes(ctx, maillage.CommuneFilter{Prefix: text, Limit: 20})
-	if err != nil {
+	key := communeKey(name)
+	q := s.db.NewSelect().TableExpr("communes").ColumnExpr(communeColumns)
+	if postcode != "" {
+		q = q.Where("? = ANY (codes_postaux)", postcode)
+	}
+	if dep != "" {
+		q = q.Where("code_departement = ?", dep)
+	}
+	var exact []communeRow
+	eq := q.Clone()
+	if key != "" {
+		eq = eq.Where(communeKeySQL+" = ?", key)
+	}
+	if err := eq.OrderExpr("population DESC NULLS LAST, nom").Limit(20).Scan(ctx, &exact); err != nil {
 		return nil, nil, err
 	}
-	norm := func(x string) string {
-		return strings.NewReplacer("-", " ", "’", "'").Replace(strings.ToLower(strings.TrimSpace(x)))
+	if len(exact) == 1 {
+		return exact[0].domain(), nil, nil
 	}
-	var exact []*maillage.Commune
-	for _, c := range cands {
-		if norm(unaccent(c.Nom)) == norm(unaccent(text)) {
-			exact = append(exact, c)
-		}
+	if len(exact) > 1 {
+		return nil, communes(exact), nil
 	}
-	switch {
-	case len(exact) == 1:
-		return exact[0], nil, nil
-	case len(exact) > 1:
-		return nil, exact, nil
-	case len(cands) == 1:
-		return cands[0], nil, nil
+	if key == "" {
+		return nil, nil, nil
 	}
-	return nil, cands, nil
+	var begin []communeRow
+	if err := q.Where(communeKeySQL+" LIKE ? || '%'", escapeLike(key)).OrderExpr("population DESC NULLS LAST, nom").Limit(10).Scan(ctx, &begin); err != nil {
+		return nil, nil, err
+	}
+	return nil, communes(begin), nil
 }
 
-func unaccent(s string) string {
-	r := strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a", "ä", "a", "î", "i", "ï", "i",
-		"ô", "o", "ö", "o", "ù", "u", "û", "u", "ü", "u", "ç", "c", "œ", "oe", "É", "E", "È", "E", "Ê", "E", "À", "A", "Î", "I", "Ô", "O", "Ç", "C")
-	return r.Replace(s)
+func communes(rows []communeRow) []*maillage.Commune {
+	out := make([]*maillage.Commune, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out
+}
+
+// communeKeySQL is a commune's name as communeKey writes it: lower case,
+// no accent, hyphens and apostrophes as spaces.
+const communeKeySQL = "translate(search_name, '-''’', '   ')"
+
+var (
+	arrondissement = regexp.MustCompile(`\s+\d{1,2}\s*(e|er|ème|eme|è)(\s+arrondissement)?$`)
+	saintPrefix    = regexp.MustCompile(`(^|\s)st(e?)\s`)
+)
+
+// communeKey normalises a typed name for comparison: lower case, no
+// accent, hyphens and apostrophes as spaces, "st"/"ste" spelt out, and an
+// arrondissement suffix dropped ("lyon 3e" is Lyon).
+func communeKey(name string) string {
+	k := strings.ToLower(unaccent(name))
+	k = strings.NewReplacer("-", " ", "'", " ", "’", " ", ".", " ").Replace(k)
+	k = strings.Join(strings.Fields(k), " ")
+	k = arrondissement.ReplaceAllString(k, "")
+	k = saintPrefix.ReplaceAllString(k+" ", "${1}saint${2} ")
+	return strings.TrimSpace(k)
 }
 
 // AllCommunes lists every commune.
@@ -192,4 +244,13 @@ func (s *TerritoryService) AllCommunes(ctx context.Context) ([]*maillage.Commune
 		out[i] = rows[i].domain()
 	}
 	return out, nil
+}
+
+// unaccent drops the accents of French letters (as immutable_unaccent does
+// for search_name).
+func unaccent(s string) string {
+	r := strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a", "ä", "a", "î", "i", "ï", "i",
+		"ô", "o", "ö", "o", "ù", "u", "û", "u", "ü", "u", "ÿ", "y", "ç", "c", "œ", "oe", "æ", "ae",
+		"É", "E", "È", "E", "Ê", "E", "À", "A", "Î", "I", "Ô", "O", "Ç", "C", "Œ", "OE")
+	return r.Replace(s)
 }

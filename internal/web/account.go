@@ -16,7 +16,7 @@ func authRandom() string { return auth.RandomToken(32) }
 
 // dashboard is where a person lands after signing in.
 func (s *Server) dashboard(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "dashboard", s.page(c, "dashboard.title", "dashboard", struct {
+	return s.render(c, fiber.StatusOK, "dashboard", s.page(c, "home.dashboard.title", "dashboard", struct {
 		RoleLabels map[maillage.Role]string
 	}{roleLabels}))
 }
@@ -151,7 +151,7 @@ func (s *Server) accountExport(c *fiber.Ctx) error {
 }
 
 func (s *Server) accountDeleteForm(c *fiber.Ctx) error {
-	p := s.page(c, "delete.title", "account", nil)
+	p := s.page(c, "account.delete_page.title", "account", nil)
 	p.Form = &Form{Values: map[string]string{}}
 	return s.render(c, fiber.StatusOK, "account_delete", p)
 }
@@ -165,8 +165,8 @@ func (s *Server) accountDelete(c *fiber.Ctx) error {
 		expected = "SUPPRIMER"
 	}
 	if !strings.EqualFold(strings.TrimSpace(typed), expected) {
-		p := s.page(c, "delete.title", "account", nil)
-		p.Form = &Form{Values: map[string]string{"confirm": typed}, Errors: map[string]string{"confirm": translate(p.Lang, "delete.confirm.error")}}
+		p := s.page(c, "account.delete_page.title", "account", nil)
+		p.Form = &Form{Values: map[string]string{"confirm": typed}, Errors: map[string]string{"confirm": translate(p.Lang, "account.delete_page.confirm.error")}}
 		return s.render(c, fiber.StatusUnprocessableEntity, "account_delete", p)
 	}
 	if err := s.Users.DeleteUser(c.UserContext(), u.ID, c.IP()); err != nil {

@@ -21,7 +21,7 @@ func (s *Server) accountTokensPage(c *fiber.Ctx, status int, d *accountTokensDat
 		return err
 	}
 	d.Tokens, d.BaseURL = tokens, s.cfg.BaseURL.String()
-	p := s.page(c, "tokens.title", "account", d)
+	p := s.page(c, "account.tokens.title", "account", d)
 	if form == nil {
 		form = &Form{Values: map[string]string{}}
 	}

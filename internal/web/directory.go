@@ -38,7 +38,7 @@ func (s *Server) directory(c *fiber.Ctx) error {
 		return err
 	}
 	d := directoryData{Counts: counts, Total: sum(counts), KindLabels: kindLabels, Kinds: maillage.ProfileKinds}
-	return s.render(c, fiber.StatusOK, "directory", s.page(c, "directory.title", "directory", d))
+	return s.render(c, fiber.StatusOK, "directory", s.page(c, "network.directory.title", "directory", d))
 }
 
 // directoryRegion lists the départements of a région.

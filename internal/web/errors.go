@@ -1,13 +1,19 @@
 package web
 
 import (
+	"database/sql/driver"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"strconv"
+	"strings"
+	"syscall"
 
 	"github.com/gofiber/fiber/v2"
 
 	"maillage/internal/maillage"
+	"maillage/internal/web/kit"
 )
 
 // statusOf maps a domain error code to an HTTP status. This is the one place.
@@ -22,7 +28,8 @@ var statusOf = map[string]int{
 	maillage.EINTERNAL:     fiber.StatusInternalServerError,
 }
 
-// errorBody is the JSON shape of every API error.
+// errorBody is the JSON shape of every API error: the message in the
+// caller's language, the code, and a message per field path.
 type errorBody struct {
 	Error     string            `json:"error"`
 	Code      string            `json:"code"`
@@ -30,48 +37,81 @@ type errorBody struct {
 	RequestID string            `json:"request_id,omitempty"`
 }
 
-// errorHandler renders every error returned by a handler: a French page (or
-// JSON), never a stack trace nor SQL. Internal causes are logged only.
+// errorHandler renders every error returned by a handler: a page in the
+// visitor's language (or JSON), never a stack trace nor SQL. Internal
+// causes are logged only. A database or search engine that cannot be
+// reached is a 503 with Retry-After, never a 500.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	status := fiber.StatusInternalServerError
 	code := maillage.ErrorCode(err)
-	l := lang(c)
-	message := ""
+	key, args := maillage.ErrorKey(err)
 	var fe *fiber.Error
-	if errors.As(err, &fe) {
+	switch {
+	case errors.As(err, &fe):
 		status = fe.Code
 		code = fiberCode(status)
-		key := "error.msg." + strconv.Itoa(status)
-		if _, ok := messages[key]; ok {
-			message = translate(l, key)
-		} else {
-			message = translate(l, "error."+strconv.Itoa(status))
+		key, args = "error.msg."+strconv.Itoa(status), nil
+		if !s.Catalog.Has(key) {
+			key = "error." + strconv.Itoa(status)
 		}
-	} else {
+	case code == maillage.EINTERNAL && unreachable(err):
+		status, code, key, args = fiber.StatusServiceUnavailable, maillage.EUNAVAILABLE, "error.database_down", nil
+	default:
 		if st, ok := statusOf[code]; ok {
 			status = st
 		}
-		message = errorMessage(err)
 	}
+	if status == fiber.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, "5")
+	}
+	lang := kit.Lang(c)
+	message := s.Catalog.T(lang, key, args...)
 	if status >= 500 {
-		s.log.Error("request failed", "status", status, "method", c.Method(), "path", c.Path(), "request_id", requestID(c), "err", err.Error())
+		s.log.Error("request failed", "status", status, "method", c.Method(), "path", c.Path(), "request_id", kit.RequestID(c), "err", err.Error())
 	} else {
 		s.log.Debug("request refused", "status", status, "path", c.Path(), "err", err.Error())
 	}
 	if acceptsJSON(c) {
-		return c.Status(status).JSON(errorBody{Error: message, Code: code, Fields: errorFields(err), RequestID: requestID(c)})
+		var fields map[string]string
+		if ps := maillage.ErrorProblems(err); len(ps) > 0 {
+			fields = make(map[string]string, len(ps))
+			for _, p := range ps {
+				fields[p.Field] = s.Catalog.T(lang, p.Key, p.Args...)
+			}
+		}
+		return c.Status(status).JSON(errorBody{Error: message, Code: code, Fields: fields, RequestID: kit.RequestID(c)})
 	}
 	title := "error." + strconv.Itoa(status)
-	if _, ok := messages[title]; !ok {
+	if !s.Catalog.Has(title) {
 		title = "error.500"
 	}
-	p := s.page(c, title, "", map[string]string{"Message": message, "RequestID": requestID(c)})
-	if rerr := s.render(c, status, "error", p); rerr != nil {
+	p := s.kit.Page(c, title, "", map[string]any{"Message": message, "RequestID": kit.RequestID(c), "Problems": maillage.ErrorProblems(err)})
+	if rerr := s.kit.Render(c, status, "core/error", p); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
 		return c.Status(status).SendString(message)
 	}
 	return nil
+}
+
+// unreachable reports whether err says a service (PostgreSQL) could not be
+// reached or went away: a refused or reset connection, a closed one, or
+// PostgreSQL shutting down or starting (SQLSTATE classes 08 and 57P).
+func unreachable(err error) bool {
+	var ne net.Error
+	var st interface{ SQLState() string }
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	case errors.As(err, &ne):
+		return true
+	case errors.As(err, &st):
+		code := st.SQLState()
+		return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P")
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "failed to connect") || strings.Contains(msg, "connection refused")
 }
 
 func fiberCode(status int) string {
@@ -95,5 +135,5 @@ func fiberCode(status int) string {
 
 // logger returns the request-scoped logger.
 func (s *Server) logger(c *fiber.Ctx) *slog.Logger {
-	return s.log.With("request_id", requestID(c))
+	return s.log.With("request_id", kit.RequestID(c))
 }

@@ -7,15 +7,15 @@ import (
 type audience struct{ Title, Text string }
 
 var audiences = []audience{
-	{"aud.conseiller.title", "aud.conseiller.text"},
-	{"aud.mediateur.title", "aud.mediateur.text"},
-	{"aud.coordinateur.title", "aud.coordinateur.text"},
-	{"aud.employeur.title", "aud.employeur.text"},
-	{"aud.formation.title", "aud.formation.text"},
-	{"aud.aidant.title", "aud.aidant.text"},
-	{"aud.instructeur.title", "aud.instructeur.text"},
-	{"aud.public.title", "aud.public.text"},
-	{"aud.admin.title", "aud.admin.text"},
+	{"home.aud.conseiller.title", "home.aud.conseiller.text"},
+	{"home.aud.mediateur.title", "home.aud.mediateur.text"},
+	{"home.aud.coordinateur.title", "home.aud.coordinateur.text"},
+	{"home.aud.employeur.title", "home.aud.employeur.text"},
+	{"home.aud.formation.title", "home.aud.formation.text"},
+	{"home.aud.aidant.title", "home.aud.aidant.text"},
+	{"home.aud.instructeur.title", "home.aud.instructeur.text"},
+	{"home.aud.public.title", "home.aud.public.text"},
+	{"home.aud.admin.title", "home.aud.admin.text"},
 }
 
 func (s *Server) home(c *fiber.Ctx) error {
@@ -36,5 +36,5 @@ func (s *Server) home(c *fiber.Ctx) error {
 }
 
 func (s *Server) aboutData(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "about_data", s.page(c, "data.title", "", nil))
+	return s.render(c, fiber.StatusOK, "about_data", s.page(c, "home.data.title", "", nil))
 }

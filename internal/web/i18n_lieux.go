@@ -2,7 +2,7 @@ package web
 
 func init() {
 	addMessages(map[string][2]string{
-		"nav.lieux_import": {"Import des lieux", "Import places"},
+		"lieux.nav.import": {"Import des lieux", "Import places"},
 
 		"lieux.import.title":       {"Importer des lieux", "Import places"},
 		"lieux.import.lead":        {"Envoyez un fichier au standard national des lieux de médiation numérique (LaMednum v1.0.2). Les lignes valides sont créées ou mises à jour ; réimporter le même fichier ne crée pas de doublon. Les lignes en erreur sont rejetées et listées avec leur motif.", "Send a file in the national standard for places of digital mediation (LaMednum v1.0.2). Valid rows are created or updated; importing the same file again creates no duplicate. Rows with errors are rejected and listed with the reason."},

@@ -2,7 +2,7 @@ package web
 
 func init() {
 	addMessages(map[string][2]string{
-		"nav.search":                            {"Rechercher", "Search"},
+		"search.nav":                            {"Rechercher", "Search"},
 		"search.title":                          {"Rechercher", "Search"},
 		"search.intro":                          {"Cherchez des personnes du réseau (celles qui l'ont accepté), des lieux de médiation numérique et des structures : par nom, compétence, service ou commune. Les fautes de frappe et les sigles (CNFS, EPN…) sont compris.", "Search people of the network (who agreed to it), places of digital mediation and organisations: by name, competency, service or commune. Typos and acronyms (CNFS, EPN…) are understood."},
 		"search.q.label":                        {"Que cherchez-vous ?", "What are you looking for?"},

@@ -2,16 +2,36 @@ package web
 
 import (
 	"fmt"
+	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"maillage/internal/web/kit"
 )
 
-// securityHeaders sets a strict Content-Security-Policy (no inline script,
-// no third-party origin) and the usual hardening headers.
+// csp is the Content-Security-Policy: no inline script, no third-party
+// origin, except that a form may lead to the OpenID Connect provider (the
+// sign-out form answers with a redirect to its end-session endpoint, which
+// form-action governs).
+func (s *Server) csp() string {
+	formAction := "'self'"
+	if s.cfg.OIDC.Enabled() {
+		if u, err := url.Parse(s.cfg.OIDC.Issuer); err == nil && u.Host != "" {
+			formAction += " " + u.Scheme + "://" + u.Host
+		}
+	}
+	return "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self'; connect-src 'self'; " +
+		"form-action " + formAction + "; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+}
+
+// securityHeaders sets a strict Content-Security-Policy and the usual
+// hardening headers. Pages meant to be embedded by other sites (the map,
+// /carte) replace frame-ancestors themselves.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
-	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+	c.Set("Content-Security-Policy", s.csp())
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("Referrer-Policy", "same-origin")
@@ -40,7 +60,7 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 		"status", c.Response().StatusCode(),
 		"duration_ms", float64(time.Since(start).Microseconds())/1000,
 		"bytes", len(c.Response().Body()),
-		"request_id", requestID(c),
+		"request_id", kit.RequestID(c),
 		"ip", c.IP(),
 	)
 	return err
@@ -50,9 +70,19 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 func (s *Server) recoverPanic(c *fiber.Ctx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.Error("panic", "request_id", requestID(c), "path", c.Path(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			s.log.Error("panic", "request_id", kit.RequestID(c), "path", c.Path(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
 	return c.Next()
+}
+
+// acceptsJSON reports whether the client prefers JSON over HTML: it asks
+// for JSON, calls /api/, or is a program (Authorization: Bearer).
+func acceptsJSON(c *fiber.Ctx) bool {
+	a := c.Get(fiber.HeaderAccept)
+	if _, bearer := bearerToken(c); bearer {
+		return true
+	}
+	return strings.Contains(a, "application/json") && !strings.Contains(a, "text/html") || strings.HasPrefix(c.Path(), "/api/")
 }

@@ -112,7 +112,7 @@ func (s *Server) profileEdit(c *fiber.Ctx) error {
 	} else {
 		p = nil
 	}
-	page := s.page(c, "profile.edit.title", "profile", d)
+	page := s.page(c, "network.profile.edit.title", "profile", d)
 	page.Form = &Form{Values: profileFormValues(u, p), Errors: map[string]string{}}
 	return s.render(c, fiber.StatusOK, "profile_edit", page)
 }
@@ -240,7 +240,7 @@ func (s *Server) profileSave(c *fiber.Ctx) error {
 	if p, err := s.Profiles.FindProfileByUserID(ctx, u.ID); err == nil {
 		d.Exists, d.ProfileID = true, p.ID
 	}
-	page := s.page(c, "profile.edit.title", "profile", d)
+	page := s.page(c, "network.profile.edit.title", "profile", d)
 	page.Form = &Form{Values: vals, Errors: errs}
 	return s.render(c, fiber.StatusUnprocessableEntity, "profile_edit", page)
 }

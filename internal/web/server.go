@@ -1,6 +1,10 @@
-// Package web is the Fiber application: routes, middleware, handlers and
-// views. Handlers parse and validate input, call a service with
-// c.UserContext(), and render; they never import bun nor meilisearch-go.
+// Package web is the Fiber application's core: middleware (request id,
+// access log, panic recovery, security headers, session, CSRF), the one
+// error handler, the views, the OpenAPI document merged from the
+// capabilities' fragments, and the mounting of every capability
+// (internal/web/<capability>, built on internal/web/kit). Handlers live in
+// the capabilities; they parse, call a service with c.UserContext() and
+// render, and never import bun nor meilisearch-go.
 package web
 
 import (
@@ -16,7 +20,8 @@ import (
 
 	"maillage/internal/auth"
 	"maillage/internal/config"
-	"maillage/internal/maillage"
+	"maillage/internal/i18n"
+	"maillage/internal/web/kit"
 )
 
 // Pinger is anything whose reachability /readyz reports.
@@ -24,38 +29,42 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Deps are the services the web layer calls.
+// Deps are what the core needs; each capability brings its own services.
 type Deps struct {
-	Config      *config.Config
-	Log         *slog.Logger
-	Templates   fs.FS
-	Static      fs.FS
-	Postgres    Pinger
-	Meili       Pinger
-	Territories maillage.TerritoryService
-	Auth        *auth.Service
-	Users       maillage.UserService
-	Sessions    maillage.SessionService
-	Profiles    maillage.ProfileService
-	Structures  maillage.StructureService
-	Referential maillage.ReferentialService
-	APITokens   maillage.APITokenService
-	Search      maillage.SearchService
+	Config       *config.Config
+	Log          *slog.Logger
+	Catalog      *i18n.Catalog
+	Templates    fs.FS
+	Static       fs.FS
+	Auth         *auth.Service
+	Postgres     Pinger
+	Meili        Pinger
+	Capabilities []kit.Capability
 }
 
 // Server is the HTTP side of the portal.
 type Server struct {
 	Deps
+	kit      *kit.Kit
 	cfg      *config.Config
 	log      *slog.Logger
 	app      *fiber.App
-	declared []RouteInfo
+	declared []kit.RouteInfo
 	openapi  openAPI
 }
 
-// New builds the Fiber app with its middleware and routes.
+// New builds the Fiber app with its middleware, loads the catalogues of
+// the capabilities and mounts their routes.
 func New(d Deps) (*Server, error) {
 	s := &Server{Deps: d, cfg: d.Config, log: d.Log}
+	s.kit = kit.New(d.Config, d.Log, d.Catalog)
+	for _, c := range d.Capabilities {
+		if m := c.Messages(); m != nil {
+			if err := d.Catalog.Load(c.Name(), m); err != nil {
+				return nil, err
+			}
+		}
+	}
 	v := newViews(d.Templates)
 	if err := v.Load(); err != nil {
 		return nil, err
@@ -70,7 +79,12 @@ func New(d Deps) (*Server, error) {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		ProxyHeader:           proxyHeader(d.Config),
+		// The client address comes from X-Forwarded-For only when the
+		// request comes from a configured proxy (MAILLAGE_TRUSTED_PROXIES);
+		// otherwise it is the socket's address.
+		ProxyHeader:             proxyHeader(d.Config),
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          d.Config.TrustedProxies,
 	})
 	s.app.Use(requestid.New(requestid.Config{ContextKey: "requestid"}))
 	s.app.Use(s.accessLog)
@@ -81,20 +95,30 @@ func New(d Deps) (*Server, error) {
 		MaxAge: 3600,
 	}))
 	s.app.Use(s.loadSession)
-	s.app.Use(s.csrf)
-	s.routes()
+	s.app.Use(s.csrfToken)
+	core := kit.NewRouter(s.kit, s.app, s.gate, "core", &s.declared, &s.openapi.fragments)
+	s.mountCore(core)
+	for _, c := range d.Capabilities {
+		c.Mount(kit.NewRouter(s.kit, s.app, s.gate, c.Name(), &s.declared, &s.openapi.fragments))
+	}
 	return s, nil
 }
 
 func proxyHeader(c *config.Config) string {
-	if c.Production() {
+	if len(c.TrustedProxies) > 0 {
 		return fiber.HeaderXForwardedFor
 	}
 	return ""
 }
 
+// Kit returns the shared kit (tests).
+func (s *Server) Kit() *kit.Kit { return s.kit }
+
 // App returns the Fiber app (tests drive it with app.Test).
 func (s *Server) App() *fiber.App { return s.app }
+
+// Routes returns the declared routes.
+func (s *Server) Routes() []kit.RouteInfo { return append([]kit.RouteInfo(nil), s.declared...) }
 
 // Listen serves until ctx is done, then shuts down gracefully.
 func (s *Server) Listen(ctx context.Context, addr string, ready func(addr string)) error {

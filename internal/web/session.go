@@ -1,7 +1,9 @@
 package web
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"net/url"
 	"strings"
 	"time"
@@ -10,16 +12,8 @@ import (
 
 	"maillage/internal/auth"
 	"maillage/internal/maillage"
+	"maillage/internal/web/kit"
 )
-
-const (
-	sessionCookie = "maillage_session"
-	csrfCookie    = "maillage_csrf"
-	flowCookie    = "maillage_flow"
-	csrfField     = "_csrf"
-)
-
-func (s *Server) secureCookies() bool { return s.cfg.BaseURL.Scheme == "https" }
 
 // bearerToken returns the secret of an "Authorization: Bearer" header, and
 // whether the header names the Bearer scheme at all.
@@ -39,7 +33,7 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		if !strings.HasPrefix(c.Path(), "/api/") {
 			// A token is for programs: it never opens the account pages
 			// (creating tokens, deleting the account…).
-			return maillage.Errorf(maillage.EUNAUTHORIZED, "Les jetons d'API ne servent que pour l'API (/api/…) : ouvrez cette page dans un navigateur, connecté à votre compte.")
+			return maillage.Errorf(maillage.EUNAUTHORIZED, "account.token.api_only")
 		}
 		u, t, err := s.Auth.AuthenticateBearer(c.UserContext(), secret)
 		if err != nil {
@@ -49,11 +43,13 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 			}
 			return err
 		}
-		c.Locals("user", u)
-		c.Locals("api_token", t)
+		if t.ReadOnly && !readMethod(c.Method()) {
+			return maillage.Errorf(maillage.EFORBIDDEN, "account.token.read_only")
+		}
+		kit.SetUser(c, u, nil, t)
 		return c.Next()
 	}
-	token := c.Cookies(sessionCookie)
+	token := s.kit.GetCookie(c, "session")
 	if token == "" {
 		return c.Next()
 	}
@@ -62,82 +58,86 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		if maillage.ErrorCode(err) != maillage.EUNAUTHORIZED {
 			return err
 		}
-		s.clearCookie(c, sessionCookie)
+		s.kit.ClearCookie(c, "session")
 		return c.Next()
 	}
-	c.Locals("user", u)
-	c.Locals("session", sess)
+	kit.SetUser(c, u, sess, nil)
 	return c.Next()
 }
 
-// currentUser returns the signed-in user, or nil.
-func currentUser(c *fiber.Ctx) *maillage.User {
-	u, _ := c.Locals("user").(*maillage.User)
-	return u
+func readMethod(m string) bool {
+	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
 }
 
-// currentAPIToken returns the token that authenticated the request, or nil
-// (cookie session or anonymous).
-func currentAPIToken(c *fiber.Ctx) *maillage.APIToken {
-	t, _ := c.Locals("api_token").(*maillage.APIToken)
-	return t
-}
-
-func currentSession(c *fiber.Ctx) *maillage.Session {
-	sess, _ := c.Locals("session").(*maillage.Session)
-	return sess
-}
-
-func (s *Server) setSessionCookie(c *fiber.Ctx, token string) {
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: s.secureCookies(),
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(s.cfg.SessionMax)})
-}
-
-func (s *Server) clearCookie(c *fiber.Ctx, name string) {
-	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", HTTPOnly: true, Secure: s.secureCookies(),
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(0, 0), MaxAge: -1})
-}
-
-// csrf implements a double-submit token: a random HttpOnly cookie, echoed in
-// every form as _csrf (or the X-CSRF-Token header). State-changing requests
-// without a match, or from another origin, are refused.
-//
-// A request that carries no session cookie and is authenticated by an API
-// token, or calls the API anonymously, is not checked: a browser cannot be
-// made to send another site's Authorization header, and without a session
-// there is no ambient authority to abuse (an anonymous API write gets its
-// 401 from the route's gate instead of a misleading "form expired").
-func (s *Server) csrf(c *fiber.Ctx) error {
-	if c.Cookies(sessionCookie) == "" && (currentAPIToken(c) != nil || strings.HasPrefix(c.Path(), "/api/")) {
+// csrfToken gives every request the token its forms must echo. For a
+// signed-in browser it is derived from the session cookie (bound to the
+// session: another session, or an attacker who cannot read the HttpOnly
+// cookie, cannot produce it); otherwise it is a random double-submit
+// cookie (sign-in forms).
+func (s *Server) csrfToken(c *fiber.Ctx) error {
+	if sess := s.kit.GetCookie(c, "session"); sess != "" && kit.User(c) != nil && kit.APIToken(c) == nil {
+		kit.SetCSRF(c, sessionCSRF(sess))
 		return c.Next()
 	}
-	token := c.Cookies(csrfCookie)
+	token := s.kit.GetCookie(c, "csrf")
 	if len(token) < 32 {
 		token = auth.RandomToken(32)
-		s.setCSRFCookie(c, token)
+		s.kit.SetCookie(c, "csrf", token, time.Time{})
 	}
-	c.Locals("csrf", token)
-	switch c.Method() {
-	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
-		return c.Next()
-	}
-	sent := c.FormValue(csrfField)
-	if sent == "" {
-		sent = c.Get("X-CSRF-Token")
-	}
-	if origin := c.Get(fiber.HeaderOrigin); origin != "" && origin != "null" && !s.sameOrigin(origin) {
-		s.log.Warn("csrf refused", "reason", "origin", "origin", origin, "path", c.Path(), "ip", c.IP())
-		return maillage.Errorf(maillage.EFORBIDDEN, "Cette demande ne vient pas de Maillage : elle a été refusée.")
-	}
-	if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(c.Cookies(csrfCookie))) != 1 {
-		s.log.Warn("csrf refused", "reason", "token", "path", c.Path(), "ip", c.IP())
-		return maillage.Errorf(maillage.EFORBIDDEN, "Le formulaire a expiré ou ne vient pas de Maillage. Rechargez la page et recommencez.")
-	}
+	kit.SetCSRF(c, token)
 	return c.Next()
 }
 
-func (s *Server) setCSRFCookie(c *fiber.Ctx, token string) {
-	c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: token, Path: "/", HTTPOnly: true, Secure: s.secureCookies(), SameSite: fiber.CookieSameSiteLaxMode})
+// sessionCSRF is the CSRF token of a session.
+func sessionCSRF(sessionToken string) string {
+	sum := sha256.Sum256([]byte("maillage csrf\x00" + sessionToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// checkCSRF refuses a state-changing request that does not come from a
+// page of Maillage: the token must come in the posted form (_csrf, never
+// in the query string) or the X-CSRF-Token header, and an Origin header,
+// when present, must be the portal's own (a sandboxed frame's "null"
+// included). A request without a session that is authenticated by an API
+// token, or calls the API anonymously, is not checked: a browser cannot be
+// made to send another site's Authorization header, and without a session
+// there is no ambient authority to abuse.
+func (s *Server) checkCSRF(c *fiber.Ctx) error {
+	if readMethod(c.Method()) {
+		return nil
+	}
+	if s.kit.GetCookie(c, "session") == "" && (kit.APIToken(c) != nil || strings.HasPrefix(c.Path(), "/api/")) {
+		return nil
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !s.sameOrigin(origin) {
+		s.log.Warn("csrf refused", "reason", "origin", "origin", origin, "path", c.Path(), "ip", c.IP())
+		return maillage.Errorf(maillage.EFORBIDDEN, "error.csrf.origin", "Expected", s.cfg.BaseURL.Scheme+"://"+s.cfg.BaseURL.Host, "Origin", origin)
+	}
+	sent := c.Get("X-CSRF-Token")
+	if sent == "" {
+		sent = postedCSRF(c)
+	}
+	want := kit.CSRF(c)
+	if sent == "" || want == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
+		s.log.Warn("csrf refused", "reason", "token", "path", c.Path(), "ip", c.IP())
+		return maillage.Errorf(maillage.EFORBIDDEN, "error.csrf.token")
+	}
+	return nil
+}
+
+// postedCSRF reads _csrf from the body only (urlencoded or multipart).
+func postedCSRF(c *fiber.Ctx) string {
+	if v := c.Context().PostArgs().Peek(kit.CSRFField); len(v) > 0 {
+		return string(v)
+	}
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		if mf, err := c.MultipartForm(); err == nil {
+			if vs := mf.Value[kit.CSRFField]; len(vs) > 0 {
+				return vs[0]
+			}
+		}
+	}
+	return ""
 }
 
 func (s *Server) sameOrigin(origin string) bool {
@@ -148,13 +148,18 @@ func (s *Server) sameOrigin(origin string) bool {
 	return u.Scheme == s.cfg.BaseURL.Scheme && u.Host == s.cfg.BaseURL.Host
 }
 
-// require is the per-route gate: every route declares its permission.
-func (s *Server) require(perm auth.Permission) fiber.Handler {
+// gate is the per-route check: CSRF for state-changing requests, then the
+// route's permission. It runs after routing, so an unknown method on a
+// known path gets Fiber's 405, not a CSRF refusal.
+func (s *Server) gate(perm auth.Permission) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if perm == auth.PermDevMailbox && !s.devMailboxEnabled() {
+		if err := s.checkCSRF(c); err != nil {
+			return err
+		}
+		if perm == auth.PermDevMailbox && !s.devMailboxEnabled(c) {
 			return fiber.ErrNotFound
 		}
-		u := currentUser(c)
+		u := kit.User(c)
 		if auth.Allowed(u, perm) {
 			return c.Next()
 		}
@@ -162,32 +167,18 @@ func (s *Server) require(perm auth.Permission) fiber.Handler {
 		c.Set("X-Maillage-Authz", "denied")
 		if u == nil {
 			if c.Method() == fiber.MethodGet && !acceptsJSON(c) {
-				return c.Redirect("/connexion?retour="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+				return c.Redirect("/connexion?retour="+url.QueryEscape(kit.SafeReturn(c.OriginalURL(), "/")), fiber.StatusSeeOther)
 			}
-			return maillage.Errorf(maillage.EUNAUTHORIZED, "Connectez-vous pour accéder à cette page.")
+			return maillage.Errorf(maillage.EUNAUTHORIZED, "error.signin_required")
 		}
-		return maillage.Errorf(maillage.EFORBIDDEN, "Votre compte n'a pas accès à cette page. Si vous pensez que c'est une erreur, contactez un administrateur.")
+		return maillage.Errorf(maillage.EFORBIDDEN, "error.forbidden")
 	}
 }
 
-// RouteInfo is a declared route and its permission.
-type RouteInfo struct {
-	Method, Path string
-	Perm         auth.Permission
-}
-
-// route registers a handler with its permission. Every route goes through
-// here; the authorization-matrix test fails for any route that does not.
-func (s *Server) route(method, path string, perm auth.Permission, h fiber.Handler) {
-	s.declared = append(s.declared, RouteInfo{method, path, perm})
-	s.app.Add(method, path, s.require(perm), h)
-}
-
-// Routes returns the declared routes.
-func (s *Server) Routes() []RouteInfo { return append([]RouteInfo(nil), s.declared...) }
-
-func (s *Server) devMailboxEnabled() bool { return !s.cfg.Production() && s.Auth.Config().DevMailbox }
-
-func clientMeta(c *fiber.Ctx) auth.SessionMeta {
-	return auth.SessionMeta{IP: c.IP(), UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent))}
+// devMailboxEnabled: the development mailbox holds everyone's sign-in
+// links, so it is served only in development, without SMTP, and when the
+// portal listens on a loopback address (or to tests, which drive the app
+// without a listener).
+func (s *Server) devMailboxEnabled(c *fiber.Ctx) bool {
+	return !s.cfg.Production() && s.Auth.Config().DevMailbox && s.cfg.LoopbackOnly()
 }

@@ -30,7 +30,7 @@ func (s *Server) signIn(c *fiber.Ctx) error {
 	if currentUser(c) != nil {
 		return c.Redirect("/tableau-de-bord", fiber.StatusSeeOther)
 	}
-	p := s.page(c, "signin.title", "", s.signInData(c))
+	p := s.page(c, "account.signin.title", "", s.signInData(c))
 	p.Form = &Form{Values: map[string]string{}}
 	return s.render(c, fiber.StatusOK, "signin", p)
 }
@@ -41,7 +41,7 @@ func (s *Server) signInEmailRequest(c *fiber.Ctx) error {
 	err := s.Auth.RequestEmailLink(c.UserContext(), email, c.IP())
 	if err != nil {
 		if fields := errorFields(err); fields != nil || maillage.ErrorCode(err) == maillage.ETOOMANY {
-			p := s.page(c, "signin.title", "", s.signInData(c))
+			p := s.page(c, "account.signin.title", "", s.signInData(c))
 			p.Form = &Form{Values: map[string]string{"email": email}, Errors: fields}
 			if fields == nil {
 				p.Form.Errors = map[string]string{"email": errorMessage(err)}
@@ -58,7 +58,7 @@ func (s *Server) signInEmailRequest(c *fiber.Ctx) error {
 }
 
 func (s *Server) signInEmailSent(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "signin_sent", s.page(c, "signin.sent.title", "", s.signInData(c)))
+	return s.render(c, fiber.StatusOK, "signin_sent", s.page(c, "account.signin.sent.title", "", s.signInData(c)))
 }
 
 // signInEmailConfirm shows a button that uses the link: mail scanners that
@@ -76,7 +76,7 @@ func (s *Server) signInEmailConfirm(c *fiber.Ctx) error {
 		data.Error = errorMessage(err)
 		status = fiber.StatusUnauthorized
 	}
-	return s.render(c, status, "signin_confirm", s.page(c, "signin.confirm.title", "", data))
+	return s.render(c, status, "signin_confirm", s.page(c, "account.signin.confirm.title", "", data))
 }
 
 // signInEmailVerify uses the link and opens the session.
@@ -87,7 +87,7 @@ func (s *Server) signInEmailVerify(c *fiber.Ctx) error {
 			return err
 		}
 		data := struct{ Token, Error string }{Error: errorMessage(err)}
-		return s.render(c, fiber.StatusUnauthorized, "signin_confirm", s.page(c, "signin.confirm.title", "", data))
+		return s.render(c, fiber.StatusUnauthorized, "signin_confirm", s.page(c, "account.signin.confirm.title", "", data))
 	}
 	s.startSession(c, si.Token)
 	flash := ""
@@ -124,7 +124,7 @@ func (s *Server) signInCallback(c *fiber.Ctx) error {
 		code := maillage.ErrorCode(err)
 		if code == maillage.EUNAUTHORIZED || code == maillage.ECONFLICT || code == maillage.ENOTFOUND {
 			data := s.signInData(c)
-			p := s.page(c, "signin.title", "", data)
+			p := s.page(c, "account.signin.title", "", data)
 			p.Flash = &Flash{Kind: "error", Message: errorMessage(err)}
 			p.Form = &Form{Values: map[string]string{}}
 			status := fiber.StatusUnauthorized
@@ -136,7 +136,7 @@ func (s *Server) signInCallback(c *fiber.Ctx) error {
 		return err
 	}
 	if res.PendingLink {
-		return s.render(c, fiber.StatusOK, "signin_pending_link", s.page(c, "signin.pending.title", "", res.User.Email))
+		return s.render(c, fiber.StatusOK, "signin_pending_link", s.page(c, "account.signin.pending.title", "", res.User.Email))
 	}
 	s.startSession(c, res.Token)
 	to := res.ReturnTo
@@ -170,5 +170,5 @@ func (s *Server) devMails(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, fiber.StatusOK, "dev_mails", s.page(c, "devmail.title", "", mails))
+	return s.render(c, fiber.StatusOK, "dev_mails", s.page(c, "account.devmail.title", "", mails))
 }

@@ -29,13 +29,13 @@ func newStructureLists() *structureLists {
 	return &structureLists{
 		Roles: maillage.StructureRoles, RoleLabels: structureRoleLabels, MemberRoles: memberRoleLabels,
 		Multi: []multiField{
-			{"services", "structure.services", maillage.LieuServices},
-			{"publics_specifiquement_adresses", "structure.publics", maillage.LieuPublics},
-			{"prise_en_charge_specifique", "structure.prise_en_charge", maillage.LieuPrisesEnCharge},
-			{"frais_a_charge", "structure.frais", maillage.LieuFrais},
-			{"modalites_acces", "structure.modalites_acces", maillage.LieuModalitesAcces},
-			{"modalites_accompagnement", "structure.modalites_accompagnement", maillage.LieuModalitesAccompagnement},
-			{"dispositif_programmes_nationaux", "structure.dispositifs", maillage.LieuDispositifs},
+			{"services", "network.structure.services", maillage.LieuServices},
+			{"publics_specifiquement_adresses", "network.structure.publics", maillage.LieuPublics},
+			{"prise_en_charge_specifique", "network.structure.prise_en_charge", maillage.LieuPrisesEnCharge},
+			{"frais_a_charge", "network.structure.frais", maillage.LieuFrais},
+			{"modalites_acces", "network.structure.modalites_acces", maillage.LieuModalitesAcces},
+			{"modalites_accompagnement", "network.structure.modalites_accompagnement", maillage.LieuModalitesAccompagnement},
+			{"dispositif_programmes_nationaux", "network.structure.dispositifs", maillage.LieuDispositifs},
 		},
 	}
 }
@@ -133,7 +133,7 @@ func structureValues(st *maillage.Structure) map[string]string {
 }
 
 func (s *Server) structureNew(c *fiber.Ctx) error {
-	p := s.page(c, "structure.new.title", "", newStructureLists())
+	p := s.page(c, "network.structure.new.title", "", newStructureLists())
 	p.Form = &Form{Values: map[string]string{"roles": "lieu"}, Errors: map[string]string{}}
 	return s.render(c, fiber.StatusOK, "structure_form", p)
 }
@@ -158,7 +158,7 @@ func (s *Server) structureCreate(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	p := s.page(c, "structure.new.title", "", lists)
+	p := s.page(c, "network.structure.new.title", "", lists)
 	p.Form = &Form{Values: vals, Errors: errs}
 	return s.render(c, fiber.StatusUnprocessableEntity, "structure_form", p)
 }
@@ -237,7 +237,7 @@ func (s *Server) structureEdit(c *fiber.Ctx) error {
 	}
 	lists := newStructureLists()
 	lists.StructureID = id
-	p := s.page(c, "structure.edit.title", "", lists)
+	p := s.page(c, "network.structure.edit.title", "", lists)
 	p.Form = &Form{Values: structureValues(st), Errors: map[string]string{}}
 	return s.render(c, fiber.StatusOK, "structure_form", p)
 }
@@ -262,7 +262,7 @@ func (s *Server) structureUpdate(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	p := s.page(c, "structure.edit.title", "", lists)
+	p := s.page(c, "network.structure.edit.title", "", lists)
 	p.Form = &Form{Values: vals, Errors: errs}
 	return s.render(c, fiber.StatusUnprocessableEntity, "structure_form", p)
 }

@@ -44,7 +44,9 @@ func (v *views) Load() error {
 		}
 	}
 	pages := map[string]*template.Template{}
-	names, err := fs.Glob(v.fsys, "pages/*.html")
+	// One folder per capability: pages/<capability>/<page>.html is the
+	// page "<capability>/<page>".
+	names, err := fs.Glob(v.fsys, "pages/*/*.html")
 	if err != nil {
 		return err
 	}
@@ -60,7 +62,7 @@ func (v *views) Load() error {
 		if _, err := t.New("page").Parse(string(b)); err != nil {
 			return fmt.Errorf("parse %s: %w", n, err)
 		}
-		pages[strings.TrimSuffix(path.Base(n), ".html")] = t
+		pages[strings.TrimSuffix(strings.TrimPrefix(n, "pages/"), ".html")] = t
 	}
 	v.mu.Lock()
 	v.pages = pages

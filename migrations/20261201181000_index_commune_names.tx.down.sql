@@ -1,0 +1,1 @@
+DROP INDEX communes_name_key_idx;
