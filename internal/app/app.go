@@ -14,6 +14,7 @@ import (
 	"maillage/internal/config"
 	"maillage/internal/i18n"
 	"maillage/internal/loader"
+	"maillage/internal/mail"
 	"maillage/internal/maillage"
 	"maillage/internal/postgres"
 	"maillage/internal/search"
@@ -35,6 +36,11 @@ type App struct {
 	AuthStore *postgres.AuthStore
 	Auth      *auth.Service
 
+	// Mail: the outbox (mails are written in the transaction of their
+	// change; the development mailbox lists it) and its worker.
+	Mails      *postgres.MailStore
+	MailWorker *mail.Worker
+
 	Profiles    *postgres.ProfileService
 	Structures  *postgres.StructureService
 	Referential *postgres.ReferentialService
@@ -53,19 +59,17 @@ type App struct {
 	SearchService  *search.Service
 }
 
-// NewAuth builds the sign-in service and its providers from the configuration.
+// NewAuth builds the sign-in service and its providers from the
+// configuration. Its mails go to the outbox through store; the mail worker
+// (NewMailWorker) sends them.
 func NewAuth(cfg *config.Config, users maillage.UserService, sessions maillage.SessionService, store maillage.AuthStore, tokens maillage.APITokenService, log *slog.Logger) *auth.Service {
-	var mailer auth.Mailer = &auth.DevMailbox{Store: store, Log: log}
-	if cfg.SMTPURL != nil {
-		mailer = &auth.SMTPMailer{URL: cfg.SMTPURL, From: cfg.MailFrom}
-	}
 	svc := auth.NewService(auth.Config{
 		BaseURL:     cfg.BaseURL,
 		SessionIdle: cfg.SessionIdle,
 		SessionMax:  cfg.SessionMax,
 		AdminEmails: cfg.AdminEmails,
 		DevMailbox:  cfg.SMTPURL == nil,
-	}, users, sessions, store, mailer, log)
+	}, users, sessions, store, log)
 	svc.Tokens = tokens
 	callback := func(id string) string { return cfg.BaseURL.String() + "/auth/" + id + "/callback" }
 	if cfg.OIDC.Enabled() {
@@ -109,6 +113,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.AuthStore = postgres.NewAuthStore(db)
 	a.APITokens = postgres.NewAPITokenService(db)
 	a.Auth = NewAuth(cfg, a.Users, a.Sessions, a.AuthStore, a.APITokens, log)
+	a.Mails = postgres.NewMailStore(db)
+	if a.MailWorker, err = NewMailWorker(cfg, a.Mails, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Profiles = postgres.NewProfileService(db)
 	a.Structures = postgres.NewStructureService(db)
 	a.Referential = postgres.NewReferentialService(db)

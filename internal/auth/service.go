@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/mail"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"maillage/internal/i18n"
 	"maillage/internal/maillage"
 )
 
@@ -35,20 +35,20 @@ type Service struct {
 	Sessions  maillage.SessionService
 	Store     maillage.AuthStore
 	Tokens    maillage.APITokenService // API tokens (Authorization: Bearer); nil: refused
-	Mailer    Mailer
+	Texts     *i18n.Catalog            // renders the mails (account.mail.*: internal/web/account/mail.*.yaml)
 	Providers []*Provider
 	log       *slog.Logger
 }
 
 // NewService builds the sign-in service.
-func NewService(cfg Config, users maillage.UserService, sessions maillage.SessionService, store maillage.AuthStore, mailer Mailer, log *slog.Logger) *Service {
+func NewService(cfg Config, users maillage.UserService, sessions maillage.SessionService, store maillage.AuthStore, log *slog.Logger) *Service {
 	if cfg.SessionIdle == 0 {
 		cfg.SessionIdle = 12 * time.Hour
 	}
 	if cfg.SessionMax == 0 {
 		cfg.SessionMax = 30 * 24 * time.Hour
 	}
-	return &Service{cfg: cfg, Users: users, Sessions: sessions, Store: store, Mailer: mailer, log: log}
+	return &Service{cfg: cfg, Users: users, Sessions: sessions, Store: store, log: log}
 }
 
 // Config returns the configuration.
@@ -98,17 +98,27 @@ func Hash(token string) string {
 // EmailLinkTTL is how long a sign-in link stays valid.
 const EmailLinkTTL = 15 * time.Minute
 
-// RequestEmailLink sends a single-use sign-in link. The answer is the same
-// whether or not an account exists for the address. returnTo, a same-site
-// path already checked by the caller, is where the link leads after
-// signing in ("" for the dashboard).
-func (s *Service) RequestEmailLink(ctx context.Context, email, ip, returnTo string) error {
+// Message keys of RequestEmailLink.
+const (
+	KeyEmailRequired = "account.email.required"
+	KeyEmailInvalid  = "account.email.invalid"
+)
+
+// RequestEmailLink sends a single-use sign-in link, written in lang. The
+// token and its mail are stored in one transaction; the mail worker sends
+// it. The answer is the same whether or not an account exists for the
+// address. returnTo, a same-site path already checked by the caller, is
+// where the link leads after signing in ("" for the dashboard).
+func (s *Service) RequestEmailLink(ctx context.Context, email, ip, lang, returnTo string) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" {
-		return maillage.Invalid("email", "account.email.required")
+		return maillage.Invalid("email", KeyEmailRequired)
 	}
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndex(email, "@"):], ".") {
-		return maillage.Invalid("email", "account.email.invalid")
+		return maillage.Invalid("email", KeyEmailInvalid)
+	}
+	if s.Texts == nil {
+		return errors.New("request sign-in link: auth.Service has no message catalogue (Texts)")
 	}
 	if err := s.RateLimit(ctx, "email-ip:"+ip, LimitEmailPerIP); err != nil {
 		return err
@@ -117,27 +127,22 @@ func (s *Service) RequestEmailLink(ctx context.Context, email, ip, returnTo stri
 		return err
 	}
 	token := RandomToken(32)
-	if err := s.Store.CreateEmailToken(ctx, Hash(token), email, ip, time.Now().Add(EmailLinkTTL)); err != nil {
-		return err
-	}
+	lang = i18n.Lang(lang)
 	link := s.cfg.BaseURL.String() + "/connexion/email/verifier?jeton=" + url.QueryEscape(token)
-	if returnTo != "" {
+	if returnTo = maillage.SafeReturn(returnTo, ""); returnTo != "" {
 		link += "&retour=" + url.QueryEscape(returnTo)
 	}
-	body := fmt.Sprintf(`Bonjour,
-
-Pour vous connecter à Maillage, ouvrez ce lien dans les 15 minutes :
-
-%s
-
-Ce lien ne sert qu'une fois. Si vous n'avez pas demandé à vous connecter, ignorez ce message : personne ne pourra se connecter sans ce lien.
-
-— Maillage, le réseau de la médiation numérique
-`, link)
-	if err := s.Mailer.Send(ctx, email, "Votre lien de connexion à Maillage", body); err != nil {
-		return maillage.Wrap(maillage.EUNAVAILABLE, err, "account.email.not_sent")
+	m := &maillage.Mail{
+		To:      email,
+		Kind:    maillage.MailEmailLink,
+		Lang:    lang,
+		Subject: s.Texts.T(lang, "account.mail.email_link.subject"),
+		Text:    s.Texts.T(lang, "account.mail.email_link.body", "Link", link, "Minutes", int(EmailLinkTTL.Minutes())),
 	}
-	s.log.Info("sign-in link sent", "ip", ip)
+	if err := s.Store.CreateEmailToken(ctx, Hash(token), email, ip, time.Now().Add(EmailLinkTTL), m); err != nil {
+		return err
+	}
+	s.log.Info("sign-in link queued", "ip", ip, "mail_id", m.ID)
 	return nil
 }
 

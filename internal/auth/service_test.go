@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"maillage/internal/app"
 	"maillage/internal/auth"
 	"maillage/internal/maillage"
@@ -37,18 +39,12 @@ func wantCode(t *testing.T, err error, code string) {
 
 var linkToken = regexp.MustCompile(`/connexion/email/verifier\?jeton=([^\s]+)`)
 
-// mailsTo returns the development mailbox's mails to an address, newest first.
-func mailsTo(t *testing.T, a *app.App, to string) []*maillage.DevMail {
+// mailsTo returns the outbox's mails to an address, newest first.
+func mailsTo(t *testing.T, a *app.App, to string) []*maillage.Mail {
 	t.Helper()
-	all, err := a.AuthStore.FindDevMails(context.Background(), 1000)
+	out, _, err := a.Mails.FindMails(context.Background(), maillage.MailFilter{To: to, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
-	}
-	var out []*maillage.DevMail
-	for _, m := range all {
-		if m.Recipient == to {
-			out = append(out, m)
-		}
 	}
 	return out
 }
@@ -56,16 +52,16 @@ func mailsTo(t *testing.T, a *app.App, to string) []*maillage.DevMail {
 // requestLink asks for a sign-in link and returns the token of the mail.
 func requestLink(t *testing.T, a *app.App, email, ip string) string {
 	t.Helper()
-	if err := a.Auth.RequestEmailLink(context.Background(), email, ip, ""); err != nil {
+	if err := a.Auth.RequestEmailLink(context.Background(), email, ip, "fr", ""); err != nil {
 		t.Fatal(err)
 	}
 	mails := mailsTo(t, a, strings.ToLower(strings.TrimSpace(email)))
 	if len(mails) == 0 {
-		t.Fatalf("no mail to %s in the development mailbox", email)
+		t.Fatalf("no mail to %s in the outbox", email)
 	}
-	m := linkToken.FindStringSubmatch(mails[0].Body)
-	if m == nil || !strings.HasPrefix(mails[0].Body[strings.Index(mails[0].Body, "http"):], a.Config.BaseURL.String()+"/connexion/email/verifier?jeton=") {
-		t.Fatalf("mail without a sign-in link on %s:\n%s", a.Config.BaseURL, mails[0].Body)
+	m := linkToken.FindStringSubmatch(mails[0].Text)
+	if m == nil || !strings.HasPrefix(mails[0].Text[strings.Index(mails[0].Text, "http"):], a.Config.BaseURL.String()+"/connexion/email/verifier?jeton=") {
+		t.Fatalf("mail without a sign-in link on %s:\n%s", a.Config.BaseURL, mails[0].Text)
 	}
 	token, err := url.QueryUnescape(m[1])
 	if err != nil {
@@ -75,38 +71,38 @@ func requestLink(t *testing.T, a *app.App, email, ip string) string {
 }
 
 func TestRequestEmailLinkValidates(t *testing.T) {
-	a := testenv.Get(t).App(t)
+	a := newApp(t)
 	ctx := context.Background()
 	tests := []struct {
 		name, email string
-		message     string // message key of the problem on the field
+		key         string // of the problem on the field
 	}{
-		{"empty", "", "account.email.required"},
-		{"blank", "   ", "account.email.required"},
-		{"no at sign", "camille.exemple.fr", "account.email.invalid"},
-		{"no domain dot", "camille@exemple", "account.email.invalid"},
-		{"two at signs", "camille@@exemple.fr", "account.email.invalid"},
-		{"display name", "Camille <camille@exemple.fr>", "account.email.invalid"},
-		{"two addresses", "camille@exemple.fr, dominique@exemple.fr", "account.email.invalid"},
+		{"empty", "", auth.KeyEmailRequired},
+		{"blank", "   ", auth.KeyEmailRequired},
+		{"no at sign", "camille.exemple.fr", auth.KeyEmailInvalid},
+		{"no domain dot", "camille@exemple", auth.KeyEmailInvalid},
+		{"two at signs", "camille@@exemple.fr", auth.KeyEmailInvalid},
+		{"display name", "Camille <camille@exemple.fr>", auth.KeyEmailInvalid},
+		{"two addresses", "camille@exemple.fr, dominique@exemple.fr", auth.KeyEmailInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before, _ := a.AuthStore.FindDevMails(ctx, 1)
-			err := a.Auth.RequestEmailLink(ctx, tt.email, newIP(), "")
+			_, before, _ := a.Mails.FindMails(ctx, maillage.MailFilter{Limit: 1})
+			err := a.Auth.RequestEmailLink(ctx, tt.email, newIP(), "fr", "")
 			wantCode(t, err, maillage.EINVALID)
-			if key := maillage.ErrorProblems(err).Key("email"); key != tt.message {
-				t.Fatalf("field email: %q, want %q", key, tt.message)
+			want := maillage.Problems{{Field: "email", Key: tt.key}}
+			if diff := cmp.Diff(want, maillage.ErrorProblems(err)); diff != "" {
+				t.Fatalf("problems (-want +got):\n%s", diff)
 			}
-			after, _ := a.AuthStore.FindDevMails(ctx, 1)
-			if len(after) != len(before) || len(after) > 0 && after[0].ID != before[0].ID {
-				t.Fatal("a mail was sent for an invalid address")
+			if _, after, _ := a.Mails.FindMails(ctx, maillage.MailFilter{Limit: 1}); after != before {
+				t.Fatal("a mail was queued for an invalid address")
 			}
 		})
 	}
 }
 
 func TestEmailLinkSignIn(t *testing.T) {
-	a := testenv.Get(t).App(t)
+	a := newApp(t)
 	ctx := context.Background()
 	email := "camille." + uniq() + "@exemple.fr"
 	meta := auth.SessionMeta{IP: newIP(), UserAgent: "Firefox"}
@@ -161,21 +157,21 @@ func TestEmailLinkSignIn(t *testing.T) {
 }
 
 func TestRequestEmailLinkRateLimit(t *testing.T) {
-	a := testenv.Get(t).App(t)
+	a := newApp(t)
 	ctx := context.Background()
 	email := "pressee." + uniq() + "@exemple.fr"
 	ip := newIP()
 	for i := range auth.LimitEmailPerAddress.Max {
-		if err := a.Auth.RequestEmailLink(ctx, email, ip, ""); err != nil {
+		if err := a.Auth.RequestEmailLink(ctx, email, ip, "fr", ""); err != nil {
 			t.Fatalf("request %d: %v", i+1, err)
 		}
 	}
-	err := a.Auth.RequestEmailLink(ctx, strings.ToUpper(email), newIP(), "")
+	err := a.Auth.RequestEmailLink(ctx, strings.ToUpper(email), newIP(), "fr", "")
 	wantCode(t, err, maillage.ETOOMANY)
 	if n := len(mailsTo(t, a, email)); n != auth.LimitEmailPerAddress.Max {
 		t.Fatalf("%d mails sent, want %d", n, auth.LimitEmailPerAddress.Max)
 	}
-	if err := a.Auth.RequestEmailLink(ctx, "autre."+uniq()+"@exemple.fr", ip, ""); err != nil {
+	if err := a.Auth.RequestEmailLink(ctx, "autre."+uniq()+"@exemple.fr", ip, "fr", ""); err != nil {
 		t.Fatalf("another address from the same IP: %v", err)
 	}
 }
@@ -193,6 +189,7 @@ func TestAdminBootstrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
+	a.Auth.Texts = accountTexts(t)
 	meta := auth.SessionMeta{IP: newIP()}
 	// chef@exemple.fr is a fixed address: start its rate-limit window afresh
 	// so the test can run again on the same database (go test -count=N).

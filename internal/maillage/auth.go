@@ -25,24 +25,15 @@ type AuthFlow struct {
 	ExpiresAt    time.Time
 }
 
-// DevMail is a mail kept by the development mailbox.
-type DevMail struct {
-	ID        int64
-	At        time.Time
-	Recipient string
-	Subject   string
-	Body      string
-}
-
 // AuthStore keeps the short-lived secrets of signing in.
 type AuthStore interface {
-	CreateEmailToken(ctx context.Context, tokenHash, email, ip string, expires time.Time) error
+	// CreateEmailToken stores a sign-in link and the mail that carries it,
+	// in one transaction.
+	CreateEmailToken(ctx context.Context, tokenHash, email, ip string, expires time.Time, m *Mail) error
 	ConsumeEmailToken(ctx context.Context, tokenHash string) (string, error)
 	PeekEmailToken(ctx context.Context, tokenHash string) error
 	SaveFlow(ctx context.Context, f *AuthFlow) error
 	TakeFlow(ctx context.Context, stateHash string) (*AuthFlow, error)
 	Hit(ctx context.Context, key string, window time.Duration) (int, error)
 	Cleanup(ctx context.Context) error
-	SaveDevMail(ctx context.Context, to, subject, body string) error
-	FindDevMails(ctx context.Context, limit int) ([]*DevMail, error)
 }

@@ -4,13 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"maillage/internal/maillage"
 )
 
 // AuthStore keeps the short-lived secrets of signing in: e-mail link tokens,
-// OAuth/OpenID flows, rate-limit counters and the development mailbox.
+// OAuth/OpenID flows and rate-limit counters.
 type AuthStore struct{ db *DB }
 
 var _ maillage.AuthStore = (*AuthStore)(nil)
@@ -18,11 +21,19 @@ var _ maillage.AuthStore = (*AuthStore)(nil)
 // NewAuthStore returns the store.
 func NewAuthStore(db *DB) *AuthStore { return &AuthStore{db: db} }
 
-// CreateEmailToken stores the hash of a single-use sign-in link.
-func (s *AuthStore) CreateEmailToken(ctx context.Context, tokenHash, email, ip string, expires time.Time) error {
-	_, err := s.db.NewRaw("INSERT INTO email_tokens (token_hash, email, expires_at, ip) VALUES (?, ?, ?, ?)",
-		tokenHash, NormalizeEmail(email), expires, ip).Exec(ctx)
-	return err
+// CreateEmailToken stores the hash of a single-use sign-in link and, in
+// the same transaction, the mail that carries the link: both or neither.
+func (s *AuthStore) CreateEmailToken(ctx context.Context, tokenHash, email, ip string, expires time.Time, m *maillage.Mail) error {
+	if m == nil {
+		return errors.New("store sign-in token: no mail to carry it")
+	}
+	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewRaw("INSERT INTO email_tokens (token_hash, email, expires_at, ip) VALUES (?, ?, ?, ?)",
+			tokenHash, NormalizeEmail(email), expires, ip).Exec(ctx); err != nil {
+			return fmt.Errorf("store sign-in token: %w", err)
+		}
+		return EnqueueMail(ctx, tx, m)
+	})
 }
 
 // ConsumeEmailToken marks a token used and returns its address, or says
@@ -99,31 +110,19 @@ func (s *AuthStore) Hit(ctx context.Context, key string, window time.Duration) (
 	return n, err
 }
 
-// Cleanup removes expired flows, tokens, counters and dev mails.
+// Cleanup removes expired flows, tokens and counters, and the mails sent
+// or abandoned more than MailRetention ago (mail.go).
 func (s *AuthStore) Cleanup(ctx context.Context) error {
 	for _, q := range []string{
 		"DELETE FROM auth_flows WHERE expires_at < now()",
 		"DELETE FROM email_tokens WHERE expires_at < now() - interval '1 day'",
 		"DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'",
 		"DELETE FROM pending_links WHERE expires_at < now()",
-		"DELETE FROM dev_mails WHERE at < now() - interval '7 days'",
 	} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-// SaveDevMail keeps a mail in the development mailbox.
-func (s *AuthStore) SaveDevMail(ctx context.Context, to, subject, body string) error {
-	_, err := s.db.NewRaw("INSERT INTO dev_mails (recipient, subject, body) VALUES (?, ?, ?)", to, subject, body).Exec(ctx)
+	_, err := purgeMails(ctx, s.db.DB, time.Now().Add(-MailRetention))
 	return err
-}
-
-// FindDevMails returns the latest mails of the development mailbox.
-func (s *AuthStore) FindDevMails(ctx context.Context, limit int) ([]*maillage.DevMail, error) {
-	var out []*maillage.DevMail
-	err := s.db.NewRaw("SELECT id, at, recipient, subject, body FROM dev_mails ORDER BY id DESC LIMIT ?", limit).Scan(ctx, &out)
-	return out, err
 }

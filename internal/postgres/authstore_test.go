@@ -20,7 +20,7 @@ func TestEmailTokens(t *testing.T) {
 
 	t.Run("single use", func(t *testing.T) {
 		hash := postgres.HashToken("live-" + uniq())
-		if err := store.CreateEmailToken(ctx, hash, " Jean.Dupont@Exemple.FR ", "192.0.2.5", time.Now().Add(15*time.Minute)); err != nil {
+		if err := store.CreateEmailToken(ctx, hash, " Jean.Dupont@Exemple.FR ", "192.0.2.5", time.Now().Add(15*time.Minute), linkMail(" Jean.Dupont@Exemple.FR ")); err != nil {
 			t.Fatal(err)
 		}
 		for range 2 {
@@ -55,7 +55,7 @@ func TestEmailTokens(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			hash := postgres.HashToken(tt.name + "-" + uniq())
 			if tt.expires != 0 {
-				if err := store.CreateEmailToken(ctx, hash, "jean@exemple.fr", "", time.Now().Add(tt.expires)); err != nil {
+				if err := store.CreateEmailToken(ctx, hash, "jean@exemple.fr", "", time.Now().Add(tt.expires), linkMail("jean@exemple.fr")); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -154,13 +154,16 @@ func TestCleanup(t *testing.T) {
 		name    string
 		expires time.Duration
 	}{{"gone", -48 * time.Hour}, {"kept-expired", -time.Hour}, {"kept", time.Minute}} {
-		if err := store.CreateEmailToken(ctx, tk.name+tag, "cleanup@exemple.fr", "", time.Now().Add(tk.expires)); err != nil {
+		if err := store.CreateEmailToken(ctx, tk.name+tag, "cleanup@exemple.fr", "", time.Now().Add(tk.expires), linkMail("cleanup@exemple.fr")); err != nil {
 			t.Fatal(err)
 		}
 	}
 	exec("INSERT INTO rate_limits (key, window_start, hits) VALUES (?, now() - interval '2 days', 3), (?, now(), 1)", "gone"+tag, "kept"+tag)
 	exec("INSERT INTO pending_links (email, provider, subject, expires_at) VALUES ('c@exemple.fr', 'oidc', ?, now() - interval '1 minute'), ('c@exemple.fr', 'oidc', ?, now() + interval '1 hour')", "gone"+tag, "kept"+tag)
-	exec("INSERT INTO dev_mails (at, recipient, subject, body) VALUES (now() - interval '8 days', ?, 's', 'b'), (now(), ?, 's', 'b')", "gone"+tag, "kept"+tag)
+	exec(`INSERT INTO mails (kind, lang, recipient, subject, body, sent_at, abandoned_at) VALUES
+		('t', 'fr', ?, 's', 'b', now() - interval '31 days', NULL), ('t', 'fr', ?, 's', 'b', NULL, now() - interval '31 days'),
+		('t', 'fr', ?, 's', 'b', now() - interval '29 days', NULL), ('t', 'fr', ?, 's', 'b', NULL, NULL)`,
+		"gone-sent"+tag, "gone-abandoned"+tag, "kept-sent"+tag, "kept-pending"+tag)
 
 	if err := store.Cleanup(ctx); err != nil {
 		t.Fatal(err)
@@ -175,7 +178,7 @@ func TestCleanup(t *testing.T) {
 		{"SELECT token_hash FROM email_tokens WHERE token_hash LIKE ? ORDER BY token_hash COLLATE \"C\"", []string{"kept-expired" + tag, "kept" + tag}},
 		{"SELECT key FROM rate_limits WHERE key LIKE ? ORDER BY key COLLATE \"C\"", kept},
 		{"SELECT subject FROM pending_links WHERE subject LIKE ? ORDER BY subject COLLATE \"C\"", kept},
-		{"SELECT recipient FROM dev_mails WHERE recipient LIKE ? ORDER BY recipient COLLATE \"C\"", kept},
+		{"SELECT recipient FROM mails WHERE recipient LIKE ? ORDER BY recipient COLLATE \"C\"", []string{"kept-pending" + tag, "kept-sent" + tag}},
 	} {
 		var got []string
 		if err := db.NewRaw(tt.query, "%"+tag).Scan(ctx, &got); err != nil {
