@@ -107,13 +107,12 @@ func cmdRun(ctx context.Context, local bool) error {
 		log.Warn("search indexes not ready: search runs degraded until Meilisearch answers", "err", err)
 	}
 	cancel()
-	syncCtx, stopSync := context.WithCancel(context.Background())
-	syncDone := make(chan struct{})
-	go func() { a.SearchSync.Run(syncCtx); close(syncDone) }()
-	defer func() { stopSync(); <-syncDone; log.Info("search sync stopped") }()
-	srv := a.Web
-	go a.RunHousekeeping(ctx)
-	err = srv.Listen(ctx, cfg.Addr, func(addr string) {
+	// The background workers (search sync, mail, housekeeping) run until
+	// the portal stops, then stop together.
+	workCtx, stopWorkers := context.WithCancel(context.Background())
+	wait := a.RunWorkers(workCtx)
+	defer func() { stopWorkers(); wait() }()
+	err = a.Web.Listen(ctx, cfg.Addr, func(addr string) {
 		log.Info("portal ready", "url", cfg.BaseURL.String(), "listen", addr, "startup", time.Since(started).Round(time.Millisecond).String())
 		fmt.Printf("\nMaillage est prêt : %s  (Ctrl-C pour arrêter)\n\n", cfg.BaseURL.String())
 	})

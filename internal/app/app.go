@@ -19,7 +19,13 @@ import (
 	"maillage/internal/postgres"
 	"maillage/internal/search"
 	"maillage/internal/web"
+	"maillage/internal/web/account"
+	"maillage/internal/web/admin"
+	"maillage/internal/web/home"
 	"maillage/internal/web/kit"
+	lieuxweb "maillage/internal/web/lieux"
+	"maillage/internal/web/network"
+	searchweb "maillage/internal/web/search"
 	webfs "maillage/web"
 )
 
@@ -146,22 +152,21 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.SearchSync = &search.Syncer{Client: a.Search, Registry: a.SearchRegistry, IDs: a.SearchStore, Outbox: a.SearchStore, Log: log}
 	a.SearchService = &search.Service{Client: a.Search, Registry: a.SearchRegistry, Territories: a.Territories,
 		Fallback: postgres.NewSearchFallback(db, french), Log: log}
+	a.Auth.Texts = a.Catalog
 	a.Web, err = web.New(web.Deps{
-		Config:      cfg,
-		Log:         log,
-		Templates:   webfs.Templates(),
-		Static:      webfs.Static(),
-		Postgres:    db,
-		Meili:       a.Search,
-		Territories: a.Territories,
-		Auth:        a.Auth,
-		Users:       a.Users,
-		Sessions:    a.Sessions,
-		Profiles:    a.Profiles,
-		Structures:  a.Structures,
-		Referential: a.Referential,
-		APITokens:   a.APITokens,
-		Search:      a.SearchService,
+		Config: cfg, Log: log, Catalog: a.Catalog,
+		Templates: webfs.Templates(), Static: webfs.Static(),
+		Auth: a.Auth, Postgres: db, Meili: a.Search,
+		// The capabilities of the portal, each with the services it uses:
+		// adding one is one line here.
+		Capabilities: []kit.Capability{
+			home.New(home.Deps{Territories: a.Territories}),
+			account.New(account.Deps{Auth: a.Auth, Users: a.Users, Sessions: a.Sessions, Profiles: a.Profiles, APITokens: a.APITokens, Mails: a.Mails}),
+			network.New(network.Deps{Profiles: a.Profiles, Structures: a.Structures, Referential: a.Referential, Territories: a.Territories}),
+			searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories}),
+			lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users}),
+			admin.New(admin.Deps{Users: a.Users}),
+		},
 	})
 	if err != nil {
 		db.Close()

@@ -77,7 +77,7 @@ func TestEmailLinkMail(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := countRows(t, a, "SELECT count(*) FROM email_tokens WHERE token_hash = ? AND email = ?", auth.Hash(token), email); n != 1 {
+			if n := countRows(t, a, "SELECT count(*) FROM email_tokens WHERE token_hash = ? AND email = ?", maillage.HashToken(token), email); n != 1 {
 				t.Fatalf("%d tokens stored under the hash of the mailed link, want 1", n)
 			}
 		})

@@ -122,7 +122,7 @@ func (p *Provider) EndSessionURL(ctx context.Context, idToken, postLogout string
 	if _, err := p.provider(ctx); err != nil || p.oidc.doc.EndSessionEndpoint == "" {
 		return ""
 	}
-	v := url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {postLogout}, "state": {RandomToken(16)}}
+	v := url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {postLogout}, "state": {maillage.RandomToken(16)}}
 	return p.oidc.doc.EndSessionEndpoint + sep(p.oidc.doc.EndSessionEndpoint) + v.Encode()
 }
 
@@ -152,7 +152,7 @@ func (s *Service) Begin(ctx context.Context, providerID, returnTo, ip string) (a
 	if err != nil {
 		return "", "", err
 	}
-	state = RandomToken(32)
+	state = maillage.RandomToken(32)
 	gs, err := gp.BeginAuth(state)
 	if err != nil {
 		return "", "", err
@@ -161,10 +161,10 @@ func (s *Service) Begin(ctx context.Context, providerID, returnTo, ip string) (a
 	if err != nil {
 		return "", "", err
 	}
-	flow := &maillage.AuthFlow{StateHash: Hash(state), Provider: p.ID, GothSession: gs.Marshal(), ReturnTo: safeReturn(returnTo), ExpiresAt: time.Now().Add(FlowTTL)}
+	flow := &maillage.AuthFlow{StateHash: maillage.HashToken(state), Provider: p.ID, GothSession: gs.Marshal(), ReturnTo: safeReturn(returnTo), ExpiresAt: time.Now().Add(FlowTTL)}
 	if p.oidc != nil {
-		flow.Nonce = RandomToken(24)
-		flow.CodeVerifier = RandomToken(48)
+		flow.Nonce = maillage.RandomToken(24)
+		flow.CodeVerifier = maillage.RandomToken(48)
 		sum := sha256.Sum256([]byte(flow.CodeVerifier))
 		v := url.Values{"nonce": {flow.Nonce}, "code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
 		for k, x := range p.extra {
@@ -211,7 +211,7 @@ func (s *Service) Callback(ctx context.Context, providerID string, q url.Values,
 	if state == "" || stateCookie == "" || !constantEq(state, stateCookie) {
 		return nil, refuse("state mismatch", nil, "account.signin.refused.state")
 	}
-	flow, err := s.Store.TakeFlow(ctx, Hash(state))
+	flow, err := s.Store.TakeFlow(ctx, maillage.HashToken(state))
 	if err != nil {
 		return nil, refuse("unknown or expired state", err, "account.signin.refused.expired")
 	}

@@ -2,10 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/mail"
@@ -80,21 +76,6 @@ func (s *Service) RateLimit(ctx context.Context, key string, l Limit) error {
 	return nil
 }
 
-// RandomToken returns n random bytes, URL-safe base64 encoded.
-func RandomToken(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // the kernel's random source does not fail
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// Hash returns the SHA-256 of a secret, as stored.
-func Hash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
 // EmailLinkTTL is how long a sign-in link stays valid.
 const EmailLinkTTL = 15 * time.Minute
 
@@ -126,7 +107,7 @@ func (s *Service) RequestEmailLink(ctx context.Context, email, ip, lang, returnT
 	if err := s.RateLimit(ctx, "email-addr:"+email, LimitEmailPerAddress); err != nil {
 		return err
 	}
-	token := RandomToken(32)
+	token := maillage.RandomToken(32)
 	lang = i18n.Lang(lang)
 	link := s.cfg.BaseURL.String() + "/connexion/email/verifier?jeton=" + url.QueryEscape(token)
 	if returnTo = maillage.SafeReturn(returnTo, ""); returnTo != "" {
@@ -139,7 +120,7 @@ func (s *Service) RequestEmailLink(ctx context.Context, email, ip, lang, returnT
 		Subject: s.Texts.T(lang, "account.mail.email_link.subject"),
 		Text:    s.Texts.T(lang, "account.mail.email_link.body", "Link", link, "Minutes", int(EmailLinkTTL.Minutes())),
 	}
-	if err := s.Store.CreateEmailToken(ctx, Hash(token), email, ip, time.Now().Add(EmailLinkTTL), m); err != nil {
+	if err := s.Store.CreateEmailToken(ctx, maillage.HashToken(token), email, ip, time.Now().Add(EmailLinkTTL), m); err != nil {
 		return err
 	}
 	s.log.Info("sign-in link queued", "ip", ip, "mail_id", m.ID)
@@ -161,7 +142,7 @@ func emailLinkError(err error) error {
 // CheckEmailLink says whether a link can still be used (without using it),
 // so the confirmation page can explain a dead link at once.
 func (s *Service) CheckEmailLink(ctx context.Context, token, ip string) error {
-	if err := s.Store.PeekEmailToken(ctx, Hash(token)); err != nil {
+	if err := s.Store.PeekEmailToken(ctx, maillage.HashToken(token)); err != nil {
 		s.log.Warn("sign-in link refused", "reason", err.Error(), "ip", ip, "step", "check")
 		return emailLinkError(err)
 	}
@@ -173,7 +154,7 @@ func (s *Service) SignInWithEmailLink(ctx context.Context, token string, meta Se
 	if err := s.RateLimit(ctx, "signin-ip:"+meta.IP, LimitSignInPerIP); err != nil {
 		return nil, err
 	}
-	email, err := s.Store.ConsumeEmailToken(ctx, Hash(token))
+	email, err := s.Store.ConsumeEmailToken(ctx, maillage.HashToken(token))
 	if err != nil {
 		s.log.Warn("sign-in link refused", "reason", err.Error(), "ip", meta.IP)
 		return nil, emailLinkError(err)
@@ -220,7 +201,7 @@ func (s *Service) finish(ctx context.Context, out *maillage.SignInOutcome, metho
 			}
 		}
 	}
-	token := RandomToken(32)
+	token := maillage.RandomToken(32)
 	sess := &maillage.Session{UserID: u.ID, AuthMethod: method, IDToken: idToken, ExpiresAt: time.Now().Add(s.cfg.SessionMax), IP: meta.IP, UserAgent: meta.UserAgent}
 	if err := s.Sessions.CreateSession(ctx, sess, token); err != nil {
 		return nil, err

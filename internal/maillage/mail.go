@@ -98,3 +98,9 @@ type MailFilter struct {
 type MailStore interface {
 	FindMails(ctx context.Context, f MailFilter) ([]*Mail, int, error)
 }
+
+// Texts translates catalogue keys (internal/i18n.Catalog implements it):
+// a service that writes a mail renders it in the recipient's language.
+type Texts interface {
+	T(lang, key string, args ...any) string
+}

@@ -3,6 +3,7 @@ package maillage
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -155,19 +156,148 @@ type ImportLine struct {
 	Warning bool   `json:"warning"`
 }
 
-// StructureService manages structures and memberships.
+// StructureService manages structures, claims, invitations and memberships.
 type StructureService interface {
 	FindStructureByID(ctx context.Context, id int64) (*Structure, error)
 	FindStructures(ctx context.Context, f StructureFilter) ([]*Structure, int, error)
-	// CreateStructure creates a structure and makes userID its referent; when
-	// the pivot (a real SIRET or RNA) is already known and has no referent,
-	// it is claimed instead.
-	CreateStructure(ctx context.Context, userID int64, s *Structure) (*Structure, bool, error)
+	// CreateStructure creates a structure and makes userID its referent;
+	// when the pivot (a real SIRET or RNA) is already known and has no
+	// referent, nothing changes but a claim is recorded and returned.
+	CreateStructure(ctx context.Context, userID int64, s *Structure) (*Structure, *Claim, error)
 	UpdateStructure(ctx context.Context, actor Viewer, id int64, s *Structure) (*Structure, error)
-	AddMember(ctx context.Context, actor Viewer, structureID int64, email, role string, startedOn *time.Time) error
-	EndMember(ctx context.Context, actor Viewer, memberID int64) error
+	EndMember(ctx context.Context, actor Viewer, memberID int64) (structureID int64, err error)
 	// UpsertLieux imports places: matched by lieu id, then by a real pivot.
 	UpsertLieux(ctx context.Context, lieux []Lieu, source string) (created, updated int, err error)
 	AllLieux(ctx context.Context, f StructureFilter) ([]Lieu, error)
-	IsReferent(ctx context.Context, userID, structureID int64) (bool, error)
+
+	FindClaim(ctx context.Context, id int64) (*Claim, error)
+	FindClaims(ctx context.Context, f ClaimFilter) ([]*Claim, error)
+	DecideClaim(ctx context.Context, actor *User, id int64, grant bool, motivation string) (*Claim, error)
+	CancelClaim(ctx context.Context, userID, id int64) error
+	// SendClaimLink sends the proof link to the structure's contact
+	// address and returns that address, masked.
+	SendClaimLink(ctx context.Context, userID, id int64, lang string) (string, error)
+	ConfirmClaimLink(ctx context.Context, userID int64, token string) (*Claim, error)
+
+	// Invite invites an address to join a structure (its referents and
+	// administrators); the answer is the same whether or not the address
+	// has an account.
+	Invite(ctx context.Context, actor Viewer, structureID int64, in InvitationInput, lang string) (*Invitation, error)
+	// FindInvitations lists the open invitations of an address.
+	FindInvitations(ctx context.Context, email string) ([]*Invitation, error)
+	FindStructureInvitations(ctx context.Context, structureID int64) ([]*Invitation, error)
+	// RespondInvitation accepts or declines an invitation made to the
+	// person's verified address.
+	RespondInvitation(ctx context.Context, u *User, id int64, accept bool) (*Invitation, error)
+	CancelInvitation(ctx context.Context, actor Viewer, id int64) (structureID int64, err error)
+}
+
+// Claim states: asking to become a structure's referent.
+const (
+	ClaimPending   = "en_attente"
+	ClaimGranted   = "acceptee"
+	ClaimRefused   = "refusee"
+	ClaimCancelled = "annulee"
+)
+
+// ClaimMachine: a claim waits for a coordinator of the territory, an
+// administrator, or the link sent to the structure's contact address; the
+// claimant may withdraw it meanwhile.
+var ClaimMachine = Machine{
+	Name:   "structure_claim",
+	States: []string{ClaimPending, ClaimGranted, ClaimRefused, ClaimCancelled},
+	Next:   map[string][]string{ClaimPending: {ClaimGranted, ClaimRefused, ClaimCancelled}},
+}
+
+// Claim is a person's request to become the referent of a structure that
+// has none.
+type Claim struct {
+	ID              int64      `json:"id"`
+	StructureID     int64      `json:"structure_id"`
+	StructureNom    string     `json:"structure_nom"`
+	CodeDepartement string     `json:"code_departement,omitempty"`
+	CodeRegion      string     `json:"code_region,omitempty"`
+	UserID          int64      `json:"-"`
+	ClaimantName    string     `json:"claimant_name"`
+	ClaimantEmail   string     `json:"-"`
+	Status          string     `json:"status"`
+	LinkSentTo      string     `json:"link_sent_to,omitempty"` // masked address the proof link went to
+	CreatedAt       time.Time  `json:"created_at"`
+	DecidedAt       *time.Time `json:"decided_at,omitempty"`
+}
+
+// CanDecide is the one rule for who grants or refuses a claim: an
+// administrator, or a coordinator whose territory holds the structure.
+func (c *Claim) CanDecide(u *User) bool {
+	return u.Coordinates(c.CodeDepartement, c.CodeRegion)
+}
+
+// ClaimFilter selects claims.
+type ClaimFilter struct {
+	Status string
+	UserID int64 // the claimant's
+	// DecidableBy keeps the claims that user may decide.
+	DecidableBy *User
+	Limit       int
+}
+
+// MaskEmail shows enough of an address for its owner to recognise it
+// without publishing it: « c***@mairie-exemple.fr ».
+func MaskEmail(email string) string {
+	at := strings.LastIndex(email, "@")
+	if at < 1 {
+		return "***"
+	}
+	return email[:1] + "***" + email[at:]
+}
+
+// Invitation states: joining a structure is an invitation the person accepts.
+const (
+	InvitationSent      = "envoyee"
+	InvitationAccepted  = "acceptee"
+	InvitationDeclined  = "refusee"
+	InvitationCancelled = "annulee"
+	InvitationExpired   = "expiree"
+)
+
+// InvitationMachine: an invitation is answered by the invited person,
+// withdrawn by the structure, or expires.
+var InvitationMachine = Machine{
+	Name:   "structure_invitation",
+	States: []string{InvitationSent, InvitationAccepted, InvitationDeclined, InvitationCancelled, InvitationExpired},
+	Next:   map[string][]string{InvitationSent: {InvitationAccepted, InvitationDeclined, InvitationCancelled, InvitationExpired}},
+}
+
+// Invitation asks a person (by e-mail address) to join a structure in a role.
+type Invitation struct {
+	ID           int64      `json:"id"`
+	StructureID  int64      `json:"structure_id"`
+	StructureNom string     `json:"structure_nom"`
+	Email        string     `json:"email"`
+	Role         string     `json:"role"`
+	StartedOn    *time.Time `json:"started_on,omitempty"`
+	InvitedBy    string     `json:"invited_by"`
+	Status       string     `json:"status"`
+	CreatedAt    time.Time  `json:"created_at"`
+	ExpiresAt    time.Time  `json:"expires_at"`
+}
+
+// InvitationInput is what a referent sends to invite someone.
+type InvitationInput struct {
+	Email     string     `json:"email"`
+	Role      string     `json:"role"`
+	StartedOn *time.Time `json:"started_on"`
+}
+
+// Validate is the one rule for an invitation.
+func (in *InvitationInput) Validate() Problems {
+	var ps Problems
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	if !ValidEmail(in.Email) {
+		ps.Add("email", "network.invitation.email.invalid")
+	}
+	if !slices.Contains(MemberRoles, in.Role) {
+		ps.Add("role", KeyNotInList)
+	}
+	return ps
 }

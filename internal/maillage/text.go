@@ -69,3 +69,14 @@ func StripControl(s string) string {
 		return r
 	}, strings.ToValidUTF8(s, ""))
 }
+
+// CSVCell neutralises a value for a CSV file opened in a spreadsheet: a
+// cell starting with =, +, -, @, a tab or a carriage return would be read
+// as a formula (CSV injection), so it gets a leading apostrophe, which
+// spreadsheets show as text.
+func CSVCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

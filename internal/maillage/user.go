@@ -2,6 +2,7 @@ package maillage
 
 import (
 	"context"
+	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -115,6 +116,46 @@ func (u *User) Has(r Role) bool {
 		}
 	}
 	return false
+}
+
+// Coordinates is the one territory-aware scope check: whether the user is
+// an administrator, or a coordinator whose scope holds the territory — a
+// coordinator of a région acts in each of its départements.
+func (u *User) Coordinates(codeDepartement, codeRegion string) bool {
+	if u == nil {
+		return false
+	}
+	if u.Has(RoleAdministrateur) {
+		return true
+	}
+	for _, g := range u.Grants {
+		if g.Role != RoleCoordinateur {
+			continue
+		}
+		switch {
+		case g.ScopeKind == ScopeDepartement && codeDepartement != "" && g.ScopeValue == codeDepartement:
+			return true
+		case g.ScopeKind == ScopeRegion && codeRegion != "" && g.ScopeValue == codeRegion:
+			return true
+		}
+	}
+	return false
+}
+
+// CoordinatedTerritories lists the départements and régions a
+// coordinator acts in (empty for an administrator, who acts everywhere).
+func (u *User) CoordinatedTerritories() (departements, regions []string) {
+	for _, g := range u.Grants {
+		if g.Role == RoleCoordinateur {
+			switch g.ScopeKind {
+			case ScopeDepartement:
+				departements = append(departements, g.ScopeValue)
+			case ScopeRegion:
+				regions = append(regions, g.ScopeValue)
+			}
+		}
+	}
+	return departements, regions
 }
 
 // HasScoped reports whether the user holds role r in exactly that scope.
@@ -248,4 +289,20 @@ type SessionService interface {
 	FindSessions(ctx context.Context, userID int64) ([]*Session, error)
 	RevokeSession(ctx context.Context, userID int64, idHash string) error
 	RevokeSessions(ctx context.Context, userID int64) (int, error)
+}
+
+// ValidEmail reports whether s is one plain address (no display name, one
+// "@", a dot in the domain, at most 254 characters).
+func ValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && len(s) <= 254 && strings.Contains(s[strings.LastIndex(s, "@"):], ".") && !HasControl(s, false)
+}
+
+// AuditActions lists every action the audit log records (named in the
+// catalogues as "admin.audit.action.<action>").
+var AuditActions = []string{
+	"account.created", "account.deleted", "api_token.created", "api_token.revoked", "demo.loaded",
+	"identity.linked", "identity.removed", "lieux.imported", "role.granted", "role.revoked",
+	"structure.created", "structure.claimed", "structure.claim_requested", "structure.claim_acceptee",
+	"structure.claim_refusee", "structure.claim_annulee", "structure.invitation_sent", "structure.invitation_accepted",
 }

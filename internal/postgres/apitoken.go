@@ -60,7 +60,7 @@ func (s *APITokenService) CreateAPIToken(ctx context.Context, userID int64, in m
 		return nil, "", err
 	}
 	expires := time.Now().Add(time.Duration(in.Days) * 24 * time.Hour)
-	r := &apiTokenRow{UserID: userID, Name: name, TokenHash: HashToken(secret), ReadOnly: in.ReadOnly, ExpiresAt: &expires}
+	r := &apiTokenRow{UserID: userID, Name: name, TokenHash: maillage.HashToken(secret), ReadOnly: in.ReadOnly, ExpiresAt: &expires}
 	err = s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// Lock the account row so two concurrent creations count the same way.
 		if _, err := tx.NewRaw("SELECT id FROM users WHERE id = ? AND deleted_at IS NULL FOR UPDATE", userID).Exec(ctx); err != nil {
@@ -124,7 +124,7 @@ func (s *APITokenService) AuthenticateAPIToken(ctx context.Context, secret strin
 	}
 	var r apiTokenRow
 	err := s.db.NewSelect().Model(&r).
-		Where("token_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())", HashToken(secret)).
+		Where("token_hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())", maillage.HashToken(secret)).
 		Where("EXISTS (SELECT 1 FROM users u WHERE u.id = user_id AND u.deleted_at IS NULL)").
 		Scan(ctx)
 	if isNoRows(err) {

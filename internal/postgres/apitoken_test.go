@@ -39,7 +39,7 @@ func TestAPITokenLifecycle(t *testing.T) {
 	if err := db.NewRaw("SELECT token_hash FROM api_tokens WHERE id = ?", tok.ID).Scan(ctx, &stored); err != nil {
 		t.Fatal(err)
 	}
-	if stored != postgres.HashToken(secret) || strings.Contains(stored, secret) {
+	if stored != maillage.HashToken(secret) || strings.Contains(stored, secret) {
 		t.Errorf("stored %q, want the SHA-256 of the secret", stored)
 	}
 

@@ -19,7 +19,7 @@ func TestEmailTokens(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("single use", func(t *testing.T) {
-		hash := postgres.HashToken("live-" + uniq())
+		hash := maillage.HashToken("live-" + uniq())
 		if err := store.CreateEmailToken(ctx, hash, " Jean.Dupont@Exemple.FR ", "192.0.2.5", time.Now().Add(15*time.Minute), linkMail(" Jean.Dupont@Exemple.FR ")); err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func TestEmailTokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hash := postgres.HashToken(tt.name + "-" + uniq())
+			hash := maillage.HashToken(tt.name + "-" + uniq())
 			if tt.expires != 0 {
 				if err := store.CreateEmailToken(ctx, hash, "jean@exemple.fr", "", time.Now().Add(tt.expires), linkMail("jean@exemple.fr")); err != nil {
 					t.Fatal(err)
@@ -72,7 +72,7 @@ func TestEmailTokens(t *testing.T) {
 func TestTakeFlow(t *testing.T) {
 	store := postgres.NewAuthStore(testenv.Get(t).DB(t))
 	ctx := context.Background()
-	f := &maillage.AuthFlow{StateHash: postgres.HashToken("state-" + uniq()), Provider: "oidc", Nonce: "n-" + uniq(),
+	f := &maillage.AuthFlow{StateHash: maillage.HashToken("state-" + uniq()), Provider: "oidc", Nonce: "n-" + uniq(),
 		CodeVerifier: "v-" + uniq(), GothSession: `{"AuthURL":"https://op.example/authorize"}`, ReturnTo: "/compte",
 		ExpiresAt: time.Now().Add(10 * time.Minute)}
 	if err := store.SaveFlow(ctx, f); err != nil {
@@ -89,7 +89,7 @@ func TestTakeFlow(t *testing.T) {
 	wantCode(t, err, maillage.ENOTFOUND)
 
 	expired := *f
-	expired.StateHash = postgres.HashToken("expired-" + uniq())
+	expired.StateHash = maillage.HashToken("expired-" + uniq())
 	expired.ExpiresAt = time.Now().Add(-time.Second)
 	if err := store.SaveFlow(ctx, &expired); err != nil {
 		t.Fatal(err)

@@ -443,12 +443,6 @@ func (s *ProfileService) count(ctx context.Context, viewer maillage.Viewer, col,
 	return out, nil
 }
 
-// outbox records that a searchable entity changed (same transaction).
-func outbox(ctx context.Context, tx bun.IDB, entity string, id int64) error {
-	_, err := tx.NewRaw("INSERT INTO search_outbox (entity, entity_id) VALUES (?, ?)", entity, id).Exec(ctx)
-	return err
-}
-
 func pgArray(ss []string) any {
 	if ss == nil {
 		ss = []string{}

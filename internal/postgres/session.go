@@ -38,7 +38,7 @@ func (r *sessionRow) domain() *maillage.Session {
 
 // CreateSession stores a new session under the hash of its token.
 func (s *SessionService) CreateSession(ctx context.Context, sess *maillage.Session, token string) error {
-	sess.IDHash = HashToken(token)
+	sess.IDHash = maillage.HashToken(token)
 	r := &sessionRow{IDHash: sess.IDHash, UserID: sess.UserID, AuthMethod: sess.AuthMethod, IDToken: sess.IDToken,
 		ExpiresAt: sess.ExpiresAt, IP: sess.IP, UserAgent: truncate(sess.UserAgent, 300)}
 	if _, err := s.db.NewInsert().Model(r).Returning("*").Exec(ctx); err != nil {
@@ -54,7 +54,7 @@ func (s *SessionService) CreateSession(ctx context.Context, sess *maillage.Sessi
 func (s *SessionService) FindSession(ctx context.Context, token string, idle time.Duration) (*maillage.Session, error) {
 	var r sessionRow
 	err := s.db.NewSelect().Model(&r).
-		Where("id_hash = ? AND revoked_at IS NULL AND expires_at > now() AND last_seen_at > now() - ?::interval", HashToken(token), idle.String()).
+		Where("id_hash = ? AND revoked_at IS NULL AND expires_at > now() AND last_seen_at > now() - ?::interval", maillage.HashToken(token), idle.String()).
 		Where("EXISTS (SELECT 1 FROM users u WHERE u.id = user_id AND u.deleted_at IS NULL)").
 		Scan(ctx)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +15,13 @@ import (
 )
 
 // StructureService implements maillage.StructureService.
-type StructureService struct{ db *DB }
+type StructureService struct {
+	db *DB
+	// BaseURL starts the links of the mails it writes (proof of a claim,
+	// invitation); Texts writes them in the recipient's language.
+	BaseURL string
+	Texts   maillage.Texts
+}
 
 // NewStructureService returns the structure service.
 func NewStructureService(db *DB) *StructureService { return &StructureService{db: db} }
@@ -286,9 +291,13 @@ func randomLieuID() string {
 	return "maillage-" + hex.EncodeToString(b)
 }
 
-// CreateStructure creates a structure with its creator as referent, or
-// claims an existing one with the same real pivot and no referent.
-func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st *maillage.Structure) (*maillage.Structure, bool, error) {
+// CreateStructure creates a structure with its creator as referent. When
+// a structure with the same real pivot already exists, nothing of it
+// changes: if it has no referent, a claim is recorded (ErrClaimed's
+// Claim), to be granted by a coordinator of its territory, an
+// administrator, or the link sent to its contact address; otherwise the
+// pivot is refused next to the field.
+func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st *maillage.Structure) (*maillage.Structure, *maillage.Claim, error) {
 	st.Lieu.Pivot = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(st.Lieu.Pivot), " ", ""))
 	if st.Lieu.ID == "" {
 		st.Lieu.ID = randomLieuID()
@@ -297,10 +306,9 @@ func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st
 		st.Lieu.DateMaj = time.Now().UTC().Truncate(24 * time.Hour)
 	}
 	if err := validateStructure(st); err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
-	var id int64
-	claimed := false
+	var id, claimID int64
 	err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var existing []struct {
 			ID        int64
@@ -314,32 +322,30 @@ func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st
 			if existing[0].Referents > 0 {
 				return maillage.Invalid("lieu.pivot", "network.structure.pivot.taken")
 			}
-			id, claimed = existing[0].ID, true
-		} else {
+			id = existing[0].ID
 			var err error
-			if id, err = s.insert(ctx, tx, &st.Lieu, st.Roles); err != nil {
-				return err
-			}
+			claimID, err = s.openClaim(ctx, tx, id, userID)
+			return err
+		}
+		var err error
+		if id, err = s.insert(ctx, tx, &st.Lieu, st.Roles); err != nil {
+			return err
 		}
 		if _, err := tx.NewRaw("INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, 'referent', current_date)", id, userID).Exec(ctx); err != nil {
 			return translate(err, "network.member.not_found")
 		}
-		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &userID, Action: map[bool]string{true: "structure.claimed", false: "structure.created"}[claimed],
+		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &userID, Action: "structure.created",
 			TargetID: &userID, Details: map[string]any{"structure_id": id, "pivot": st.Lieu.Pivot}})
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	out, err := s.FindStructureByID(ctx, id)
-	return out, claimed, err
-}
-
-// IsReferent reports whether a user is an active referent of the structure.
-func (s *StructureService) IsReferent(ctx context.Context, userID, structureID int64) (bool, error) {
-	var ok bool
-	err := s.db.NewRaw(`SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = ? AND structure_id = ? AND role = 'referent' AND ended_on IS NULL)`,
-		userID, structureID).Scan(ctx, &ok)
-	return ok, err
+	if err != nil || claimID == 0 {
+		return out, nil, err
+	}
+	c, err := s.FindClaim(ctx, claimID)
+	return out, c, err
 }
 
 // mayEdit applies Structure.CanEdit, the one rule, to the stored structure.
@@ -377,56 +383,20 @@ func (s *StructureService) UpdateStructure(ctx context.Context, actor maillage.V
 	return s.FindStructureByID(ctx, id)
 }
 
-// AddMember adds the account with that e-mail to the structure.
-func (s *StructureService) AddMember(ctx context.Context, actor maillage.Viewer, structureID int64, email, role string, startedOn *time.Time) error {
-	if err := s.mayEdit(ctx, actor, structureID); err != nil {
-		return err
-	}
-	if !slices.Contains(maillage.MemberRoles, role) {
-		return maillage.Invalid("role", maillage.KeyNotInList)
-	}
-	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var userID int64
-		if err := tx.NewRaw("SELECT id FROM users WHERE email = ? AND deleted_at IS NULL", NormalizeEmail(email)).Scan(ctx, &userID); err != nil {
-			if isNoRows(err) {
-				return maillage.Invalid("email", "network.member.no_account")
-			}
-			return err
-		}
-		if _, err := tx.NewRaw("INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, ?, ?)", structureID, userID, role, startedOn).Exec(ctx); err != nil {
-			err = translate(err, "network.member.not_found")
-			if maillage.ErrorCode(err) == maillage.ECONFLICT {
-				return maillage.Invalid("email", "network.member.already")
-			}
-			return err
-		}
-		if err := s.touchProfile(ctx, tx, userID); err != nil {
-			return err
-		}
-		return outbox(ctx, tx, "structure", structureID)
-	})
-}
-
-// touchProfile queues the profile of a user for reindexing.
-func (s *StructureService) touchProfile(ctx context.Context, tx bun.IDB, userID int64) error {
-	_, err := tx.NewRaw("INSERT INTO search_outbox (entity, entity_id) SELECT 'profile', id FROM profiles WHERE user_id = ?", userID).Exec(ctx)
-	return err
-}
-
 // EndMember ends a membership (today).
-func (s *StructureService) EndMember(ctx context.Context, actor maillage.Viewer, memberID int64) error {
+func (s *StructureService) EndMember(ctx context.Context, actor maillage.Viewer, memberID int64) (int64, error) {
 	var m struct{ StructureID, UserID int64 }
 	if err := s.db.NewRaw("SELECT structure_id, user_id FROM memberships WHERE id = ? AND ended_on IS NULL", memberID).Scan(ctx, &m); err != nil {
-		return translate(err, "network.member.not_found")
+		return 0, translate(err, "network.member.not_found")
 	}
 	if err := s.mayEdit(ctx, actor, m.StructureID); err != nil {
-		return err
+		return 0, err
 	}
-	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	return m.StructureID, s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewRaw("UPDATE memberships SET ended_on = current_date WHERE id = ?", memberID).Exec(ctx); err != nil {
 			return err
 		}
-		if err := s.touchProfile(ctx, tx, m.UserID); err != nil {
+		if err := touchProfile(ctx, tx, m.UserID); err != nil {
 			return err
 		}
 		return outbox(ctx, tx, "structure", m.StructureID)

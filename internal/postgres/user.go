@@ -408,14 +408,6 @@ type auditRow struct {
 	IP            string         `bun:"ip"`
 }
 
-func auditTx(ctx context.Context, idb bun.IDB, e maillage.AuditEntry) error {
-	if e.Details == nil {
-		e.Details = map[string]any{}
-	}
-	_, err := idb.NewInsert().Model(&auditRow{ActorID: e.ActorID, Action: e.Action, TargetID: e.TargetID, Details: e.Details, IP: e.IP}).Exec(ctx)
-	return err
-}
-
 // Audit appends an entry to the audit log.
 func (s *UserService) Audit(ctx context.Context, e maillage.AuditEntry) error {
 	return auditTx(ctx, s.db.DB, e)

@@ -83,8 +83,11 @@ func (s *Service) FacetAttributes() []string { return s.Registry.Facets() }
 // Normalize bounds a query with the registry's types and facets.
 func (s *Service) Normalize(q *maillage.SearchQuery) { q.Normalize(s.Types(), s.FacetAttributes()) }
 
-// ResolveCommune finds the commune of "près de": an INSEE code or a name
-// (the most populated commune of that name). Results are cached.
+// ResolveCommune finds the commune of "près de" with the one commune
+// resolver (TerritoryService.ResolveCommune): an INSEE code, a name with
+// its département or postcode, an arrondissement… A name several communes
+// bear, or none, is a problem on "pres" (the page offers the choice): the
+// search never guesses. Results are cached.
 func (s *Service) ResolveCommune(ctx context.Context, near string) (*maillage.Commune, error) {
 	key := strings.ToLower(near)
 	s.mu.Lock()
@@ -93,21 +96,14 @@ func (s *Service) ResolveCommune(ctx context.Context, near string) (*maillage.Co
 	if ok {
 		return c, nil
 	}
-	list, err := s.Territories.FindCommunes(ctx, maillage.CommuneFilter{Prefix: near, Limit: 20})
+	c, cands, err := s.Territories.ResolveCommune(ctx, near)
 	if err != nil {
 		return nil, err
 	}
-	// Prefer an exact name (Lyon, not Lyons-la-Forêt), else the first.
-	for _, x := range list {
-		if x.CodeInsee == strings.ToUpper(near) || strings.EqualFold(x.Nom, near) || strings.EqualFold(strings.ReplaceAll(x.Nom, "-", " "), strings.ReplaceAll(near, "-", " ")) {
-			c = x
-			break
-		}
-	}
-	if c == nil && len(list) > 0 {
-		c = list[0]
-	}
 	if c == nil {
+		if len(cands) > 0 {
+			return nil, maillage.Invalid("pres", "search.near.ambiguous")
+		}
 		return nil, maillage.Invalid("pres", "search.near.unknown")
 	}
 	s.mu.Lock()
@@ -487,6 +483,13 @@ func (s *Service) stillVisible(ctx context.Context, viewer maillage.Viewer, hits
 
 func (s *Service) degraded(ctx context.Context, q maillage.SearchQuery, cause error) (*maillage.SearchResult, error) {
 	s.Log.Warn("meilisearch unreachable: basic PostgreSQL search", "err", cause)
+	if q.Near != "" {
+		// The commune was resolved once (ResolveCommune): the fallback
+		// gets its INSEE code, not the text to resolve again.
+		if c, err := s.ResolveCommune(ctx, q.Near); err == nil {
+			q.Near = c.CodeInsee
+		}
+	}
 	if s.Fallback == nil {
 		return nil, maillage.Wrap(maillage.EUNAVAILABLE, cause, "search.unavailable")
 	}

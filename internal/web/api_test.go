@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"maillage/internal/app"
-	"maillage/internal/auth"
 	"maillage/internal/maillage"
 	"maillage/internal/testenv"
 )
@@ -67,7 +66,7 @@ func bearer(secret string) map[string]string {
 // cookie returns the headers of a browser session, with a CSRF cookie and,
 // when withToken, the matching X-CSRF-Token header.
 func cookie(session string, withToken bool) map[string]string {
-	csrf := auth.RandomToken(32)
+	csrf := maillage.RandomToken(32)
 	h := map[string]string{"Cookie": "maillage_session=" + session + "; maillage_csrf=" + csrf}
 	if withToken {
 		h["X-CSRF-Token"] = csrf
@@ -291,7 +290,7 @@ func TestAPITokenLifecycle(t *testing.T) {
 	session := newSession(t, a, u)
 
 	form := func(h map[string]string, values url.Values) map[string]string {
-		csrf := auth.RandomToken(32)
+		csrf := maillage.RandomToken(32)
 		values.Set("_csrf", csrf)
 		h["Cookie"] = "maillage_session=" + session + "; maillage_csrf=" + csrf
 		h["Content-Type"] = "application/x-www-form-urlencoded"

@@ -143,7 +143,7 @@ func newUser(t *testing.T, a *app.App, email string, g *maillage.RoleGrant) *mai
 // newSession opens a session for u and returns its cookie token.
 func newSession(t *testing.T, a *app.App, u *maillage.User) string {
 	t.Helper()
-	token := auth.RandomToken(32)
+	token := maillage.RandomToken(32)
 	if err := a.Sessions.CreateSession(context.Background(), &maillage.Session{UserID: u.ID, AuthMethod: "test", ExpiresAt: time.Now().Add(time.Hour)}, token); err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		target := strings.NewReplacer(":provider", "inconnu", ":id", "1", ":code", "69").Replace(path)
 		for _, p := range principals {
 			t.Run(key+" as "+p.name, func(t *testing.T) {
-				csrf := auth.RandomToken(32)
+				csrf := maillage.RandomToken(32)
 				body := url.Values{"_csrf": {csrf}}.Encode()
 				req := httptest.NewRequest(method, target, strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

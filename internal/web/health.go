@@ -14,6 +14,7 @@ import (
 func (s *Server) mountCore(r *kit.Router) {
 	r.Get("/healthz", auth.PermPublic, s.healthz)
 	r.Get("/readyz", auth.PermPublic, s.readyz)
+	r.Get("/etat", auth.PermPublic, s.status)
 	r.Get("/api/openapi.json", auth.PermPublic, s.apiOpenAPI)
 }
 
@@ -55,4 +56,23 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		status, overall = fiber.StatusServiceUnavailable, "degraded"
 	}
 	return c.Status(status).JSON(fiber.Map{"status": overall, "checks": checks})
+}
+
+// status is the service status for people: each service and whether it
+// answers (JSON on request, like /readyz).
+func (s *Server) status(c *fiber.Ctx) error {
+	checks, ok := s.Checks(c.UserContext())
+	if acceptsJSON(c) {
+		return s.readyz(c)
+	}
+	code := fiber.StatusOK
+	if !ok {
+		code = fiber.StatusServiceUnavailable
+	}
+	type row struct{ Name, Status string }
+	rows := []row{{"postgres", checks["postgres"].Status}, {"meilisearch", checks["meilisearch"].Status}}
+	return s.kit.Render(c, code, "core/status", s.kit.Page(c, "status.title", "", struct {
+		OK   bool
+		Rows []row
+	}{ok, rows}))
 }

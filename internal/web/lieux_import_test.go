@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"maillage/internal/app"
-	"maillage/internal/auth"
 	"maillage/internal/lieux"
 	"maillage/internal/maillage"
 	"maillage/internal/testenv"
@@ -21,7 +20,7 @@ import (
 // body, CSRF cookie and field, session cookie.
 func uploadLieux(t *testing.T, a *app.App, u *maillage.User, filename string, content []byte) response {
 	t.Helper()
-	csrf := auth.RandomToken(32)
+	csrf := maillage.RandomToken(32)
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	if err := mw.WriteField("_csrf", csrf); err != nil {

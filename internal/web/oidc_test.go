@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"maillage/internal/auth"
 	"maillage/internal/config"
+	"maillage/internal/maillage"
 )
 
 // TestOIDCRoundTrip signs in through a genuine OpenID provider (discovery,
@@ -144,7 +144,7 @@ func TestOIDCRefusals(t *testing.T) {
 		{"wrong nonce", func(t *testing.T) (*browser, string) {
 			b := newBrowser(t)
 			cb := p.authorize(t, b, "camille")
-			p.exec(t, "UPDATE auth_flows SET nonce = 'x' WHERE state_hash = ?", auth.Hash(stateOf(cb)))
+			p.exec(t, "UPDATE auth_flows SET nonce = 'x' WHERE state_hash = ?", maillage.HashToken(stateOf(cb)))
 			return b, cb
 		}, 401, badIDToken, []string{`reason="id token rejected"`, "nonce mismatch"}},
 		{"ID token signed by another key", func(t *testing.T) (*browser, string) {
@@ -196,7 +196,7 @@ func TestEmailLinkRefusals(t *testing.T) {
 	}{
 		{"expired", func(t *testing.T, b *browser) string {
 			token := p.requestLink(t, b, "expire."+randomHex(4)+"@exemple.fr")
-			p.exec(t, "UPDATE email_tokens SET expires_at = now() - interval '1 minute' WHERE token_hash = ?", auth.Hash(token))
+			p.exec(t, "UPDATE email_tokens SET expires_at = now() - interval '1 minute' WHERE token_hash = ?", maillage.HashToken(token))
 			return token
 		}, "Ce lien de connexion a expiré (il est valable 15 minutes). Demandez-en un nouveau.", `reason="token expired"`},
 		{"reused", func(t *testing.T, b *browser) string {
@@ -210,7 +210,7 @@ func TestEmailLinkRefusals(t *testing.T) {
 		}, "Ce lien de connexion a déjà servi : chaque lien ne sert qu'une fois. Demandez-en un nouveau.", `reason="token already used"`},
 		{"unknown", func(t *testing.T, b *browser) string {
 			b.get(p.URL + "/connexion")
-			return auth.RandomToken(32)
+			return maillage.RandomToken(32)
 		}, "Ce lien de connexion n'est pas valide. Vérifiez qu'il est complet, ou demandez-en un nouveau.", `reason="unknown token"`},
 	}
 	for _, tt := range tests {
@@ -303,7 +303,7 @@ func TestOIDCSignOut(t *testing.T) {
 	}
 	session := b.cookie(p.URL, "maillage_session")
 	var idToken string
-	if err := p.App.DB.NewRaw("SELECT id_token FROM sessions WHERE id_hash = ?", auth.Hash(session)).Scan(t.Context(), &idToken); err != nil || idToken == "" {
+	if err := p.App.DB.NewRaw("SELECT id_token FROM sessions WHERE id_hash = ?", maillage.HashToken(session)).Scan(t.Context(), &idToken); err != nil || idToken == "" {
 		t.Fatalf("session row: %v (id_token %q)", err, idToken)
 	}
 
@@ -332,7 +332,7 @@ func TestOIDCSignOut(t *testing.T) {
 	if pg := newBrowser(t).do(req); pg.Status != http.StatusSeeOther || !strings.HasPrefix(pg.location(), p.URL+"/connexion") {
 		t.Errorf("old cookie: %d to %q, want 303 to /connexion", pg.Status, pg.location())
 	}
-	if n := p.count(t, "SELECT count(*) FROM sessions WHERE id_hash = ? AND revoked_at IS NOT NULL", auth.Hash(session)); n != 1 {
+	if n := p.count(t, "SELECT count(*) FROM sessions WHERE id_hash = ? AND revoked_at IS NOT NULL", maillage.HashToken(session)); n != 1 {
 		t.Error("the session row is not revoked")
 	}
 }

@@ -81,7 +81,7 @@ func (s *Server) csrfToken(c *fiber.Ctx) error {
 	}
 	token := s.kit.GetCookie(c, "csrf")
 	if len(token) < 32 {
-		token = auth.RandomToken(32)
+		token = maillage.RandomToken(32)
 		s.kit.SetCookie(c, "csrf", token, time.Time{})
 	}
 	kit.SetCSRF(c, token)
@@ -156,7 +156,7 @@ func (s *Server) gate(perm auth.Permission) fiber.Handler {
 		if err := s.checkCSRF(c); err != nil {
 			return err
 		}
-		if perm == auth.PermDevMailbox && !s.devMailboxEnabled(c) {
+		if perm == auth.PermDevMailbox && !s.kit.DevMailbox() {
 			return fiber.ErrNotFound
 		}
 		u := kit.User(c)
@@ -173,12 +173,4 @@ func (s *Server) gate(perm auth.Permission) fiber.Handler {
 		}
 		return maillage.Errorf(maillage.EFORBIDDEN, "error.forbidden")
 	}
-}
-
-// devMailboxEnabled: the development mailbox holds everyone's sign-in
-// links, so it is served only in development, without SMTP, and when the
-// portal listens on a loopback address (or to tests, which drive the app
-// without a listener).
-func (s *Server) devMailboxEnabled(c *fiber.Ctx) bool {
-	return !s.cfg.Production() && s.Auth.Config().DevMailbox && s.cfg.LoopbackOnly()
 }

@@ -22,8 +22,8 @@ type Deps struct {
 	Sessions  maillage.SessionService
 	Profiles  maillage.ProfileService
 	APITokens maillage.APITokenService
-	// DevMailbox says whether /dev/courriels serves the kept mails.
-	DevMailbox func() bool
+	// Mails is the mail outbox, which the development mailbox lists.
+	Mails maillage.MailStore
 }
 
 // Capability serves the account pages.

@@ -19,7 +19,7 @@ type signInData struct {
 type providerLink struct{ ID, Label string }
 
 func (a *Capability) signInData(returnTo string) signInData {
-	d := signInData{ReturnTo: kit.SafeReturn(returnTo, ""), DevMailbox: a.d.DevMailbox()}
+	d := signInData{ReturnTo: kit.SafeReturn(returnTo, ""), DevMailbox: a.DevMailbox()}
 	for _, p := range a.d.Auth.Providers {
 		d.Providers = append(d.Providers, providerLink{p.ID, p.Label})
 	}
@@ -41,7 +41,7 @@ func (a *Capability) signIn(c *fiber.Ctx) error {
 func (a *Capability) signInEmailRequest(c *fiber.Ctx) error {
 	f := a.PostedForm(c)
 	returnTo := kit.SafeReturn(f.Value("retour"), "")
-	err := a.d.Auth.RequestEmailLink(c.UserContext(), f.Value("email"), c.IP(), returnTo)
+	err := a.d.Auth.RequestEmailLink(c.UserContext(), f.Value("email"), c.IP(), kit.Lang(c), returnTo)
 	if err == nil {
 		return kit.Redirect(c, "/connexion/email/envoye")
 	}
@@ -163,7 +163,7 @@ func (a *Capability) signOut(c *fiber.Ctx) error {
 
 // devMails lists the mails kept by the development mailbox.
 func (a *Capability) devMails(c *fiber.Ctx) error {
-	mails, err := a.d.Auth.Store.FindDevMails(c.UserContext(), 50)
+	mails, _, err := a.d.Mails.FindMails(c.UserContext(), maillage.MailFilter{Limit: 50})
 	if err != nil {
 		return err
 	}

@@ -97,5 +97,12 @@ func (k *Kit) T(c *fiber.Ctx, key string, args ...any) string {
 	return k.Catalog.T(Lang(c), key, args...)
 }
 
+// DevMailbox reports whether the development mailbox is served: it holds
+// everyone's sign-in links, so only in development, without SMTP, and when
+// the portal listens on a loopback address.
+func (k *Kit) DevMailbox() bool {
+	return !k.Config.Production() && k.Config.SMTPURL == nil && k.Config.LoopbackOnly()
+}
+
 // Secure reports whether cookies are sent over https only.
 func (k *Kit) Secure() bool { return k.Config.BaseURL.Scheme == "https" }

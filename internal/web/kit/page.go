@@ -43,8 +43,26 @@ func (p *Page) Date(t time.Time) string { return p.cat.Date(p.Lang, t) }
 // DateTime formats a moment in Paris time (« 3 décembre 2026 à 14 h 05 »).
 func (p *Page) DateTime(t time.Time) string { return p.cat.DateTime(p.Lang, t) }
 
-// Km formats a distance in metres (« 4,8 km »).
-func (p *Page) Km(meters int) string { return i18n.Km(p.Lang, float64(meters)) }
+// Km formats a distance in metres, an int or *int (« 4,8 km »; under a
+// kilometre, « 800 m »).
+func (p *Page) Km(meters any) string {
+	var m int
+	switch v := meters.(type) {
+	case int:
+		m = v
+	case *int:
+		if v == nil {
+			return ""
+		}
+		m = *v
+	case float64:
+		m = int(v)
+	}
+	if m < 1000 {
+		return i18n.Int(p.Lang, m) + "\u00a0m"
+	}
+	return i18n.Km(p.Lang, float64(m))
+}
 
 // Int formats a count with the language's grouping (« 12 345 »).
 func (p *Page) Int(n int) string { return i18n.Int(p.Lang, n) }

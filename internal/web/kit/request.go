@@ -134,13 +134,13 @@ func (k *Kit) GetCookie(c *fiber.Ctx, name string) string { return c.Cookies(k.C
 // token is bound to the session: a new session gets a new one).
 func (k *Kit) StartSession(c *fiber.Ctx, token string) {
 	k.SetCookie(c, "session", token, k.Now().Add(k.Config.SessionMax))
-	k.SetCookie(c, "csrf", auth.RandomToken(32), time.Time{})
+	k.SetCookie(c, "csrf", maillage.RandomToken(32), time.Time{})
 }
 
 // EndSession clears the session cookie and rotates the CSRF token.
 func (k *Kit) EndSession(c *fiber.Ctx) {
 	k.ClearCookie(c, "session")
-	k.SetCookie(c, "csrf", auth.RandomToken(32), time.Time{})
+	k.SetCookie(c, "csrf", maillage.RandomToken(32), time.Time{})
 }
 
 // NoStore marks a response as personal: never kept by a cache.

@@ -1,0 +1,3 @@
+DROP TABLE structure_invitations;
+DROP TABLE structure_claims;
+DROP TABLE state_transitions;
