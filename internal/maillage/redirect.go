@@ -28,4 +28,3 @@ func SafeReturn(to, fallback string) string {
 	}
 	return to
 }
-
