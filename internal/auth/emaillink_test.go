@@ -52,7 +52,7 @@ func TestEmailLinkMail(t *testing.T) {
 	for _, tt := range tests {
 		t.Run("lang "+tt.lang, func(t *testing.T) {
 			email := "langue." + uniq() + "@exemple.fr"
-			if err := a.Auth.RequestEmailLink(ctx, email, newIP(), tt.lang); err != nil {
+			if err := a.Auth.RequestEmailLink(ctx, email, newIP(), tt.lang, ""); err != nil {
 				t.Fatal(err)
 			}
 			ms := mailsTo(t, a, email)
@@ -98,7 +98,7 @@ func TestEmailLinkTokenAndMailTogether(t *testing.T) {
 
 	t.Run("written together", func(t *testing.T) {
 		email := "ensemble." + uniq() + "@exemple.fr"
-		if err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr"); err != nil {
+		if err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr", ""); err != nil {
 			t.Fatal(err)
 		}
 		if got := []int{tokens(email), mails(email)}; !cmp.Equal(got, []int{1, 1}) {
@@ -118,7 +118,7 @@ func TestEmailLinkTokenAndMailTogether(t *testing.T) {
 		a := newApp(t)
 		a.Auth.Texts = bad
 		email := "refus." + uniq() + "@exemple.fr"
-		err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr")
+		err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr", "")
 		wantCode(t, err, maillage.EINTERNAL)
 		if got := []int{tokens(email), mails(email)}; !cmp.Equal(got, []int{0, 0}) {
 			t.Fatalf("tokens, mails = %v, want [0 0]", got)
@@ -128,11 +128,11 @@ func TestEmailLinkTokenAndMailTogether(t *testing.T) {
 	t.Run("rate limited: neither", func(t *testing.T) {
 		email := "limite." + uniq() + "@exemple.fr"
 		for range auth.LimitEmailPerAddress.Max {
-			if err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr"); err != nil {
+			if err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr", ""); err != nil {
 				t.Fatal(err)
 			}
 		}
-		err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr")
+		err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr", "")
 		wantCode(t, err, maillage.ETOOMANY)
 		max := auth.LimitEmailPerAddress.Max
 		if got := []int{tokens(email), mails(email)}; !cmp.Equal(got, []int{max, max}) {
@@ -143,7 +143,7 @@ func TestEmailLinkTokenAndMailTogether(t *testing.T) {
 	t.Run("no catalogue: neither", func(t *testing.T) {
 		a := testenv.Get(t).App(t)
 		email := "sans-textes." + uniq() + "@exemple.fr"
-		err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr")
+		err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr", "")
 		wantCode(t, err, maillage.EINTERNAL)
 		if got := []int{tokens(email), mails(email)}; !cmp.Equal(got, []int{0, 0}) {
 			t.Fatalf("tokens, mails = %v, want [0 0]", got)

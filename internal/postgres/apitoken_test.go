@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"maillage/internal/maillage"
 	"maillage/internal/postgres"
@@ -22,12 +23,12 @@ func TestAPITokenLifecycle(t *testing.T) {
 	uid := out.User.ID
 
 	for _, name := range []string{"", "   ", strings.Repeat("x", 81)} {
-		if _, _, err := tokens.CreateAPIToken(ctx, uid, name, "127.0.0.1"); !maillage.ErrorProblems(err).Has("name") {
+		if _, _, err := tokens.CreateAPIToken(ctx, uid, maillage.APITokenInput{Name: name, Days: 90}, "127.0.0.1"); !maillage.ErrorProblems(err).Has("name") {
 			t.Errorf("name %q: err = %v, want a message on the name field", name, err)
 		}
 	}
 
-	tok, secret, err := tokens.CreateAPIToken(ctx, uid, " export nocturne ", "127.0.0.1")
+	tok, secret, err := tokens.CreateAPIToken(ctx, uid, maillage.APITokenInput{Name: " export nocturne ", Days: 90}, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestAPITokenLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 1 || list[0].Active() {
+	if len(list) != 1 || list[0].Active(time.Now()) {
 		t.Errorf("list = %+v, want one revoked token", list)
 	}
 
@@ -96,7 +97,7 @@ func TestAPITokenLifecycle(t *testing.T) {
 	}
 
 	// A deleted account's tokens stop working.
-	_, secret2, err := tokens.CreateAPIToken(ctx, other.User.ID, "avant suppression", "")
+	_, secret2, err := tokens.CreateAPIToken(ctx, other.User.ID, maillage.APITokenInput{Name: "avant suppression", Days: 90}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,17 +119,17 @@ func TestAPITokenLimit(t *testing.T) {
 	tokens := postgres.NewAPITokenService(db)
 	var last *maillage.APIToken
 	for i := 0; i < maillage.MaxAPITokens; i++ {
-		if last, _, err = tokens.CreateAPIToken(ctx, out.User.ID, "jeton", ""); err != nil {
+		if last, _, err = tokens.CreateAPIToken(ctx, out.User.ID, maillage.APITokenInput{Name: "jeton", Days: 90}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := tokens.CreateAPIToken(ctx, out.User.ID, "un de trop", ""); !maillage.ErrorProblems(err).Has("name") {
+	if _, _, err := tokens.CreateAPIToken(ctx, out.User.ID, maillage.APITokenInput{Name: "un de trop", Days: 90}, ""); !maillage.ErrorProblems(err).Has("name") {
 		t.Fatalf("token %d: err = %v, want refused on the name field", maillage.MaxAPITokens+1, err)
 	}
 	if err := tokens.RevokeAPIToken(ctx, out.User.ID, last.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := tokens.CreateAPIToken(ctx, out.User.ID, "après révocation", ""); err != nil {
+	if _, _, err := tokens.CreateAPIToken(ctx, out.User.ID, maillage.APITokenInput{Name: "après révocation", Days: 90}, ""); err != nil {
 		t.Errorf("after a revocation: %v", err)
 	}
 }

@@ -43,9 +43,9 @@ func TestCreateAndClaimStructure(t *testing.T) {
 	}
 
 	// A real SIRET: created, with its creator as referent, in the right département.
-	st, claimed, err := structures.CreateStructure(ctx, a.User.ID, newPlace("73282932000074"))
-	if err != nil || claimed {
-		t.Fatalf("create: %v claimed=%v", err, claimed)
+	st, claim, err := structures.CreateStructure(ctx, a.User.ID, newPlace("73282932000074"))
+	if err != nil || claim != nil {
+		t.Fatalf("create: %v claim=%v", err, claim)
 	}
 	if st.CodeDepartement != "69" || len(st.Members) != 1 || st.Members[0].Role != maillage.MemberReferent {
 		t.Fatalf("created structure: dep %q members %+v", st.CodeDepartement, st.Members)
@@ -58,12 +58,21 @@ func TestCreateAndClaimStructure(t *testing.T) {
 	if _, err := structures.UpdateStructure(ctx, maillage.Viewer{UserID: b.User.ID}, st.ID, newPlace("73282932000074")); maillage.ErrorCode(err) != maillage.EFORBIDDEN {
 		t.Fatalf("non-referent edit: %v", err)
 	}
-	// The referent leaves: the structure can be claimed.
-	if err := structures.EndMember(ctx, maillage.Viewer{UserID: a.User.ID}, st.Members[0].ID); err != nil {
+	// The referent leaves: a claim can be asked for, but nothing changes
+	// until it is granted (issue 10, item 2).
+	if _, err := structures.EndMember(ctx, maillage.Viewer{UserID: a.User.ID}, st.Members[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	got, claimed, err := structures.CreateStructure(ctx, b.User.ID, newPlace("73282932000074"))
-	if err != nil || !claimed || got.ID != st.ID {
-		t.Fatalf("claim: %v claimed=%v id=%d want %d", err, claimed, got.ID, st.ID)
+	changed := newPlace("73282932000074")
+	changed.Lieu.Nom = "Nom pris par un inconnu"
+	got, claim, err := structures.CreateStructure(ctx, b.User.ID, changed)
+	if err != nil || claim == nil || got.ID != st.ID || claim.Status != maillage.ClaimPending {
+		t.Fatalf("claim: %v claim=%+v id=%d want %d", err, claim, got.ID, st.ID)
+	}
+	if got.Lieu.Nom == changed.Lieu.Nom || got.IsReferent(b.User.ID) {
+		t.Fatalf("a claim changed the structure: %q, referent %v", got.Lieu.Nom, got.IsReferent(b.User.ID))
+	}
+	if _, err := structures.UpdateStructure(ctx, maillage.Viewer{UserID: b.User.ID}, st.ID, changed); maillage.ErrorCode(err) != maillage.EFORBIDDEN {
+		t.Fatalf("a claimant edits before the claim is granted: %v", err)
 	}
 }

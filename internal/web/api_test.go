@@ -76,7 +76,7 @@ func cookie(session string, withToken bool) map[string]string {
 
 func newToken(t *testing.T, a *app.App, u *maillage.User) string {
 	t.Helper()
-	_, secret, err := a.APITokens.CreateAPIToken(context.Background(), u.ID, "test", "127.0.0.1")
+	_, secret, err := a.APITokens.CreateAPIToken(context.Background(), u.ID, maillage.APITokenInput{Name: "test", Days: 90}, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -476,9 +476,7 @@ func TestAPIWritesAndCSRF(t *testing.T) {
 		wantStatus(t, r, 201)
 		var st maillage.Structure
 		decode(t, r, &st)
-		if err := a.Structures.AddMember(context.Background(), maillage.Viewer{UserID: pub.ID}, st.ID, priv.Email, maillage.MemberMediateur, nil); err != nil {
-			t.Fatal(err)
-		}
+		testenv.Join(t, a, pub, st.ID, priv, maillage.MemberMediateur)
 		target := fmt.Sprintf("/api/structures/%d", st.ID)
 		r = send(t, a, "GET", target, "", nil)
 		wantStatus(t, r, 200)
