@@ -1,6 +1,9 @@
 package mentoring
 
-import "math"
+import (
+	"math"
+	"math/bits"
+)
 
 // solver is the min-cost flow of one territory by successive shortest
 // paths with potentials.
@@ -39,26 +42,26 @@ type solver struct {
 	tDef    int
 
 	// search scratch
-	dist     []int64
-	seen     []int32 // dist valid when seen == iter
-	done     []int32 // settled when done == iter
-	pred     []int32
-	predCost []int64
+	node     []nodeState
 	iter     int32
-	heap     []heapItem
+	heap     radixHeap
 	settled  []int32
 	searches int
+}
+
+// nodeState is a node's label in the current search.
+type nodeState struct {
+	dist int64 // valid when seen == iter
+	cost int64 // cost of the arc from pred
+	pred int32
+	seen int32
+	done int32 // settled when done == iter
 }
 
 const (
 	unrouted  = -1
 	uncovered = -2
 )
-
-type heapItem struct {
-	d int64
-	v int32
-}
 
 func newSolver(n1, n2 int, caps []int32, bigM int64) *solver {
 	nn := n1 + n2 + 1
@@ -68,9 +71,8 @@ func newSolver(n1, n2 int, caps []int32, bigM int64) *solver {
 		in: make([]int32, n2), out: make([]int32, n2), cap: caps,
 		slot0: make([]int32, n2+1),
 		pot:   make([]int64, nn),
-		dist:  make([]int64, nn), seen: make([]int32, nn), done: make([]int32, nn),
-		pred: make([]int32, nn), predCost: make([]int64, nn),
-		tDef: n1,
+		node:  make([]nodeState, nn),
+		tDef:  n1,
 	}
 	for i := range s.asg {
 		s.asg[i] = unrouted
@@ -168,38 +170,33 @@ func (s *solver) isDeficit(v int32) bool {
 }
 
 func (s *solver) relax(w int32, nd int64, from int32, c int64) {
-	if s.seen[w] == s.iter && nd >= s.dist[w] {
+	x := &s.node[w]
+	if x.seen == s.iter && (nd >= x.dist || x.done == s.iter) {
 		return
 	}
-	if s.done[w] == s.iter {
-		return
-	}
-	s.seen[w] = s.iter
-	s.dist[w] = nd
-	s.pred[w] = from
-	s.predCost[w] = c
-	s.push(heapItem{nd, w})
+	x.seen, x.dist, x.pred, x.cost = s.iter, nd, from, c
+	s.heap.push(nd, w)
 }
 
 func (s *solver) search(src int32) {
 	s.searches++
 	s.iter++
-	s.heap = s.heap[:0]
+	s.heap.reset()
 	s.settled = s.settled[:0]
 	n1 := int32(s.n1)
 	t := s.t
 	pot := s.pot
-	s.seen[src], s.dist[src] = s.iter, 0
-	s.push(heapItem{0, src})
+	s.node[src].seen, s.node[src].dist = s.iter, 0
+	s.heap.push(0, src)
 	target := int32(-1)
 	var D int64
-	for len(s.heap) > 0 {
-		it := s.pop()
-		v, d := it.v, it.d
-		if s.done[v] == s.iter || d > s.dist[v] {
+	for s.heap.n > 0 {
+		d, v := s.heap.pop()
+		x := &s.node[v]
+		if x.done == s.iter || d > x.dist {
 			continue
 		}
-		s.done[v] = s.iter
+		x.done = s.iter
 		s.settled = append(s.settled, v)
 		if s.isDeficit(v) {
 			target, D = v, d
@@ -247,11 +244,11 @@ func (s *solver) search(src int32) {
 		panic("mentoring: no deficit reachable") // the sink always is
 	}
 	for _, v := range s.settled {
-		pot[v] -= D - s.dist[v]
+		pot[v] -= D - s.node[v].dist
 	}
 	// augment, from the deficit back to the source
 	for v := target; v != src; {
-		p := s.pred[v]
+		p := s.node[v].pred
 		switch {
 		case v == t && p < n1:
 			s.asg[p] = uncovered
@@ -263,7 +260,7 @@ func (s *solver) search(src int32) {
 			// v leaves the uncovered arc; its next arc gave it a mentor
 		case p < n1:
 			j := v - n1
-			s.asg[p], s.asgCost[p] = j, s.predCost[v]
+			s.asg[p], s.asgCost[p] = j, s.node[v].cost
 			s.addSlot(j, p)
 		default:
 			s.removeSlot(p-n1, v)
@@ -276,47 +273,63 @@ func (s *solver) search(src int32) {
 	}
 }
 
-func (s *solver) push(it heapItem) {
-	h := append(s.heap, it)
-	i := len(h) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if h[p].d <= it.d {
-			break
-		}
-		h[i] = h[p]
-		i = p
-	}
-	h[i] = it
-	s.heap = h
+// radixHeap is a monotone priority queue of int64 keys (Dijkstra never
+// pushes a key below the last one popped): bucket b holds the keys whose
+// highest bit differing from the last popped key is bit b−1.
+type radixHeap struct {
+	last    int64
+	n       int
+	buckets [65][]heapItem
 }
 
-func (s *solver) pop() heapItem {
-	h := s.heap
-	top := h[0]
-	last := h[len(h)-1]
-	h = h[:len(h)-1]
-	n := len(h)
-	i := 0
-	for {
-		c := 2*i + 1
-		if c >= n {
-			break
-		}
-		if c+1 < n && h[c+1].d < h[c].d {
-			c++
-		}
-		if last.d <= h[c].d {
-			break
-		}
-		h[i] = h[c]
-		i = c
+type heapItem struct {
+	d int64
+	v int32
+}
+
+func (h *radixHeap) reset() {
+	for b := range h.buckets {
+		h.buckets[b] = h.buckets[b][:0]
 	}
-	if n > 0 {
-		h[i] = last
+	h.last, h.n = math.MinInt64, 0
+}
+
+func (h *radixHeap) bucket(d int64) int {
+	return bits.Len64(uint64(d) ^ uint64(h.last))
+}
+
+func (h *radixHeap) push(d int64, v int32) {
+	if h.n == 0 && h.last == math.MinInt64 {
+		h.last = d
 	}
-	s.heap = h
-	return top
+	b := h.bucket(d)
+	h.buckets[b] = append(h.buckets[b], heapItem{d, v})
+	h.n++
+}
+
+func (h *radixHeap) pop() (int64, int32) {
+	if len(h.buckets[0]) == 0 {
+		b := 1
+		for len(h.buckets[b]) == 0 {
+			b++
+		}
+		items := h.buckets[b]
+		low := items[0].d
+		for _, it := range items[1:] {
+			low = min(low, it.d)
+		}
+		h.last = low
+		for _, it := range items {
+			nb := h.bucket(it.d)
+			h.buckets[nb] = append(h.buckets[nb], it)
+		}
+		h.buckets[b] = items[:0]
+	}
+	b0 := h.buckets[0]
+	it := b0[len(b0)-1]
+	h.buckets[0] = b0[:len(b0)-1]
+	h.n--
+	return it.d, it.v
 }
 
 // tighten lowers each mentor's potential and raises each mentee's as far

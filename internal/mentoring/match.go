@@ -3,8 +3,6 @@ package mentoring
 import (
 	"math"
 	"sort"
-
-	"maillage/internal/maillage"
 )
 
 // Network is an instance ready to be solved: territories, grids and the
@@ -22,6 +20,7 @@ type part struct {
 	start []int32
 	to    []int32
 	cost  []int64
+	low   []int64 // per mentee, a lower bound of the cost of its dropped arcs
 }
 
 // Match returns the optimal matching of the instance: the largest number
@@ -29,12 +28,14 @@ type part struct {
 //
 // Each territory is solved separately. Unless opt.Nearest is 0, each
 // mentee first keeps only its opt.Nearest cheapest feasible arcs; the
-// pruned network is solved, then every dropped arc of the full network is
-// checked against the final potentials: one of negative reduced cost
-// would mean the pruned optimum might not be the full one, so those arcs
-// are added back and the network is solved again from the current flow,
-// until no arc has a negative reduced cost. The potentials then prove the
-// flow optimal on the full network (reduced-cost optimality).
+// pruned network is solved, then the reduced cost of every dropped arc of
+// the full network is checked against the final potentials (by mentee
+// when a bound settles all its dropped arcs at once, arc by arc
+// otherwise: see certify). An arc of negative reduced cost would mean the
+// pruned optimum might not be the full one, so those arcs are added back
+// and the network is solved again from the current flow, until no dropped
+// arc has a negative reduced cost. The potentials then prove the flow
+// optimal on the full network (reduced-cost optimality).
 func Match(in Instance, opt Options) (*Result, error) {
 	nw, err := Build(in, opt)
 	if err != nil {
@@ -61,94 +62,104 @@ func Build(in Instance, opt Options) (*Network, error) {
 }
 
 // candidates enumerates the feasible arcs of every mentee and keeps the k
-// cheapest (every one when k is 0).
+// cheapest (every one when k is 0), by a lower bound of their cost (ties
+// broken by a hash of the pair, so that mentees at the same distance of
+// many equal mentors do not all keep the same ones). low[e] is then a
+// lower bound of the cost of every arc mentee e dropped.
 func (g *group) candidates(opt Options) (*part, int) {
 	ne := len(g.ee)
 	k := opt.Nearest
 	full := k == 0
-	type out struct {
-		to   []int32
-		cost []int64
-	}
 	counts := make([]int32, ne)
 	total := make([]int, maxWorkers)
+	var perMentee [][]int32
 	var fixedTo []int32
-	var fixedCost []int64
-	perMentee := make([]out, 0)
+	p := &part{g: g, full: full, start: make([]int32, ne+1)}
 	if full {
-		perMentee = make([]out, ne)
+		perMentee = make([][]int32, ne)
 	} else {
 		fixedTo = make([]int32, ne*k)
-		fixedCost = make([]int64, ne*k)
+		p.low = make([]int64, ne)
 	}
 	bufs := make([]arcBuf, maxWorkers)
-	type sel struct {
-		key []float64
-		j   []int32
-	}
-	sels := make([]sel, maxWorkers)
+	keys := make([][]uint64, maxWorkers)
 	parallel(ne, func(w, lo, hi int) {
 		buf := &bufs[w]
-		sl := &sels[w]
 		for e := lo; e < hi; e++ {
 			g.feasible(e, buf)
 			total[w] += len(buf.j)
 			if full {
-				o := out{to: append([]int32(nil), buf.j...), cost: make([]int64, len(buf.j))}
-				for x, j := range buf.j {
-					o.cost[x], _ = g.cost(e, j, opt.GapWeight)
-				}
-				perMentee[e] = o
+				perMentee[e] = append([]int32(nil), buf.j...)
 				counts[e] = int32(len(buf.j))
 				continue
 			}
-			// the k smallest approximate costs, by insertion
-			sl.key, sl.j = sl.key[:0], sl.j[:0]
+			// the k smallest keys (lower bound, hash), by insertion
+			ks := keys[w][:0]
 			for x, j := range buf.j {
-				key := maillage.EarthRadiusKm*math.Sqrt(buf.c2[x]) + float64(opt.GapWeight)*float64(g.uncovered(e, j))
-				n := len(sl.key)
-				if n == k && key >= sl.key[n-1] {
+				key := uint64(min(g.costLow(e, j, buf.c2[x], opt.GapWeight), math.MaxInt32))<<32 | uint64(pairHash(e, j))
+				n := len(ks)
+				if n == k && key >= ks[n-1] {
 					continue
 				}
 				if n < k {
-					sl.key, sl.j = append(sl.key, 0), append(sl.j, 0)
+					ks = append(ks, 0)
 					n++
 				}
-				p := n - 1
-				for p > 0 && sl.key[p-1] > key {
-					sl.key[p], sl.j[p] = sl.key[p-1], sl.j[p-1]
-					p--
+				q := n - 1
+				for q > 0 && ks[q-1] > key {
+					ks[q] = ks[q-1]
+					q--
 				}
-				sl.key[p], sl.j[p] = key, j
+				ks[q] = key
 			}
-			for x, j := range sl.j {
-				fixedTo[e*k+x] = j
-				fixedCost[e*k+x], _ = g.cost(e, j, opt.GapWeight)
+			// the mentors of the kept keys
+			kept := 0
+			for x, j := range buf.j {
+				key := uint64(min(g.costLow(e, j, buf.c2[x], opt.GapWeight), math.MaxInt32))<<32 | uint64(pairHash(e, j))
+				if kept < k && len(ks) > 0 && key <= ks[len(ks)-1] { // (a hash collision could tie)
+					fixedTo[e*k+kept] = j
+					kept++
+				}
 			}
-			counts[e] = int32(len(sl.j))
+			counts[e] = int32(kept)
+			p.low[e] = math.MaxInt64 // nothing dropped
+			if len(buf.j) > kept {
+				p.low[e] = int64(ks[len(ks)-1] >> 32)
+			}
+			keys[w] = ks
 		}
 	})
-	p := &part{g: g, full: full, start: make([]int32, ne+1)}
 	for e := 0; e < ne; e++ {
 		p.start[e+1] = p.start[e] + counts[e]
 	}
 	m := p.start[ne]
 	p.to, p.cost = make([]int32, m), make([]int64, m)
-	for e := 0; e < ne; e++ {
-		s := p.start[e]
-		if full {
-			copy(p.to[s:], perMentee[e].to)
-			copy(p.cost[s:], perMentee[e].cost)
-		} else {
-			copy(p.to[s:s+counts[e]], fixedTo[e*k:])
-			copy(p.cost[s:s+counts[e]], fixedCost[e*k:])
+	parallel(ne, func(_, lo, hi int) {
+		for e := lo; e < hi; e++ {
+			s := p.start[e]
+			if full {
+				copy(p.to[s:], perMentee[e])
+			} else {
+				copy(p.to[s:s+counts[e]], fixedTo[e*k:])
+			}
+			for a := s; a < p.start[e+1]; a++ {
+				p.cost[a], _ = g.cost(e, p.to[a], opt.GapWeight)
+			}
 		}
-	}
+	})
 	arcs := 0
 	for _, t := range total {
 		arcs += t
 	}
 	return p, arcs
+}
+
+// pairHash mixes a mentee and a mentor index (splitmix64 finaliser).
+func pairHash(e int, j int32) uint32 {
+	z := uint64(e)<<32 | uint64(uint32(j))
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return uint32(z ^ z>>31)
 }
 
 // Solve computes the optimal matching (see Match).
@@ -223,7 +234,7 @@ func (nw *Network) solvePart(p *part, st *Stats) *solver {
 	st.Rounds++
 	for !p.full {
 		sv.tighten()
-		neg := nw.certify(p, sv)
+		neg := nw.certify(p, sv, st)
 		if len(neg) == 0 {
 			break
 		}
@@ -234,8 +245,10 @@ func (nw *Network) solvePart(p *part, st *Stats) *solver {
 		for x, a := range neg {
 			if x == 0 || a.e != neg[x-1].e {
 				order = append(order, a.e)
-				sv.unroute(a.e)
 			}
+		}
+		for _, e := range order {
+			sv.unroute(e)
 		}
 		sv.solve(order)
 		st.Rounds++
@@ -250,22 +263,35 @@ type newArc struct {
 	c    int64
 }
 
-// certify checks the reduced cost of every feasible arc against the
+// certify checks the reduced cost of every dropped arc against the
 // solver's potentials and returns those that are negative, by mentee.
-// A lower bound of the cost (from the chord) settles almost every arc;
-// the exact cost is computed for the others.
-func (nw *Network) certify(p *part, sv *solver) []newArc {
+//
+// Every mentor's potential is at most pmax, and every dropped arc of
+// mentee e costs at least low[e]: when low[e] + pot[e] − pmax ≥ 0, every
+// dropped arc of e has a non-negative reduced cost at once (most mentees).
+// Otherwise each feasible arc of e is checked, by a lower bound of its cost
+// from the chord first, by its exact cost when the bound does not settle it.
+func (nw *Network) certify(p *part, sv *solver, st *Stats) []newArc {
 	g := p.g
 	w := nw.n.opt.GapWeight
 	n1 := int32(len(g.ee))
 	pot := sv.pot
+	pmax := int64(math.MinInt64)
+	for j := n1; j < n1+int32(len(g.mm)); j++ {
+		pmax = max(pmax, pot[j])
+	}
 	bufs := make([]arcBuf, maxWorkers)
 	found := make([][]newArc, maxWorkers)
+	one := make([]int, maxWorkers)
 	parallel(len(g.ee), func(wk, lo, hi int) {
 		buf := &bufs[wk]
 		for e := lo; e < hi; e++ {
-			g.feasible(e, buf)
 			pe := pot[e]
+			if p.low[e] == math.MaxInt64 || p.low[e]+pe-pmax >= 0 {
+				continue
+			}
+			g.feasible(e, buf)
+			one[wk] += len(buf.j)
 			for x, j := range buf.j {
 				pj := pot[n1+j]
 				if g.costLow(e, j, buf.c2[x], w)+pe-pj >= 0 {
@@ -277,6 +303,9 @@ func (nw *Network) certify(p *part, sv *solver) []newArc {
 			}
 		}
 	})
+	for _, n := range one {
+		st.Checked += n
+	}
 	var neg []newArc
 	for _, f := range found {
 		neg = append(neg, f...)

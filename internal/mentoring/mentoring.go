@@ -119,7 +119,7 @@ type Options struct {
 // Defaults of Options.
 const (
 	DefaultGapWeight = 10
-	DefaultNearest   = 8
+	DefaultNearest   = 12
 )
 
 // DefaultOptions returns the options used by the portal.
@@ -187,6 +187,9 @@ type Stats struct {
 	Rounds int
 	// Added is the number of arcs added back.
 	Added int
+	// Checked is the number of arcs whose reduced cost was checked one by
+	// one in the proof (the others at once, by mentee: see Match).
+	Checked int
 	// Searches is the number of shortest-path searches (Dijkstra).
 	Searches int
 }
