@@ -83,6 +83,7 @@ func (g *group) candidates(opt Options) (*part, int) {
 	}
 	bufs := make([]arcBuf, maxWorkers)
 	keys := make([][]uint64, maxWorkers)
+	allKeys := make([][]uint64, maxWorkers)
 	parallel(ne, func(w, lo, hi int) {
 		buf := &bufs[w]
 		for e := lo; e < hi; e++ {
@@ -94,9 +95,10 @@ func (g *group) candidates(opt Options) (*part, int) {
 				continue
 			}
 			// the k smallest keys (lower bound, hash), by insertion
-			ks := keys[w][:0]
+			ks, all := keys[w][:0], allKeys[w][:0]
 			for x, j := range buf.j {
 				key := uint64(min(g.costLow(e, j, buf.c2[x], opt.GapWeight), math.MaxInt32))<<32 | uint64(pairHash(e, j))
+				all = append(all, key)
 				n := len(ks)
 				if n == k && key >= ks[n-1] {
 					continue
@@ -115,8 +117,7 @@ func (g *group) candidates(opt Options) (*part, int) {
 			// the mentors of the kept keys
 			kept := 0
 			for x, j := range buf.j {
-				key := uint64(min(g.costLow(e, j, buf.c2[x], opt.GapWeight), math.MaxInt32))<<32 | uint64(pairHash(e, j))
-				if kept < k && len(ks) > 0 && key <= ks[len(ks)-1] { // (a hash collision could tie)
+				if key := all[x]; kept < k && len(ks) > 0 && key <= ks[len(ks)-1] { // (a hash collision could tie)
 					fixedTo[e*k+kept] = j
 					kept++
 				}
@@ -126,7 +127,7 @@ func (g *group) candidates(opt Options) (*part, int) {
 			if len(buf.j) > kept {
 				p.low[e] = int64(ks[len(ks)-1] >> 32)
 			}
-			keys[w] = ks
+			keys[w], allKeys[w] = ks, all
 		}
 	})
 	for e := 0; e < ne; e++ {
