@@ -171,11 +171,11 @@ type network struct {
 // Problem keys of the errors of the matching (catalogue of the mentoring
 // capability).
 const (
-	KeyDuplicateID     = "mentoring.match.duplicate_id"
-	KeyBadCoordinates  = "mentoring.match.bad_coordinates"
-	KeyBadCapacity     = "mentoring.match.bad_capacity"
-	KeyBadOption       = "mentoring.match.bad_option"
-	KeyInstanceTooWide = "mentoring.match.too_large"
+	KeyDuplicateID    = "mentoring.match.duplicate_id"
+	KeyBadCoordinates = "mentoring.match.bad_coordinates"
+	KeyBadCapacity    = "mentoring.match.bad_capacity"
+	KeyBadOption      = "mentoring.match.bad_option"
+	KeyTooLarge       = "mentoring.match.too_large"
 )
 
 func validate(in *Instance, opt Options) error {
@@ -260,7 +260,7 @@ func prepare(in *Instance, opt Options) (*network, error) {
 	// always wins. Potentials and objectives stay below mentees² × M.
 	mentees := int64(len(in.Mentees))
 	if float64(mentees+1)*float64(mentees+1)*float64(costBound+1) > 1e17 {
-		return nil, maillage.Errorf(maillage.EINVALID, KeyInstanceTooWide, "Mentees", len(in.Mentees))
+		return nil, maillage.Errorf(maillage.EINVALID, KeyTooLarge, "Mentees", len(in.Mentees))
 	}
 	n.bigM = mentees*costBound + 1
 	return n, nil
