@@ -25,9 +25,15 @@ lint: check-go
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## bench: performance scenario that prints figures (no assertion on time).
+## bench: performance scenarios that print figures (no assertion on time);
+## BENCH=search or BENCH=matching runs one of them (default: all).
+BENCH ?= all
+BENCH_search   := ^BenchmarkSearch$$
+BENCH_matching := ^BenchmarkMatching$$
+BENCH_all      := ^Benchmark(Search|Matching)$$
 bench: tools build
-	$(BIN) services exec -- $(GO) test -count=1 -run '^$$' -bench '^BenchmarkSearch$$' -benchtime 1x -timeout 30m ./internal/bench/...
+	$(if $(BENCH_$(BENCH)),,$(error BENCH must be search, matching or all))
+	$(BIN) services exec -- $(GO) test -count=1 -run '^$$' -bench '$(BENCH_$(BENCH))' -benchtime 1x -timeout 30m ./internal/bench/...
 
 build: check-go
 	@mkdir -p bin
