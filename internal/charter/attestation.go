@@ -124,6 +124,7 @@ func Attestation(w io.Writer, d AttestationData) error {
 	pdf.AddUTF8FontFromBytes(font, "B", fontBold)
 	pdf.SetTitle(l.Title+" — "+s.SignatureCode, true)
 	pdf.SetSubject(l.Subtitle, true)
+	pdf.SetCatalogSort(true) // same evidence, same bytes
 	pdf.SetCreator("Maillage", true)
 	pdf.SetProducer("Maillage", true)
 	if d.Lang != "" {
@@ -153,7 +154,7 @@ func Attestation(w io.Writer, d AttestationData) error {
 	pdf.Ln(5)
 
 	// The code and the QR code, in a box.
-	const boxH, qrSize = 48.0, 40.0
+	const boxH, qrSize = 53.0, 40.0
 	width := pageW - 2*marginX
 	top := pdf.GetY()
 	pdf.SetFillColor(243, 244, 246)
@@ -177,9 +178,10 @@ func Attestation(w io.Writer, d AttestationData) error {
 	pdf.SetX(marginX + 5)
 	pdf.SetFont(font, "", 9.5)
 	pdf.SetTextColor(20, 60, 160)
-	y := pdf.GetY()
+	// No link annotation: fpdf writes it inline in /Annots, which PDF
+	// 32000-1 forbids (pdfcpu's strict validation refuses it); readers make
+	// the written URL clickable, and the QR code carries it.
 	pdf.MultiCell(textW, 5, d.VerifyURL, "", "L", false)
-	pdf.LinkString(marginX+5, y, textW, pdf.GetY()-y, d.VerifyURL)
 	pdf.SetXY(marginX+width-qrSize-4, top+4+qrSize)
 	pdf.SetFont(font, "", 7.5)
 	pdf.SetTextColor(70, 70, 70)
@@ -222,7 +224,18 @@ func Attestation(w io.Writer, d AttestationData) error {
 	pdf.SetTextColor(70, 70, 70)
 	pdf.MultiCell(0, 4.5, l.Evidence, "", "L", false)
 
-	if err := pdf.Output(w); err != nil {
+	var out bytes.Buffer
+	if err := pdf.Output(&out); err != nil {
+		return maillage.Wrap(maillage.EINTERNAL, err, "charter.attestation.failed")
+	}
+	// fpdf writes the lowest version its features need ("%PDF-1.3" here) but
+	// does not count the attached file, whose /UF key is PDF 1.7: say 1.7
+	// (a PDF 1.3 file is a valid 1.7 one; same length, so offsets hold).
+	b := out.Bytes()
+	if len(b) > 8 && bytes.HasPrefix(b, []byte("%PDF-1.")) {
+		copy(b[:8], "%PDF-1.7")
+	}
+	if _, err := w.Write(b); err != nil {
 		return maillage.Wrap(maillage.EINTERNAL, err, "charter.attestation.failed")
 	}
 	return nil

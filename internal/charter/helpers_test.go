@@ -23,11 +23,11 @@ const contentDir = "../../content/charte"
 
 // translator reads the catalogues with go-i18n, as the web layer does.
 type translator struct {
-	t      *testing.T
+	t      testing.TB
 	bundle *i18n.Bundle
 }
 
-func newTranslator(t *testing.T) *translator {
+func newTranslator(t testing.TB) *translator {
 	t.Helper()
 	b := i18n.NewBundle(language.French)
 	b.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
@@ -59,7 +59,7 @@ func (tr *translator) dateTime(lang string, t time.Time) string {
 }
 
 // realVersions reads content/charte.
-func realVersions(t *testing.T) []charter.Version {
+func realVersions(t testing.TB) []charter.Version {
 	t.Helper()
 	vs, err := charter.ParseVersions(os.DirFS(contentDir))
 	if err != nil {
@@ -84,7 +84,7 @@ func origin(user int64, at time.Time) charter.Origin {
 }
 
 // fixedCodes returns codes drawn from a fixed byte stream.
-func fixedCodes(t *testing.T, n int) []string {
+func fixedCodes(t testing.TB, n int) []string {
 	t.Helper()
 	r := bytes.NewReader(bytes.Repeat([]byte("maillage-charte-codes"), n))
 	out := make([]string, n)
@@ -111,7 +111,7 @@ func chainOf(events ...charter.Event) []charter.Event {
 }
 
 // sampleChain is five events: three signatures, a withdrawal, a revocation.
-func sampleChain(t *testing.T) []charter.Event {
+func sampleChain(t testing.TB) []charter.Event {
 	t.Helper()
 	codes := fixedCodes(t, 3)
 	at := time.Date(2026, 12, 3, 13, 5, 0, 0, time.UTC)

@@ -100,8 +100,8 @@ type metadata struct {
 // ParseVersions reads every version of the charter from fsys (the
 // content/charte folder): files v1.md … vN.md and SOURCE.md, nothing else.
 // Everything is checked before anything is returned, and every problem is
-// reported, each under the field "FILE:FIELD" ("v2.md:publiee_le"; "versions"
-// for the set): numbers 1..n without gap, each equal to its file name,
+// reported, each under the field "FILE:FIELD" ("v2.md:publiee_le"; "FILE"
+// for a file that should not be there; "versions" for the set): numbers 1..n without gap, each equal to its file name,
 // publication dates strictly increasing, summary, source, licence and text
 // not empty, text in valid UTF-8 and NFC (two spellings of « é » would not
 // hash alike). The error is a maillage.Error (invalid) with those problems.
