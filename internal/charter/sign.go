@@ -52,7 +52,8 @@ const (
 // signer's language; code is a fresh NewCode.
 //
 // Refused, in this order: an origin without account (unauthorized) or
-// without verified e-mail (forbidden); a version that is not the current one
+// without verified e-mail (forbidden); no version published yet (not found);
+// a version that is not the current one
 // or a text whose hash differs from the stored one, or a consent sentence
 // that changed since the page was shown (conflict: the person must read
 // again); a signer whose signature of the current version is still valid
@@ -69,6 +70,8 @@ func NewSignature(in SignInput, consentText string, current Version, history []E
 		return Event{}, maillage.Errorf(maillage.EINTERNAL, "charter.sign.bad_code")
 	}
 	switch {
+	case current.Number < 1 || current.SHA256 == "":
+		return Event{}, maillage.Errorf(maillage.ENOTFOUND, "charter.sign.no_version")
 	case in.Version != current.Number:
 		return Event{}, maillage.Errorf(maillage.ECONFLICT, "charter.sign.outdated", "Version", in.Version, "Current", current.Number)
 	case in.TextSHA256 != current.SHA256:

@@ -75,6 +75,7 @@ func TestNewSignature(t *testing.T) {
 		{"changed consent sentence", func(in *charter.SignInput, _ *charter.Origin) {
 			in.ConsentSHA256 = charter.ConsentSHA256(tr.tr("en", "charter.sign.consent"))
 		}, v2, nil, &refusal{maillage.ECONFLICT, "charter.sign.consent_changed", nil}},
+		{"no version published", nil, charter.Version{}, nil, &refusal{maillage.ENOTFOUND, "charter.sign.no_version", nil}},
 		{"replayed form", nil, v2, signedV2, &refusal{maillage.ECONFLICT, "charter.sign.already_signed", nil}},
 		{"signed out", func(_ *charter.SignInput, o *charter.Origin) { o.UserID = 0 }, v2, nil,
 			&refusal{maillage.EUNAUTHORIZED, "charter.sign.signed_out", nil}},
