@@ -83,6 +83,16 @@ func Render(source string) (template.HTML, error) {
 	return template.HTML(b.String()), nil //nolint:gosec // goldmark escapes: raw HTML is not rendered
 }
 
+// Keys for the loader, which compares the files with the stored versions.
+const (
+	// KeyVersionChanged: a published version's Markdown (SourceSHA256)
+	// differs from the stored one. Refuse: signatures carry its hash.
+	KeyVersionChanged = "charter.version.changed"
+	// KeyRenderChanged: same Markdown, other HTML (a new goldmark). Keep the
+	// stored HTML and hash; this is a warning.
+	KeyRenderChanged = "charter.version.render_changed"
+)
+
 // SourceFile is the one file of the folder that is not a version.
 const SourceFile = "SOURCE.md"
 
