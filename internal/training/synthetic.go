@@ -3,7 +3,6 @@ package training
 import (
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -233,6 +232,3 @@ func luhnKey(s string) int {
 	}
 	return (10 - sum%10) % 10
 }
-
-// roundKm is a distance in meters, as the path compares them.
-func meters(km float64) int64 { return int64(math.Round(km * 1000)) }
