@@ -299,8 +299,21 @@ type node struct {
 
 var errTooLarge = errors.New("formation too large")
 
+// treeLimits bound what readTree keeps of one element.
+type treeLimits struct {
+	nodes int // elements
+	text  int // bytes of one element's text
+	total int // bytes of text in all
+}
+
+var lheoLimits = treeLimits{nodes: maxNodesPerFormation, text: maxTextPerElement, total: maxBytesPerFormation}
+
 // readTree reads the element that start opened into a tree of nodes.
 func readTree(d *xml.Decoder, start xml.StartElement, line int, space string) (*node, error) {
+	return readTreeLimits(d, start, line, space, lheoLimits)
+}
+
+func readTreeLimits(d *xml.Decoder, start xml.StartElement, line int, space string, lim treeLimits) (*node, error) {
 	root := &node{name: start.Name.Local, attr: start.Attr, line: line}
 	stack := []*node{root}
 	texts := []*bytes.Buffer{{}}
@@ -313,7 +326,7 @@ func readTree(d *xml.Decoder, start xml.StartElement, line int, space string) (*
 		switch t := tok.(type) {
 		case xml.StartElement:
 			count++
-			if count > maxNodesPerFormation || len(stack) >= maxDepth {
+			if count > lim.nodes || len(stack) >= maxDepth {
 				return nil, tooLarge{open: len(stack) + 1}
 			}
 			l, _ := d.InputPos()
@@ -328,7 +341,7 @@ func readTree(d *xml.Decoder, start xml.StartElement, line int, space string) (*
 			texts = append(texts, &bytes.Buffer{})
 		case xml.CharData:
 			b := texts[len(texts)-1]
-			if b.Len()+len(t) > maxTextPerElement || bytesKept+len(t) > maxBytesPerFormation {
+			if b.Len()+len(t) > lim.text || bytesKept+len(t) > lim.total {
 				return nil, tooLarge{open: len(stack)}
 			}
 			bytesKept += len(t)
