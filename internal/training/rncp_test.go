@@ -72,7 +72,7 @@ var rncpMembers = map[string]string{
 		"RNCP34137;;RNCP40695\n" +
 		"RNCP34137;RNCP26543;\n",
 	"export_fiches_CSV_Rome_2026_11_20.csv": bom + "Numero_Fiche;Codes_Rome_Code;Codes_Rome_Libelle\nRNCP34137;K1206;Intervention socioculturelle\n",
-	"LISEZMOI.txt": "pas un membre",
+	"LISEZMOI.txt":                          "pas un membre",
 }
 
 func day(y int, m time.Month, d int) *time.Time {
