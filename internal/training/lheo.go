@@ -73,15 +73,14 @@ const (
 
 // Texts of required free-text elements, asked of ExportOptions.Text.
 const (
-	KeyLHEORhythm      = "training.lheo.text.rhythm"      // Hours (0: unknown)
-	KeyLHEOAlternance  = "training.lheo.text.alternance"  //
-	KeyLHEOConditions  = "training.lheo.text.conditions"  //
-	KeyLHEONoFormation = "training.lheo.no_formation"     //
-	KeyLHEOInvalidBody = "training.lheo.invalid_body"     // Field
-	KeyLHEOExportOffer = "training.lheo.invalid_offer"    // Field
-	KeyLHEOInvalidFile = "training.lheo.invalid_file"     // Count
-	KeyLHEOWrite       = "training.lheo.write_failed"     //
-	KeyLHEOTooManyCert = "training.lheo.too_many_certifs" // Max
+	KeyLHEORhythm      = "training.lheo.text.rhythm"     // Hours (0: unknown)
+	KeyLHEOAlternance  = "training.lheo.text.alternance" //
+	KeyLHEOConditions  = "training.lheo.text.conditions" //
+	KeyLHEONoFormation = "training.lheo.no_formation"    //
+	KeyLHEOInvalidBody = "training.lheo.invalid_body"    // Field
+	KeyLHEOExportOffer = "training.lheo.invalid_offer"   // Field
+	KeyLHEOInvalidFile = "training.lheo.invalid_file"    // Count
+	KeyLHEOWrite       = "training.lheo.write_failed"    //
 )
 
 // paris is the time zone of LHEO dates and of the portal.

@@ -17,19 +17,18 @@ import (
 
 // Keys of an LHEO import report.
 const (
-	KeyLHEONotXML           = "training.lheo.not_xml"               //
-	KeyLHEOBadRoot          = "training.lheo.bad_root"              // Element
-	KeyLHEOBadNamespace     = "training.lheo.bad_namespace"         // Namespace
-	KeyLHEOMissing          = "training.lheo.missing"               // Element
-	KeyLHEOBadDate          = "training.lheo.bad_date"              // Value
-	KeyLHEOUnknownDate      = "training.lheo.unknown_date"          //
-	KeyLHEOBadNumber        = "training.lheo.bad_number"            // Value
-	KeyLHEOBadValue         = "training.lheo.bad_value"             // Value
-	KeyLHEOTooLarge         = "training.lheo.too_large"             // Max
-	KeyLHEOUnknownCertif    = "training.lheo.unknown_certification" // Code
-	KeyLHEOUnknownBloc      = "training.lheo.unknown_bloc"          // Code
-	KeyLHEOIssuesLeftOut    = "training.lheo.issues_left_out"       // Count
-	KeyLHEOFormationInvalid = "training.lheo.formation_rejected"    // Index
+	KeyLHEONotXML        = "training.lheo.not_xml"               //
+	KeyLHEOBadRoot       = "training.lheo.bad_root"              // Element
+	KeyLHEOBadNamespace  = "training.lheo.bad_namespace"         // Namespace
+	KeyLHEOMissing       = "training.lheo.missing"               // Element
+	KeyLHEOBadDate       = "training.lheo.bad_date"              // Value
+	KeyLHEOUnknownDate   = "training.lheo.unknown_date"          //
+	KeyLHEOBadNumber     = "training.lheo.bad_number"            // Value
+	KeyLHEOBadValue      = "training.lheo.bad_value"             // Value
+	KeyLHEOTooLarge      = "training.lheo.too_large"             // Max
+	KeyLHEOUnknownCertif = "training.lheo.unknown_certification" // Code
+	KeyLHEOUnknownBloc   = "training.lheo.unknown_bloc"          // Code
+	KeyLHEOIssuesLeftOut = "training.lheo.issues_left_out"       // Count
 )
 
 // Limits that keep an import bounded whatever the file holds.
