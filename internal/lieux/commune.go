@@ -301,3 +301,12 @@ func inDepartement(cs []Commune, dep string) []Commune {
 	}
 	return out
 }
+
+// ResolveCommune finds the commune of a place outside a file (a place given
+// whole): it may correct l.CodeInsee as the import does, and returns the
+// INSEE code of its commune in the referential with what it found wrong.
+func ResolveCommune(l *maillage.Lieu, cs Communes) (string, []RowError) {
+	c := &rowCheck{im: newImporter(Options{}), id: clean(l.ID), bad: map[string]bool{}}
+	insee := c.resolveCommune(l, cs)
+	return insee, append(c.errs, c.warns...)
+}

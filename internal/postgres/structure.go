@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"strings"
 	"time"
 
@@ -448,51 +447,4 @@ func (s *StructureService) EndMember(ctx context.Context, actor maillage.Viewer,
 		}
 		return outbox(ctx, tx, "structure", m.StructureID)
 	})
-}
-
-// UpsertLieux imports places in one transaction: a place is matched by its
-// lieu id, then by a real pivot (SIRET/RNA, not the placeholder) with the
-// same name; otherwise it is created. Re-importing a file never duplicates.
-func (s *StructureService) UpsertLieux(ctx context.Context, ls []maillage.Lieu, source string) (created, updated int, err error) {
-	err = s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		for i := range ls {
-			l := &ls[i]
-			if l.Source == "" {
-				l.Source = source
-			}
-			var id int64
-			err := tx.NewRaw("SELECT id FROM structures WHERE lieu_id = ?", l.ID).Scan(ctx, &id)
-			if isNoRows(err) && realPivot(l.Pivot) {
-				err = tx.NewRaw(`SELECT id FROM structures WHERE pivot = ? AND lower(immutable_unaccent(nom)) = lower(immutable_unaccent(?)) ORDER BY id LIMIT 1`, l.Pivot, l.Nom).Scan(ctx, &id)
-				if err == nil {
-					var cur string
-					if err := tx.NewRaw("SELECT lieu_id FROM structures WHERE id = ?", id).Scan(ctx, &cur); err != nil {
-						return err
-					}
-					l.ID = cur // keep the identifier already published
-				}
-			}
-			switch {
-			case err == nil:
-				if err := s.update(ctx, tx, id, l, nil); err != nil {
-					return fmt.Errorf("lieu %s: %w", l.ID, err)
-				}
-				updated++
-			case isNoRows(err):
-				if _, err := s.insert(ctx, tx, l, nil); err != nil {
-					return fmt.Errorf("lieu %s: %w", l.ID, err)
-				}
-				created++
-			default:
-				return err
-			}
-		}
-		return nil
-	})
-	return created, updated, err
-}
-
-func realPivot(p string) bool {
-	k := maillage.PivotKind(p)
-	return k == maillage.PivotSIRET || k == maillage.PivotRNA || k == maillage.PivotRIDET
 }
