@@ -78,7 +78,7 @@ const (
 	KeyFileJSONSyntax     = "lieux.file.json_syntax"     // Line
 	KeyFileJSONIncomplete = "lieux.file.json_incomplete" //
 	KeyFileJSONUnreadable = "lieux.file.json_unreadable" //
-	KeyFileHeaderOrder    = "lieux.file.header_order"    // Count, Columns
+	KeyFileHeaderOrder    = "lieux.file.header_order"    // Header, Count, Columns
 	KeyFileTooLarge       = "lieux.file.too_large"       // Max
 	KeyFileKind           = "lieux.file.kind"            //
 	KeyExportInvalid      = "lieux.file.export_invalid"  // Count, Line, Field
