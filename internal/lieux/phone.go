@@ -17,10 +17,17 @@ var overseasPrefixes = map[string]string{
 	"0269": "YT", "0639": "YT",
 }
 
-// pacificCodes are the country codes of the collectivities whose numbers
-// have no national prefix, with their number of digits: people write them
-// "0687 27 12 34" as if 687 were a prefix.
-var pacificCodes = map[string]int{"687": 6, "689": 8, "508": 6, "681": 6}
+// regionOfPostcode maps the postcode prefixes of the overseas territories
+// to their region in libphonenumber: a number written without its country
+// code ("27 12 34", "0687 27 12 34" in Nouméa) is read as one of there.
+var regionOfPostcode = map[string]string{
+	"971": "GP", "972": "MQ", "973": "GF", "974": "RE", "975": "PM", "976": "YT",
+	"977": "BL", "978": "MF", "986": "WF", "987": "PF", "988": "NC",
+}
+
+// countryCodes are the country codes of the regions without a national
+// prefix, which people write after a 0 as if it were one ("0687 …").
+var countryCodes = map[string]string{"NC": "687", "PF": "689", "WF": "681", "PM": "508"}
 
 // schemaCodes are the country codes the schema's telephone pattern allows.
 var schemaCodes = map[int32]bool{33: true, 590: true, 594: true, 262: true, 596: true, 269: true, 687: true, 689: true, 508: true, 681: true}
@@ -36,9 +43,11 @@ const (
 )
 
 // normalisePhone turns a French number written in any usual way ("04 78 12
-// 34 56", "+33 (0)4 78…", "0033 4…", "0262 12 34 56", "0687 27 12 34") into
-// the E.164 form the schema wants (+33478123456, +262262123456).
-func normalisePhone(s string) (string, phoneResult) {
+// 34 56", "+33 (0)4 78…", "0033 4…", "0262 12 34 56", "27 12 34" or "0687 27
+// 12 34" in Nouvelle-Calédonie — the postcode tells where the place is)
+// into the E.164 form the schema wants (+33478123456, +262262123456,
+// +687271234).
+func normalisePhone(s, postcode string) (string, phoneResult) {
 	t := strings.ReplaceAll(s, "(0)", "")
 	t = strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) || strings.ContainsRune(".-()/", r) {
@@ -58,27 +67,33 @@ func normalisePhone(s string) (string, phoneResult) {
 			t = "0" + t[3:]
 		}
 	}
-	if t == "" || strings.Trim(t[1:], "0123456789") != "" || t[0] != '+' && (t[0] < '0' || t[0] > '9') {
+	if len(t) < 2 || strings.Trim(t[1:], "0123456789") != "" || t[0] != '+' && (t[0] < '0' || t[0] > '9') {
 		return "", phoneBad
 	}
 	region := "FR"
+	if len(postcode) == 5 {
+		if r, ok := regionOfPostcode[postcode[:3]]; ok {
+			region = r
+		}
+	}
+	if cc, ok := countryCodes[region]; ok && strings.HasPrefix(t, "0"+cc) {
+		t = "+" + t[1:]
+	}
 	if len(t) == 10 && t[0] == '0' {
 		if r, ok := overseasPrefixes[t[:4]]; ok {
 			region = r
-		} else if n, ok := pacificCodes[t[1:4]]; ok && len(t)-4 == n {
-			t = "+" + t[1:]
+		} else if _, ok := countryCodes[region]; ok {
+			region = "FR" // a metropolitan number given by an overseas place
 		}
-	} else if t[0] == '0' && len(t) == 12 && pacificCodes[t[1:4]] == 8 {
-		t = "+" + t[1:]
 	}
 	num, err := phonenumbers.Parse(t, region)
 	if err != nil || !phonenumbers.IsPossibleNumber(num) {
 		return "", phoneBad
 	}
-	if !schemaCodes[num.GetCountryCode()] {
-		return phonenumbers.Format(num, phonenumbers.E164), phoneForeign
-	}
 	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	if !schemaCodes[num.GetCountryCode()] {
+		return e164, phoneForeign
+	}
 	if f := schema.byName["telephone"]; f != nil && f.Pattern != nil && !f.Pattern.MatchString(e164) {
 		return "", phoneBad
 	}
@@ -103,4 +118,12 @@ func FormatPhone(stored string) string {
 		return phonenumbers.Format(num, phonenumbers.NATIONAL)
 	}
 	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+}
+
+// NormalisePhone is the importer's reading of a telephone number for forms
+// and the API: the stored form and whether it is a French number the schema
+// accepts (a number in no allocated range is accepted, as on import).
+func NormalisePhone(s, postcode string) (string, bool) {
+	n, res := normalisePhone(s, postcode)
+	return n, res == phoneOK || res == phoneUnassigned
 }

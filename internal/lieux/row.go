@@ -182,7 +182,7 @@ func (c *rowCheck) build(raw map[string]string) maillage.Lieu {
 		Adresse:                get("adresse"),
 		ComplementAdresse:      get("complement_adresse"),
 		Typologie:              c.typologie(get("typologie")),
-		Telephone:              c.telephone(get("telephone")),
+		Telephone:              c.telephone(get("telephone"), get("code_postal")),
 		Courriels:              c.emails(get("courriels")),
 		SiteWeb:                c.urls("site_web", splitURLs(get("site_web"))),
 		Horaires:               get("horaires"),
@@ -294,7 +294,7 @@ func (c *rowCheck) enum(name, s string) []string {
 	return uniq(out)
 }
 
-func (c *rowCheck) telephone(s string) string {
+func (c *rowCheck) telephone(s, postcode string) string {
 	if s == "" {
 		return ""
 	}
@@ -302,7 +302,7 @@ func (c *rowCheck) telephone(s string) string {
 	if i := strings.IndexAny(s, "|;/,"); i >= 0 {
 		first = strings.TrimSpace(s[:i])
 	}
-	n, res := normalisePhone(first)
+	n, res := normalisePhone(first, postcode)
 	switch res {
 	case phoneBad:
 		c.fail("telephone", KeyPhone, "Value", clean(s))
