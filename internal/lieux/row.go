@@ -121,7 +121,7 @@ func (im *importer) finish() *Report {
 		im.rep.Version = "v0"
 		im.rep.Notes = append(im.rep.Notes, RowError{Key: KeyV0Detected})
 		for _, r := range im.renamed {
-			im.rep.Notes = append(im.rep.Notes, RowError{Field: r[1], Key: KeyV0Column, Args: []any{"From", r[0], "To", r[1]}})
+			im.rep.Notes = append(im.rep.Notes, RowError{Key: KeyV0Column, Args: []any{"From", r[0], "To", r[1]}})
 		}
 		for _, col := range im.ignored {
 			im.rep.Notes = append(im.rep.Notes, RowError{Key: KeyV0ColumnIgnore, Args: []any{"Column", col}})

@@ -165,9 +165,7 @@ func (cv *converter) convert(raw map[string]string) {
 		if !ok {
 			continue
 		}
-		if v0field != fallback {
-			delete(raw, v0field)
-		}
+		delete(raw, v0field) // its values come back converted, through out
 		seen[fallback] = true
 		for _, t := range v0Targets(v0field) {
 			seen[t] = true
@@ -176,11 +174,7 @@ func (cv *converter) convert(raw map[string]string) {
 			t, ok := lookupV0(v0field, it)
 			switch {
 			case !ok:
-				if v0field == fallback && canon[fallback][key(it)] != "" {
-					add(fallback, it) // already a v1 value
-				} else {
-					add(fallback, it)
-				}
+				add(fallback, it) // a v1 value, or unknown: the schema says which
 			case t.Value == "":
 				cv.dropped[t]++
 			default:
