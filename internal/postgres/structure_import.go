@@ -304,7 +304,9 @@ func NewImportService(db *DB, log *slog.Logger) *lieux.Service {
 }
 
 // Communes implements lieux.JobStore.
-func (s *ImportStore) Communes(ctx context.Context) (lieux.Communes, error) { return loadCommunes(ctx, s.db) }
+func (s *ImportStore) Communes(ctx context.Context) (lieux.Communes, error) {
+	return loadCommunes(ctx, s.db)
+}
 
 // CreateJob implements lieux.JobStore.
 func (s *ImportStore) CreateJob(ctx context.Context, j *lieux.Job, data []byte) (int64, error) {
