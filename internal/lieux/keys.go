@@ -52,6 +52,7 @@ const (
 	KeyNotObject                 = "lieux.row.not_object"              //
 	KeyJSONType                  = "lieux.row.json_type"               // Field
 	KeyMatched                   = "lieux.row.matched"                 // Structure, LieuID, Nom (warning)
+	KeyMatchAmbiguous            = "lieux.row.match_ambiguous"         // Count (warning)
 
 	// The file: warnings and notes.
 	KeyColumnsUnknown = "lieux.file.columns_unknown" // Columns

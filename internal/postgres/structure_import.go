@@ -215,39 +215,40 @@ func storeBatch(ctx context.Context, tx bun.IDB, b *lieux.Batch) (lieux.Stored, 
 	for _, r := range byID {
 		stored[r.LieuID] = r.ID
 	}
-	var pivots, noms []string
+	var pivots, noms, adresses []string
 	var ords []int64
 	for i, r := range b.Rows {
 		if id, ok := stored[r.Lieu.ID]; ok {
 			target[i] = id
 		} else if realPivot(r.Lieu.Pivot) {
-			pivots, noms, ords = append(pivots, r.Lieu.Pivot), append(noms, r.Lieu.Nom), append(ords, int64(i))
+			pivots, noms, adresses, ords = append(pivots, r.Lieu.Pivot), append(noms, r.Lieu.Nom), append(adresses, r.Lieu.Adresse), append(ords, int64(i))
 		}
 	}
 	if len(pivots) > 0 {
-		var matches []struct {
-			Ord    int64  `bun:"ord"`
-			ID     int64  `bun:"id"`
-			LieuID string `bun:"lieu_id"`
-			Nom    string `bun:"nom"`
-		}
-		if err := tx.NewRaw(`SELECT r.ord, s.id, s.lieu_id, s.nom
-			FROM unnest(?::text[], ?::text[], ?::bigint[]) AS r(pivot, nom, ord)
+		var candidates []matchCandidate
+		if err := tx.NewRaw(`SELECT r.ord, s.id, s.lieu_id, s.nom,
+				lower(immutable_unaccent(s.adresse)) = lower(immutable_unaccent(r.adresse)) AS same_address
+			FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) AS r(pivot, nom, adresse, ord)
 			JOIN structures s ON s.pivot = r.pivot AND lower(immutable_unaccent(s.nom)) = lower(immutable_unaccent(r.nom))
 			WHERE s.lieu_id <> ALL (?::text[])
-			ORDER BY r.ord, s.id`, pgArray(pivots), pgArray(noms), pgdialectArray(ords), pgArray(b.FileIDs)).Scan(ctx, &matches); err != nil {
+			ORDER BY r.ord, s.id`, pgArray(pivots), pgArray(noms), pgArray(adresses), pgdialectArray(ords), pgArray(b.FileIDs)).Scan(ctx, &candidates); err != nil {
 			return st, fmt.Errorf("match stored places: %w", err)
 		}
-		for _, m := range matches {
-			if target[m.Ord] != 0 || b.Claimed[m.ID] {
-				continue
+		for ord, cs := range groupCandidates(candidates) {
+			r := b.Rows[ord]
+			m, n := pickCandidate(cs, b.Claimed)
+			switch {
+			case m != nil:
+				target[ord] = m.ID
+				b.Claimed[m.ID] = true
+				st.Matched = append(st.Matched, lieux.RowError{Line: r.Line, ID: r.Lieu.ID, Field: "pivot", Key: lieux.KeyMatched,
+					Args: []any{"Structure", m.ID, "LieuID", m.LieuID, "Nom", m.Nom}})
+			case n > 1:
+				st.Matched = append(st.Matched, lieux.RowError{Line: r.Line, ID: r.Lieu.ID, Field: "pivot", Key: lieux.KeyMatchAmbiguous,
+					Args: []any{"Count", n}})
 			}
-			target[m.Ord] = m.ID
-			b.Claimed[m.ID] = true
-			r := b.Rows[m.Ord]
-			st.Matched = append(st.Matched, lieux.RowError{Line: r.Line, ID: r.Lieu.ID, Field: "pivot", Key: lieux.KeyMatched,
-				Args: []any{"Structure", m.ID, "LieuID", m.LieuID, "Nom", m.Nom}})
 		}
+		slices.SortStableFunc(st.Matched, func(a, b lieux.RowError) int { return a.Line - b.Line })
 	}
 	var updates, inserts []map[string]any
 	var touched []int64
@@ -286,6 +287,46 @@ func storeBatch(ctx context.Context, tx bun.IDB, b *lieux.Batch) (lieux.Stored, 
 		return st, fmt.Errorf("queue places for search: %w", err)
 	}
 	return st, nil
+}
+
+type matchCandidate struct {
+	Ord         int64  `bun:"ord"`
+	ID          int64  `bun:"id"`
+	LieuID      string `bun:"lieu_id"`
+	Nom         string `bun:"nom"`
+	SameAddress bool   `bun:"same_address"`
+}
+
+func groupCandidates(cs []matchCandidate) map[int][]matchCandidate {
+	out := map[int][]matchCandidate{}
+	for _, c := range cs {
+		out[int(c.Ord)] = append(out[int(c.Ord)], c)
+	}
+	return out
+}
+
+// pickCandidate chooses the stored place a row is matched to: the only one
+// with its pivot and name not yet matched in this import, or among several
+// the only one at the same address. Several without one at the same address
+// are ambiguous: the row becomes a place of its own (n says how many).
+func pickCandidate(cs []matchCandidate, claimed map[int64]bool) (*matchCandidate, int) {
+	var free, same []*matchCandidate
+	for i := range cs {
+		if claimed[cs[i].ID] {
+			continue
+		}
+		free = append(free, &cs[i])
+		if cs[i].SameAddress {
+			same = append(same, &cs[i])
+		}
+	}
+	switch {
+	case len(free) == 1:
+		return free[0], 1
+	case len(same) == 1:
+		return same[0], 1
+	}
+	return nil, len(free)
 }
 
 // ImportStore keeps the background imports of places (lieux_imports) and
@@ -382,15 +423,15 @@ func (s *ImportStore) FindJob(ctx context.Context, id int64) (*lieux.Job, error)
 
 // JobReport implements lieux.JobStore.
 func (s *ImportStore) JobReport(ctx context.Context, id int64) (*maillage.ImportReport, error) {
-	var raw json.RawMessage
-	err := s.db.NewRaw("SELECT coalesce(report, 'null'::jsonb) FROM lieux_imports WHERE id = ?", id).Scan(ctx, &raw)
-	if isNoRows(err) || err == nil && string(raw) == "null" {
+	var raw string
+	err := s.db.NewRaw("SELECT coalesce(report, 'null'::jsonb)::text FROM lieux_imports WHERE id = ?", id).Scan(ctx, &raw)
+	if isNoRows(err) || err == nil && raw == "null" {
 		return nil, maillage.Errorf(maillage.ENOTFOUND, lieux.KeyJobNotFound)
 	} else if err != nil {
 		return nil, fmt.Errorf("import report %d: %w", id, err)
 	}
 	var rep maillage.ImportReport
-	if err := json.Unmarshal(raw, &rep); err != nil {
+	if err := json.Unmarshal([]byte(raw), &rep); err != nil {
 		return nil, fmt.Errorf("import report %d: %w", id, err)
 	}
 	return &rep, nil
