@@ -98,6 +98,7 @@ const (
 	KeyReportVersion = "lieux.problems.version" // Version
 	KeyReportGroup   = "lieux.problems.group"   // Count, Kind
 	KeyReportMore    = "lieux.problems.more"    // Count
+	KeyReportEntry   = "lieux.problems.entry"   // Kind, Where, Message
 	KeyReportFile    = "lieux.problems.file"    //
 	KeyReportLine    = "lieux.problems.line"    // Line
 	KeyReportLineID  = "lieux.problems.line_id" // Line, ID
