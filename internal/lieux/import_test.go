@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -142,6 +143,30 @@ func TestV0File(t *testing.T) {
 		if strings.Contains(b.String(), "lieux.v0.value,lieux.v0.value") || strings.Contains(b.String(), "<no value>") {
 			t.Errorf("untranslated lines:\n%s", b.String())
 		}
+	}
+}
+
+// TestV0JSON: a JSON export of the v0 era is converted the same way.
+func TestV0JSON(t *testing.T) {
+	js := `[{"id": "v0-1", "pivot": "21160102600019", "nom": "Maison des solidarités", "commune": "Cognac", "code_postal": "16100",
+		"adresse": "15 rue Marc Fourier", "date_maj": "2023-01-10", "courriel": "msc@exemple.fr",
+		"services": "Utiliser le numérique au quotidien;Accéder à du matériel", "publics_accueillis": ["Surdité", "Seniors (+ 65 ans)"],
+		"conditions_acces": "Gratuit", "modalites_accompagnement": "Avec de l'aide"}]`
+	rep, err := lieux.ParseJSON(strings.NewReader(js), lieux.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Version != "v0" || len(rep.Rows) != 1 {
+		t.Fatalf("version %q, rows %d, errors %v", rep.Version, len(rep.Rows), rep.Errors)
+	}
+	l := rep.Rows[0].Lieu
+	got := [][]string{l.Courriels, l.Services, l.PublicsSpecifiquementAdresses, l.PriseEnChargeSpecifique, l.FraisACharge, l.ModalitesAccompagnement}
+	want := [][]string{{"msc@exemple.fr"}, {"Maîtrise des outils numériques du quotidien", "Accès internet et matériel informatique"}, {"Seniors"}, {"Surdité"}, {"Gratuit"}, {"Accompagnement individuel"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if !slices.Contains(rep.Columns, "courriels") || !slices.Contains(rep.Columns, "prise_en_charge_specifique") {
+		t.Errorf("columns %v", rep.Columns)
 	}
 }
 

@@ -67,13 +67,6 @@ func ParseJSON(r io.Reader, opt Options) (*Report, error) {
 	sort.Strings(names)
 	sort.Strings(unknown)
 	im.v0 = isV0Header(names)
-	// The columns a JSON file carries are those its objects name; each
-	// object stores only its own keys.
-	for _, f := range schema.Fields {
-		if keys[f.Name] {
-			im.rep.Columns = append(im.rep.Columns, f.Name)
-		}
-	}
 	next := 0
 	for i, obj := range objs {
 		for next < len(notObjects) && notObjects[next] < lines[i] {
@@ -102,6 +95,19 @@ func ParseJSON(r io.Reader, opt Options) (*Report, error) {
 	}
 	if len(unknown) > 0 {
 		im.fileWarning(0, KeyFieldsUnknown, "Fields", strings.Join(unknown, ", "))
+	}
+	// The columns of a JSON file are the fields its objects carry; each
+	// object stores only its own.
+	carried := map[string]bool{}
+	for _, r := range im.rep.Rows {
+		for _, f := range r.Present {
+			carried[f] = true
+		}
+	}
+	for _, f := range schema.Fields {
+		if carried[f.Name] {
+			im.rep.Columns = append(im.rep.Columns, f.Name)
+		}
 	}
 	return im.finish(), nil
 }
