@@ -139,7 +139,8 @@ func (cv *converter) convert(raw map[string]string) {
 		out[field] = append(out[field], v)
 		seen[field] = true
 	}
-	for name, v1 := range v0Columns {
+	for _, name := range sortedKeys(v0Columns) {
+		v1 := v0Columns[name]
 		s, ok := raw[name]
 		if !ok {
 			continue
@@ -160,7 +161,8 @@ func (cv *converter) convert(raw map[string]string) {
 		}
 		raw[v1] = s
 	}
-	for v0field, fallback := range v0Vocabulary {
+	for _, v0field := range sortedKeys(v0Vocabulary) {
+		fallback := v0Vocabulary[v0field]
 		s, ok := raw[v0field]
 		if !ok {
 			continue
@@ -184,7 +186,8 @@ func (cv *converter) convert(raw map[string]string) {
 		}
 	}
 	// v1 columns holding v0 values.
-	for field, feeds := range v0Feeds {
+	for _, field := range sortedKeys(v0Feeds) {
+		feeds := v0Feeds[field]
 		s, ok := raw[field]
 		if !ok || seen[field] {
 			continue
@@ -300,4 +303,13 @@ func v0Known(name string) bool {
 	_, col := v0Columns[name]
 	_, vocab := v0Vocabulary[name]
 	return col || vocab
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
