@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -302,4 +303,24 @@ func TestSummarize(t *testing.T) {
 	if !strings.Contains(b.String(), `"'=HYPERLINK(""http://x"")"`) {
 		t.Errorf("formula kept:\n%s", b.String())
 	}
+}
+
+// BenchmarkParseCSV reads a generated file of 10,000 places with the
+// communes referential and prints rows/s.
+func BenchmarkParseCSV(b *testing.B) {
+	var rows []map[string]string
+	for i := range 10000 {
+		rows = append(rows, base(map[string]string{"id": "bench-" + strconv.Itoa(100000 + i)[1:], "telephone": "04 78 12 34 56",
+			"horaires": "Mo-Fr 09:00-12:00,14:00-18:00; PH off", "services": "Aide aux démarches administratives|Accès internet et matériel informatique",
+			"latitude": "45.7597", "longitude": "4.8422"}))
+	}
+	file := []byte(csvFile(b, ',', rows...))
+	opt := lieux.Options{Communes: communes(b)}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := lieux.ParseCSV(bytes.NewReader(file), opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
 }

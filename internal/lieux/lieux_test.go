@@ -75,7 +75,7 @@ func base(over map[string]string) map[string]string {
 }
 
 // csvFile writes rows under the full header, with the given column delimiter.
-func csvFile(t *testing.T, comma rune, rows ...map[string]string) string {
+func csvFile(t testing.TB, comma rune, rows ...map[string]string) string {
 	t.Helper()
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
