@@ -13,6 +13,7 @@ import (
 	"maillage/internal/auth"
 	"maillage/internal/config"
 	"maillage/internal/i18n"
+	"maillage/internal/lieux"
 	"maillage/internal/loader"
 	"maillage/internal/mail"
 	"maillage/internal/maillage"
@@ -52,6 +53,8 @@ type App struct {
 	Referential *postgres.ReferentialService
 	APITokens   *postgres.APITokenService
 	Territories *postgres.TerritoryService
+	// LieuxImports runs the imports of places in the background.
+	LieuxImports *lieux.Service
 
 	// Catalog holds every message of the portal (French and English).
 	Catalog *i18n.Catalog
@@ -128,13 +131,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Structures = postgres.NewStructureService(db)
 	a.Referential = postgres.NewReferentialService(db)
 	a.Territories = postgres.NewTerritoryService(db)
+	a.LieuxImports = postgres.NewImportService(db, log)
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	a.Catalog = i18n.NewWithFormats()
-	if err := a.Catalog.Load("kit", kit.Messages()); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -152,21 +151,20 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.SearchSync = &search.Syncer{Client: a.Search, Registry: a.SearchRegistry, IDs: a.SearchStore, Outbox: a.SearchStore, Log: log}
 	a.SearchService = &search.Service{Client: a.Search, Registry: a.SearchRegistry, Territories: a.Territories,
 		Fallback: postgres.NewSearchFallback(db, french), Log: log}
+	// Every capability with the services it uses: the catalogue holds
+	// their messages, the web server mounts their routes.
+	caps := capabilities(a)
+	if a.Catalog, err = NewCatalog(caps); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Auth.Texts = a.Catalog
+	a.Structures.BaseURL, a.Structures.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Log: log, Catalog: a.Catalog,
 		Templates: webfs.Templates(), Static: webfs.Static(),
 		Auth: a.Auth, Postgres: db, Meili: a.Search,
-		// The capabilities of the portal, each with the services it uses:
-		// adding one is one line here.
-		Capabilities: []kit.Capability{
-			home.New(home.Deps{Territories: a.Territories}),
-			account.New(account.Deps{Auth: a.Auth, Users: a.Users, Sessions: a.Sessions, Profiles: a.Profiles, APITokens: a.APITokens, Mails: a.Mails}),
-			network.New(network.Deps{Profiles: a.Profiles, Structures: a.Structures, Referential: a.Referential, Territories: a.Territories}),
-			searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories}),
-			lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users}),
-			admin.New(admin.Deps{Users: a.Users}),
-		},
+		Capabilities: caps,
 	})
 	if err != nil {
 		db.Close()
@@ -223,3 +221,38 @@ func (a *App) RunHousekeeping(ctx context.Context) {
 		}
 	}
 }
+
+// capabilities lists the capabilities of the portal, each with the
+// services of a it uses (a may hold nil services when only the messages
+// are wanted). Adding a capability is one line here.
+func capabilities(a *App) []kit.Capability {
+	return []kit.Capability{
+		home.New(home.Deps{Territories: a.Territories}),
+		account.New(account.Deps{Auth: a.Auth, Users: a.Users, Sessions: a.Sessions, Profiles: a.Profiles, APITokens: a.APITokens, Mails: a.Mails}),
+		network.New(network.Deps{Profiles: a.Profiles, Structures: a.Structures, Referential: a.Referential, Territories: a.Territories}),
+		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories}),
+		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
+		admin.New(admin.Deps{Users: a.Users}),
+	}
+}
+
+// NewCatalog loads the formats, the shared catalogue of the web layer and
+// every capability's.
+func NewCatalog(caps []kit.Capability) (*i18n.Catalog, error) {
+	cat := i18n.NewWithFormats()
+	if err := cat.Load("kit", kit.Messages()); err != nil {
+		return nil, err
+	}
+	for _, c := range caps {
+		if m := c.Messages(); m != nil {
+			if err := cat.Load(c.Name(), m); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return cat, nil
+}
+
+// Catalog returns every message of the portal, for commands that print
+// (the import report): no database needed.
+func Catalog() (*i18n.Catalog, error) { return NewCatalog(capabilities(&App{})) }

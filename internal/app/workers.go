@@ -40,6 +40,7 @@ func (a *App) Workers() []Worker {
 		{Name: "search sync", Run: a.SearchSync.Run},
 		{Name: "mail", Run: a.MailWorker.Run},
 		{Name: "housekeeping", Run: a.RunHousekeeping},
+		{Name: "lieux imports", Run: a.LieuxImports.RunImports},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -30,9 +31,9 @@ func ParseCSV(r io.Reader, opt Options) (*Report, error) {
 	cr.LazyQuotes = true
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, maillage.Errorf(maillage.EINVALID, "Le fichier est vide : la première ligne doit contenir les noms des colonnes.")
+		return nil, maillage.Errorf(maillage.EINVALID, KeyFileEmpty)
 	} else if err != nil {
-		return nil, maillage.Wrap(maillage.EINVALID, err, "La première ligne du fichier (noms des colonnes) est illisible.")
+		return nil, maillage.Wrap(maillage.EINVALID, err, KeyFileNoHeader)
 	}
 	im := newImporter(opt)
 	cols, err := im.mapHeader(header)
@@ -47,10 +48,10 @@ func ParseCSV(r io.Reader, opt Options) (*Report, error) {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			im.rep.Total++
-			im.rep.Errors = append(im.rep.Errors, RowError{Line: pe.StartLine, Reason: "ligne illisible : " + csvReason(pe.Err)})
+			im.rep.Errors = append(im.rep.Errors, RowError{Line: pe.StartLine, Key: csvReason(pe.Err)})
 			continue
 		} else if err != nil {
-			return nil, maillage.Wrap(maillage.EINVALID, err, "Le fichier n'a pas pu être lu jusqu'au bout.")
+			return nil, maillage.Wrap(maillage.EINVALID, err, KeyFileTruncated)
 		}
 		line, _ := cr.FieldPos(0)
 		if blank(rec) {
@@ -58,8 +59,7 @@ func ParseCSV(r io.Reader, opt Options) (*Report, error) {
 		}
 		if len(rec) != len(header) {
 			im.rep.Total++
-			im.rep.Errors = append(im.rep.Errors, RowError{Line: line, ID: idOf(rec, cols),
-				Reason: fmt.Sprintf("la ligne a %d colonnes et l'en-tête %d : vérifiez les guillemets et le séparateur", len(rec), len(header))})
+			im.rep.Errors = append(im.rep.Errors, RowError{Line: line, ID: clean(idOf(rec, cols)), Key: KeyColumns, Args: []any{"Count", len(rec), "Header", len(header)}})
 			continue
 		}
 		raw := make(map[string]string, len(cols))
@@ -70,17 +70,17 @@ func ParseCSV(r io.Reader, opt Options) (*Report, error) {
 		}
 		im.add(line, raw, nil)
 	}
-	return im.rep, nil
+	return im.finish(), nil
 }
 
 // readText reads the whole input, refuses what is not UTF-8 and drops a BOM.
 func readText(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, maillage.Wrap(maillage.EINVALID, err, "Le fichier n'a pas pu être lu.")
+		return nil, maillage.Wrap(maillage.EINVALID, err, KeyFileUnreadable)
 	}
 	if bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}) {
-		return nil, maillage.Errorf(maillage.EINVALID, "Le fichier est encodé en UTF-16 : enregistrez-le en UTF-8 (« CSV UTF-8 » dans un tableur) puis réessayez.")
+		return nil, maillage.Errorf(maillage.EINVALID, KeyFileUTF16)
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
@@ -95,10 +95,10 @@ func readText(r io.Reader) ([]byte, error) {
 			}
 			data = data[size:]
 		}
-		return nil, maillage.Errorf(maillage.EINVALID, "Le fichier n'est pas encodé en UTF-8 (premier caractère illisible ligne %d) : enregistrez-le en UTF-8 (« CSV UTF-8 » dans un tableur) puis réessayez.", line)
+		return nil, maillage.Errorf(maillage.EINVALID, KeyFileNotUTF8, "Line", line)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, maillage.Errorf(maillage.EINVALID, "Le fichier est vide.")
+		return nil, maillage.Errorf(maillage.EINVALID, KeyFileEmpty)
 	}
 	return data, nil
 }
@@ -125,57 +125,104 @@ func detectDelimiter(data []byte) rune {
 	return ','
 }
 
-// mapHeader names the schema field of each column ("" for unknown ones),
-// refuses a header without the required columns, and warns about unknown
-// and missing optional ones.
+// mapHeader names the schema field of each column ("" for unknown ones;
+// v0 columns keep their v0 name, converted row by row), refuses a header
+// without the required columns, and warns about unknown and absent ones.
 func (im *importer) mapHeader(header []string) ([]string, error) {
 	cols := make([]string, len(header))
 	seen := map[string]bool{}
-	var unknown, missing, missingRequired []string
+	var unknown []string
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(strings.Trim(strings.TrimSpace(h), `"`)))
-		if _, ok := schema.byName[name]; !ok {
+		if _, ok := schema.byName[name]; !ok && !v0Known(name) {
 			if name != "" {
-				unknown = append(unknown, strings.TrimSpace(h))
+				unknown = append(unknown, clean(strings.TrimSpace(h)))
 			}
 			continue
 		}
 		if seen[name] {
-			return nil, maillage.Errorf(maillage.EINVALID, "La colonne « %s » apparaît deux fois dans l'en-tête.", name)
+			return nil, maillage.Errorf(maillage.EINVALID, KeyFileColumnTwice, "Column", clean(name))
 		}
 		seen[name] = true
 		cols[i] = name
 	}
-	for _, f := range schema.Fields {
-		if seen[f.Name] {
+	return cols, im.checkColumns(cols, unknown, 1)
+}
+
+// checkColumns notes a v0 file, refuses one without the required columns,
+// records the v1 fields the file carries and warns about unknown and
+// absent columns.
+func (im *importer) checkColumns(names, unknown []string, line int) error {
+	im.v0 = isV0Header(names)
+	covered := map[string]bool{}
+	for _, n := range names {
+		if n == "" {
 			continue
 		}
-		if f.Required {
+		if _, ok := schema.byName[n]; ok {
+			covered[n] = true
+		}
+		if to, ok := v0Columns[n]; ok {
+			if to == "" {
+				im.ignored = append(im.ignored, n)
+				continue
+			}
+			if _, vocab := v0Vocabulary[to]; !vocab {
+				covered[to] = true
+				im.renamed = append(im.renamed, [2]string{n, to})
+				continue
+			}
+			n = to
+		}
+		if fallback, ok := v0Vocabulary[n]; ok {
+			covered[fallback] = true
+			for _, t := range v0Targets(n) {
+				covered[t] = true
+			}
+			if ts := mergeTargets(fallback, v0Targets(n)); !(len(ts) == 1 && ts[0] == n) {
+				im.renamed = append(im.renamed, [2]string{n, strings.Join(ts, ", ")})
+			}
+		}
+	}
+	var missing, missingRequired []string
+	for _, f := range schema.Fields {
+		switch {
+		case covered[f.Name]:
+			im.rep.Columns = append(im.rep.Columns, f.Name)
+		case f.Required:
 			missingRequired = append(missingRequired, f.Name)
-		} else {
+		default:
 			missing = append(missing, f.Name)
 		}
 	}
 	if len(missingRequired) > 0 {
-		return nil, maillage.Errorf(maillage.EINVALID,
-			"Colonnes obligatoires absentes : %s. La première ligne doit nommer les colonnes du schéma des lieux de médiation numérique (%s), séparées par des virgules ou des points-virgules.",
-			strings.Join(missingRequired, ", "), strings.Join(Columns(), ", "))
+		return maillage.Errorf(maillage.EINVALID, KeyFileRequired, "Missing", strings.Join(missingRequired, ", "), "Columns", strings.Join(Columns(), ", "))
 	}
 	if len(unknown) > 0 {
-		im.fileWarning(1, "", "colonnes inconnues, ignorées : %s", strings.Join(unknown, ", "))
+		im.fileWarning(line, KeyColumnsUnknown, "Columns", strings.Join(unknown, ", "))
 	}
 	if len(missing) > 0 {
-		im.fileWarning(1, "", "colonnes absentes, laissées vides : %s", strings.Join(missing, ", "))
+		im.fileWarning(line, KeyColumnsAbsent, "Columns", strings.Join(missing, ", "))
 	}
-	return cols, nil
+	return nil
+}
+
+// mergeTargets lists the v1 fields a v0 column feeds, in schema order.
+func mergeTargets(fallback string, ts []string) []string {
+	out := slices.Clone(ts)
+	if !slices.Contains(out, fallback) {
+		out = append(out, fallback)
+	}
+	slices.SortFunc(out, func(a, b string) int { return columnIndex(a) - columnIndex(b) })
+	return out
 }
 
 func csvReason(err error) string {
 	switch {
 	case errors.Is(err, csv.ErrQuote), errors.Is(err, csv.ErrBareQuote):
-		return "guillemet mal placé ou non fermé"
+		return KeyQuote
 	}
-	return err.Error()
+	return KeyUnreadableRow
 }
 
 func blank(rec []string) bool {
@@ -229,13 +276,13 @@ func validateAll(lieux []maillage.Lieu, first int) error {
 	ids := map[string]int{}
 	for i := range lieux {
 		line := first + i
-		for _, e := range Validate(lieux[i]) {
+		for _, e := range Validate(lieux[i], nil) {
 			e.Line = line
 			errs = append(errs, e)
 		}
 		if id := lieux[i].ID; id != "" {
 			if prev, dup := ids[id]; dup {
-				errs = append(errs, RowError{Line: line, ID: id, Field: "id", Reason: fmt.Sprintf("id « %s » : déjà utilisé ligne %d", id, prev)})
+				errs = append(errs, RowError{Line: line, ID: clean(id), Field: "id", Key: KeyIDDuplicate, Args: []any{"Value", clean(id), "First", prev}})
 			} else {
 				ids[id] = line
 			}
@@ -244,8 +291,7 @@ func validateAll(lieux []maillage.Lieu, first int) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return maillage.Wrap(maillage.EINVALID, errs,
-		fmt.Sprintf("Export impossible : %d %s ne respectent pas le schéma des lieux de médiation numérique (%s).", len(errs), plural(len(errs), "valeur", "valeurs"), errs[0].Error()))
+	return maillage.Wrap(maillage.EINVALID, errs, KeyExportInvalid, "Count", len(errs), "Line", errs[0].Line, "Field", errs[0].Field)
 }
 
 // ValidateCSVAgainstSchema checks a CSV file as the national validator would,
@@ -257,18 +303,18 @@ func validateAll(lieux []maillage.Lieu, first int) error {
 func ValidateCSVAgainstSchema(r io.Reader) []RowError {
 	data, err := readText(r)
 	if err != nil {
-		key, _ := maillage.ErrorKey(err) // the lieux conversion gives RowError a key
-		return []RowError{{Reason: key}}
+		key, args := maillage.ErrorKey(err)
+		return []RowError{{Key: key, Args: args}}
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err != nil {
-		return []RowError{{Line: 1, Reason: "en-tête illisible"}}
+		return []RowError{{Line: 1, Key: KeyFileNoHeader}}
 	}
 	want := Columns()
 	if strings.Join(header, ",") != strings.Join(want, ",") {
-		return []RowError{{Line: 1, Reason: fmt.Sprintf("en-tête « %s » : les %d colonnes du schéma sont attendues dans l'ordre : %s", strings.Join(header, ","), len(want), strings.Join(want, ","))}}
+		return []RowError{{Line: 1, Key: KeyFileHeaderOrder, Args: []any{"Header", clean(strings.Join(header, ",")), "Count", len(want), "Columns", strings.Join(want, ",")}}}
 	}
 	var errs []RowError
 	ids := map[string]int{}
@@ -279,14 +325,14 @@ func ValidateCSVAgainstSchema(r io.Reader) []RowError {
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			errs = append(errs, RowError{Line: pe.StartLine, Reason: "ligne illisible : " + csvReason(pe.Err)})
+			errs = append(errs, RowError{Line: pe.StartLine, Key: csvReason(pe.Err)})
 			continue
 		} else if err != nil {
-			return append(errs, RowError{Reason: "fichier illisible : " + err.Error()})
+			return append(errs, RowError{Key: KeyFileTruncated})
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) != len(want) {
-			errs = append(errs, RowError{Line: line, Reason: fmt.Sprintf("la ligne a %d colonnes, %d attendues", len(rec), len(want))})
+			errs = append(errs, RowError{Line: line, Key: KeyColumns, Args: []any{"Count", len(rec), "Header", len(want)}})
 			continue
 		}
 		m := make(map[string]string, len(want))
@@ -295,7 +341,7 @@ func ValidateCSVAgainstSchema(r io.Reader) []RowError {
 		}
 		id := m["id"]
 		for _, e := range checkRecord(m) {
-			e.Line, e.ID = line, id
+			e.Line, e.ID = line, clean(id)
 			errs = append(errs, e)
 		}
 		for _, f := range schema.Fields {
@@ -304,7 +350,7 @@ func ValidateCSVAgainstSchema(r io.Reader) []RowError {
 			}
 			k := f.Name + "\x00" + m[f.Name]
 			if prev, dup := ids[k]; dup {
-				errs = append(errs, RowError{Line: line, ID: id, Field: f.Name, Reason: fmt.Sprintf("%s « %s » : déjà utilisé ligne %d", f.Name, m[f.Name], prev)})
+				errs = append(errs, RowError{Line: line, ID: clean(id), Field: f.Name, Key: KeyIDDuplicate, Args: []any{"Value", clean(m[f.Name]), "First", prev}})
 			} else {
 				ids[k] = line
 			}

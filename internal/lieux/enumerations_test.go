@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -143,5 +144,36 @@ func TestEveryCanonicalValueImportsAsItself(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestV0Mapping: every value of the v0.1 schema's closed lists (15
+// services, 11 publics, 5 access conditions, 11 national labels, 4 kinds of
+// support) has a row in content/lieux/v0-v1.csv, mapped to a value of the
+// v1 lists (or to free text, or dropped).
+func TestV0Mapping(t *testing.T) {
+	f, err := content.FS().Open(lieux.V0MappingPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, r := range recs[1:] {
+		count[r[0]]++
+		if r[2] == "" && r[3] == "" || r[2] == "autres_formations_labels" {
+			continue
+		}
+		list, ok := closedLists[r[2]]
+		if !ok || !slices.Contains(list, r[3]) {
+			t.Errorf("%s « %s » → %s « %s »: not a v1 value", r[0], r[1], r[2], r[3])
+		}
+	}
+	want := map[string]int{"services": 15, "publics_accueillis": 11, "conditions_acces": 5, "labels_nationaux": 11, "modalites_accompagnement": 4}
+	if diff := cmp.Diff(want, count); diff != "" {
+		t.Errorf("v0 values per field (-want +got):\n%s", diff)
 	}
 }

@@ -27,14 +27,16 @@ func ParseJSON(r io.Reader, opt Options) (*Report, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	notArray := maillage.Errorf(maillage.EINVALID, "Le fichier JSON doit contenir une liste d'objets, un par lieu : [{\"id\": …, \"pivot\": …}, …].")
+	notArray := maillage.Errorf(maillage.EINVALID, KeyFileNotArray)
 	if tok, err := dec.Token(); err != nil {
 		return nil, jsonError(data, err)
 	} else if tok != json.Delim('[') {
 		return nil, notArray
 	}
-	im := newImporter(opt)
-	unknown := map[string]bool{}
+	var objs []map[string]any
+	var lines []int
+	var notObjects []int
+	keys := map[string]bool{}
 	for n := 1; dec.More(); n++ {
 		var v any
 		if err := dec.Decode(&v); err != nil {
@@ -42,38 +44,72 @@ func ParseJSON(r io.Reader, opt Options) (*Report, error) {
 		}
 		obj, ok := v.(map[string]any)
 		if !ok {
-			im.rep.Total++
-			im.rep.Errors = append(im.rep.Errors, RowError{Line: n, Reason: "un objet {…} est attendu pour chaque lieu"})
+			notObjects = append(notObjects, n)
 			continue
 		}
-		raw, pre := map[string]string{}, []RowError(nil)
-		for k, val := range obj {
-			name := strings.ToLower(strings.TrimSpace(k))
-			if _, ok := schema.byName[name]; !ok {
-				unknown[k] = true
-				continue
-			}
-			s, ok := jsonText(val)
-			if !ok {
-				pre = append(pre, RowError{Field: name, Reason: name + " : texte, nombre ou liste de textes attendu"})
-				continue
-			}
-			raw[name] = s
+		for k := range obj {
+			keys[strings.ToLower(strings.TrimSpace(k))] = true
 		}
-		im.add(n, raw, pre)
+		objs, lines = append(objs, obj), append(lines, n)
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, jsonError(data, err)
 	}
-	if len(unknown) > 0 {
-		keys := make([]string, 0, len(unknown))
-		for k := range unknown {
-			keys = append(keys, k)
+	im := newImporter(opt)
+	var names, unknown []string
+	for k := range keys {
+		if _, ok := schema.byName[k]; ok || v0Known(k) {
+			names = append(names, k)
+		} else {
+			unknown = append(unknown, clean(k))
 		}
-		sort.Strings(keys)
-		im.fileWarning(0, "", "champs inconnus, ignorés : %s", strings.Join(keys, ", "))
 	}
-	return im.rep, nil
+	sort.Strings(names)
+	sort.Strings(unknown)
+	im.v0 = isV0Header(names)
+	next := 0
+	for i, obj := range objs {
+		for next < len(notObjects) && notObjects[next] < lines[i] {
+			im.rep.Total++
+			im.rep.Errors = append(im.rep.Errors, RowError{Line: notObjects[next], Key: KeyNotObject})
+			next++
+		}
+		raw, pre := map[string]string{}, []RowError(nil)
+		for k, val := range obj {
+			name := strings.ToLower(strings.TrimSpace(k))
+			if _, ok := schema.byName[name]; !ok && !v0Known(name) {
+				continue
+			}
+			s, ok := jsonText(val)
+			if !ok {
+				pre = append(pre, RowError{Field: name, Key: KeyJSONType, Args: []any{"Field", name}})
+				continue
+			}
+			raw[name] = s
+		}
+		im.add(lines[i], raw, pre)
+	}
+	for ; next < len(notObjects); next++ {
+		im.rep.Total++
+		im.rep.Errors = append(im.rep.Errors, RowError{Line: notObjects[next], Key: KeyNotObject})
+	}
+	if len(unknown) > 0 {
+		im.fileWarning(0, KeyFieldsUnknown, "Fields", strings.Join(unknown, ", "))
+	}
+	// The columns of a JSON file are the fields its objects carry; each
+	// object stores only its own.
+	carried := map[string]bool{}
+	for _, r := range im.rep.Rows {
+		for _, f := range r.Present {
+			carried[f] = true
+		}
+	}
+	for _, f := range schema.Fields {
+		if carried[f.Name] {
+			im.rep.Columns = append(im.rep.Columns, f.Name)
+		}
+	}
+	return im.finish(), nil
 }
 
 // jsonText turns a JSON value into the text of a CSV cell.
@@ -104,13 +140,13 @@ func jsonError(data []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		return maillage.Wrap(maillage.EINVALID, err, fmt.Sprintf("Le fichier JSON est mal formé (ligne %d) : vérifiez les virgules, guillemets et crochets.", lineAt(data, se.Offset)))
+		return maillage.Wrap(maillage.EINVALID, err, KeyFileJSONSyntax, "Line", lineAt(data, se.Offset))
 	case errors.As(err, &te):
-		return maillage.Wrap(maillage.EINVALID, err, fmt.Sprintf("Le fichier JSON est mal formé (ligne %d).", lineAt(data, te.Offset)))
+		return maillage.Wrap(maillage.EINVALID, err, KeyFileJSONSyntax, "Line", lineAt(data, te.Offset))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return maillage.Wrap(maillage.EINVALID, err, "Le fichier JSON est incomplet : il se termine avant la fin de la liste.")
+		return maillage.Wrap(maillage.EINVALID, err, KeyFileJSONIncomplete)
 	}
-	return maillage.Wrap(maillage.EINVALID, err, "Le fichier JSON est illisible.")
+	return maillage.Wrap(maillage.EINVALID, err, KeyFileJSONUnreadable)
 }
 
 func lineAt(data []byte, off int64) int {

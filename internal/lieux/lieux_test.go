@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,15 +19,10 @@ import (
 	"maillage/internal/maillage"
 )
 
-// communesFile is a CommuneChecker over content/territoires/communes.csv (a copy of shared/data/communes.csv kept in the repository, so the test runs in any clone).
-type communesFile map[string][]string
-
-func (c communesFile) PostcodesOf(code string) ([]string, bool) {
-	cps, ok := c[code]
-	return cps, ok
-}
-
-var loadCommunes = sync.OnceValues(func() (communesFile, error) {
+// loadCommunes indexes content/territoires/communes.csv (a copy of
+// shared/data/communes.csv kept in the repository, so the test runs in any
+// clone), as storage does with the communes table.
+var loadCommunes = sync.OnceValues(func() (*lieux.CommuneIndex, error) {
 	f, err := os.Open("../../content/territoires/communes.csv")
 	if err != nil {
 		return nil, err
@@ -36,20 +32,28 @@ var loadCommunes = sync.OnceValues(func() (communesFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := communesFile{}
-	for _, r := range recs[1:] { // code_insee,nom,code_departement,code_region,codes_postaux,…
-		c[r[0]] = strings.Fields(r[4])
+	var cs []lieux.Commune
+	for _, r := range recs[1:] { // code_insee,nom,code_departement,code_region,codes_postaux,population,latitude,longitude
+		pop, _ := strconv.Atoi(r[5])
+		lat, _ := strconv.ParseFloat(r[6], 64)
+		lon, _ := strconv.ParseFloat(r[7], 64)
+		cs = append(cs, lieux.Commune{CodeInsee: r[0], Nom: r[1], CodeDepartement: r[2], CodesPostaux: strings.Fields(r[4]), Population: pop, Latitude: lat, Longitude: lon})
 	}
-	return c, nil
+	return lieux.NewCommuneIndex(cs), nil
 })
 
-func communes(t *testing.T) lieux.CommuneChecker {
+func communes(t testing.TB) lieux.Communes {
 	t.Helper()
 	c, err := loadCommunes()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// problem is a report line: key and arguments.
+func problem(line int, id, field, key string, args ...any) lieux.RowError {
+	return lieux.RowError{Line: line, ID: id, Field: field, Key: key, Args: args}
 }
 
 // base is a valid row; tests override some fields.
@@ -71,7 +75,7 @@ func base(over map[string]string) map[string]string {
 }
 
 // csvFile writes rows under the full header, with the given column delimiter.
-func csvFile(t *testing.T, comma rune, rows ...map[string]string) string {
+func csvFile(t testing.TB, comma rune, rows ...map[string]string) string {
 	t.Helper()
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
@@ -121,10 +125,13 @@ func TestOfficialExampleParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Errors) != 0 || len(rep.Warnings) != 0 {
-		t.Fatalf("errors %v, warnings %v", rep.Errors, rep.Warnings)
+	// The example is fictive: its coordinates are those of Aix-en-Provence,
+	// 645 km from Reims, whose code and postcode it gives.
+	wantWarn := []lieux.RowError{problem(2, "structure-1", "latitude", lieux.KeyCoordinatesFar, "Code", "51454", "Commune", "Reims", "Km", 645.0)}
+	if diff := cmp.Diff(wantWarn, rep.Warnings); len(rep.Errors) != 0 || diff != "" {
+		t.Fatalf("errors %v, warnings (-want +got):\n%s", rep.Errors, diff)
 	}
-	want := []lieux.Row{{Line: 2, Lieu: maillage.Lieu{
+	want := []lieux.Row{{Line: 2, Present: lieux.Columns(), CommuneInsee: "51454", Lieu: maillage.Lieu{
 		ID:                            "structure-1",
 		Pivot:                         "43493312300029",
 		Nom:                           "Anonymal",
@@ -163,9 +170,6 @@ func TestOfficialExampleParses(t *testing.T) {
 	}
 	if !strings.HasPrefix(want[0].Lieu.PresentationDetail, "Notre parcours d'initiation") {
 		t.Errorf("presentation_detail = %q", want[0].Lieu.PresentationDetail)
-	}
-	if got := rep.Summary(); got != "1 lieu importé sur 1." {
-		t.Errorf("Summary = %q", got)
 	}
 }
 
@@ -257,11 +261,11 @@ func TestRowProblems(t *testing.T) {
 	}{{
 		name:     "SIRET bouche-trou",
 		over:     map[string]string{"pivot": "00000000000000"},
-		warnings: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "pivot", Reason: "pivot « 00000000000000 » : SIRET bouche-trou ; renseignez le vrai SIRET du lieu (annuaire-entreprises.data.gouv.fr)"}},
+		warnings: []lieux.RowError{problem(2, "lieu-1", "pivot", lieux.KeyPivotPlaceholder, "Value", "00000000000000")},
 	}, {
 		name:     "clé de SIRET fausse : avertissement seulement",
 		over:     map[string]string{"pivot": "434 933 123 00028"},
-		warnings: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "pivot", Reason: "pivot « 434 933 123 00028 » : clé de contrôle du SIRET invalide ; vérifiez le numéro (annuaire-entreprises.data.gouv.fr)"}},
+		warnings: []lieux.RowError{problem(2, "lieu-1", "pivot", lieux.KeyPivotSIRETKey, "Value", "434 933 123 00028")},
 		check: func(t *testing.T, l maillage.Lieu) {
 			if l.Pivot != "43493312300028" {
 				t.Errorf("pivot = %q", l.Pivot)
@@ -278,11 +282,11 @@ func TestRowProblems(t *testing.T) {
 	}, {
 		name:   "pivot hors motif",
 		over:   map[string]string{"pivot": "SIRET-123"},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "pivot", Reason: "pivot « SIRET-123 » : SIRET (14 chiffres), RNA (W + 9 chiffres) ou RIDET attendu"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "pivot", lieux.KeyPivot, "Value", "SIRET-123")},
 	}, {
 		name:     "date 1970-01-01",
 		over:     map[string]string{"date_maj": "1970-01-01"},
-		warnings: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "date_maj", Reason: "date_maj « 1970-01-01 » : date antérieure à 2000, sans doute une valeur par défaut ; vérifiez-la"}},
+		warnings: []lieux.RowError{problem(2, "lieu-1", "date_maj", lieux.KeyDateOld, "Value", "1970-01-01")},
 		check: func(t *testing.T, l maillage.Lieu) {
 			if !l.DateMaj.Equal(time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)) || l.DateMaj.Location() != time.UTC {
 				t.Errorf("date_maj = %v", l.DateMaj)
@@ -299,31 +303,31 @@ func TestRowProblems(t *testing.T) {
 	}, {
 		name:   "date impossible",
 		over:   map[string]string{"date_maj": "31/02/2024"},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "date_maj", Reason: "date_maj « 31/02/2024 » : date impossible"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "date_maj", lieux.KeyDateImpossible, "Value", "31/02/2024")},
 	}, {
 		name:   "date illisible",
 		over:   map[string]string{"date_maj": "avril 2024"},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "date_maj", Reason: "date_maj « avril 2024 » : date AAAA-MM-JJ attendue (ou JJ/MM/AAAA)"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "date_maj", lieux.KeyDateUnreadable, "Value", "avril 2024")},
 	}, {
 		name:     "code INSEE d'une autre commune que le code postal",
 		over:     map[string]string{"code_postal": "75001"},
-		warnings: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "code_insee", Reason: "le code INSEE 69123 ne correspond pas au code postal 75001"}},
+		warnings: []lieux.RowError{problem(2, "lieu-1", "code_insee", lieux.KeyInseePostcode, "Code", "69123", "Postcode", "75001")},
 	}, {
 		name:   "code INSEE inconnu",
 		over:   map[string]string{"code_insee": "69999"},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "code_insee", Reason: "code_insee « 69999 » : aucune commune n'a ce code INSEE"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "code_insee", lieux.KeyInseeUnknown, "Value", "69999")},
 	}, {
 		name:   "code INSEE hors motif",
 		over:   map[string]string{"code_insee": "2C004"},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "code_insee", Reason: "code_insee « 2C004 » : code INSEE de 5 caractères attendu (ex. 69123, 2A004)"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "code_insee", lieux.KeyInsee, "Value", "2C004")},
 	}, {
 		name:   "code postal à 4 chiffres",
 		over:   map[string]string{"code_postal": "6900"},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "code_postal", Reason: "code_postal « 6900 » : 5 chiffres attendus"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "code_postal", lieux.KeyPostcode, "Value", "6900")},
 	}, {
 		name:     "résumé trop long : signalé, coupé, importé",
 		over:     map[string]string{"presentation_resume": long},
-		warnings: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "presentation_resume", Reason: "presentation_resume : résumé trop long (312 caractères, 280 au plus) ; il est coupé en fin de mot et terminé par « … »"}},
+		warnings: []lieux.RowError{problem(2, "lieu-1", "presentation_resume", lieux.KeyTruncated, "Field", "presentation_resume", "Length", 312, "Max", 280)},
 		check: func(t *testing.T, l maillage.Lieu) {
 			r := []rune(l.PresentationResume)
 			if len(r) > 280 || !strings.HasSuffix(l.PresentationResume, "pour…") || !strings.HasPrefix(long, strings.TrimSuffix(l.PresentationResume, "…")+" ") {
@@ -333,7 +337,7 @@ func TestRowProblems(t *testing.T) {
 	}, {
 		name:   "champ obligatoire manquant",
 		over:   map[string]string{"nom": "  "},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "nom", Reason: "nom : champ obligatoire vide"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "nom", lieux.KeyRequired, "Field", "nom")},
 	}, {
 		name: "téléphone national",
 		over: map[string]string{"telephone": "04 78 00 00 00"},
@@ -353,11 +357,11 @@ func TestRowProblems(t *testing.T) {
 	}, {
 		name:   "téléphone trop court",
 		over:   map[string]string{"telephone": "04 78"},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "telephone", Reason: "telephone « 04 78 » : numéro français attendu (ex. 04 78 00 00 00 ou +33478000000)"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "telephone", lieux.KeyPhone, "Value", "04 78")},
 	}, {
 		name:   "latitude hors limites",
 		over:   map[string]string{"latitude": "95", "longitude": "4,85"},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "latitude", Reason: "latitude « 95 » : valeur entre -90 et 90 attendue"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "latitude", lieux.KeyCoordinateRange, "Field", "latitude", "Value", "95", "Limit", 90)},
 	}, {
 		name: "virgule décimale",
 		over: map[string]string{"latitude": "45,76", "longitude": "4,85"},
@@ -369,34 +373,34 @@ func TestRowProblems(t *testing.T) {
 	}, {
 		name:     "latitude seule",
 		over:     map[string]string{"latitude": "45.76"},
-		warnings: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "latitude", Reason: "latitude sans longitude : coordonnée ignorée"}},
+		warnings: []lieux.RowError{problem(2, "lieu-1", "latitude", lieux.KeyCoordinateAlone, "Field", "latitude")},
 	}, {
 		name:   "site sans http",
 		over:   map[string]string{"site_web": "www.exemple.fr"},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "site_web", Reason: "site_web « www.exemple.fr » : adresse web complète attendue, commençant par https:// ou http://"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "site_web", lieux.KeyURL, "Field", "site_web", "Value", "www.exemple.fr")},
 	}, {
 		name:   "prise de rendez-vous en ftp",
 		over:   map[string]string{"prise_rdv": "ftp://exemple.fr/"},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "prise_rdv", Reason: "prise_rdv « ftp://exemple.fr/ » : adresse web complète attendue, commençant par https:// ou http://"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "prise_rdv", lieux.KeyURL, "Field", "prise_rdv", "Value", "ftp://exemple.fr/")},
 	}, {
 		name:   "courriel invalide",
 		over:   map[string]string{"courriels": "contact@exemple.fr|contact-at-exemple.fr"},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "courriels", Reason: "courriels « contact-at-exemple.fr » : adresse électronique invalide"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "courriels", lieux.KeyEmail, "Value", "contact-at-exemple.fr")},
 	}, {
 		name:   "service hors liste",
 		over:   map[string]string{"services": "Aide aux démarches administratives|Réparation de vélos"},
-		errors: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "services", Reason: "services « Réparation de vélos » : valeur hors liste (valeurs possibles : " + strings.Join(maillage.LieuServices, " | ") + ")"}},
+		errors: []lieux.RowError{problem(2, "lieu-1", "services", lieux.KeyEnum, "Field", "services", "Value", "Réparation de vélos")},
 	}, {
 		name:     "typologie inconnue gardée",
 		over:     map[string]string{"typologie": "EPN|Fablab municipal"},
-		warnings: []lieux.RowError{{Line: 2, ID: "lieu-1", Field: "typologie", Reason: "typologie « Fablab municipal » : code absent de la liste des typologies, gardé tel quel"}},
+		warnings: []lieux.RowError{problem(2, "lieu-1", "typologie", lieux.KeyTypologieUnknown, "Value", "Fablab municipal")},
 	}, {
 		name: "plusieurs problèmes sur une ligne",
 		over: map[string]string{"code_postal": "", "telephone": "inconnu", "frais_a_charge": "Gratos"},
 		errors: []lieux.RowError{
-			{Line: 2, ID: "lieu-1", Field: "code_postal", Reason: "code_postal : champ obligatoire vide"},
-			{Line: 2, ID: "lieu-1", Field: "telephone", Reason: "telephone « inconnu » : numéro français attendu (ex. 04 78 00 00 00 ou +33478000000)"},
-			{Line: 2, ID: "lieu-1", Field: "frais_a_charge", Reason: "frais_a_charge « Gratos » : valeur hors liste (valeurs possibles : Gratuit | Gratuit sous condition | Payant)"},
+			problem(2, "lieu-1", "code_postal", lieux.KeyRequired, "Field", "code_postal"),
+			problem(2, "lieu-1", "telephone", lieux.KeyPhone, "Value", "inconnu"),
+			problem(2, "lieu-1", "frais_a_charge", lieux.KeyEnum, "Field", "frais_a_charge", "Value", "Gratos"),
 		},
 	}}
 	for _, tt := range tests {
@@ -434,16 +438,16 @@ func TestBadRowAmongGood(t *testing.T) {
 		t.Errorf("imported lines (-want +got):\n%s", diff)
 	}
 	want := []lieux.RowError{
-		{Line: 3, ID: "b", Field: "code_postal", Reason: "code_postal « 6900 » : 5 chiffres attendus"},
-		{Line: 5, ID: "a", Field: "id", Reason: "id « a » : déjà utilisé ligne 2 (l'id doit être unique dans le fichier)"},
+		problem(3, "b", "code_postal", lieux.KeyPostcode, "Value", "6900"),
+		problem(5, "a", "id", lieux.KeyIDDuplicate, "Value", "a", "First", 2),
 	}
 	if diff := cmp.Diff(want, rep.Errors); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}
-	if got := rep.Summary(); got != "2 lieux importés sur 4, 2 lignes rejetées." {
-		t.Errorf("Summary = %q", got)
+	if rep.Total != 4 || rep.Rejected() != 2 {
+		t.Errorf("total %d, rejected %d", rep.Total, rep.Rejected())
 	}
-	if got := rep.Errors[0].Error(); got != "ligne 3 (id b) : code_postal « 6900 » : 5 chiffres attendus" {
+	if got := rep.Errors[0].Error(); got != "line 3 (id b) code_postal: lieux.row.code_postal Value=6900" {
 		t.Errorf("Error() = %q", got)
 	}
 }
@@ -464,14 +468,15 @@ func TestFileDetails(t *testing.T) {
 		if len(rep.Rows) != 1 || rep.Rows[0].Lieu.Nom != "Médiathèque" || rep.Total != 1 {
 			t.Fatalf("rows %+v, errors %v", rep.Rows, rep.Errors)
 		}
-		if len(rep.Warnings) != 2 || rep.Warnings[0].Reason != "colonnes inconnues, ignorées : remarque" || !strings.HasPrefix(rep.Warnings[1].Reason, "colonnes absentes, laissées vides : code_insee, complement_adresse,") {
+		if len(rep.Warnings) != 2 || rep.Warnings[0].Key != lieux.KeyColumnsUnknown || rep.Warnings[0].Arg("Columns") != "remarque" ||
+			rep.Warnings[1].Key != lieux.KeyColumnsAbsent || !strings.HasPrefix(rep.Warnings[1].Arg("Columns").(string), "code_insee, complement_adresse,") {
 			t.Errorf("warnings %v", rep.Warnings)
 		}
 	})
 	t.Run("ligne au mauvais nombre de colonnes", func(t *testing.T) {
 		file := "id,pivot,nom,commune,code_postal,adresse,date_maj\nx,43493312300029,Médiathèque,Lyon\n"
 		rep := parse(t, file, lieux.Options{})
-		want := []lieux.RowError{{Line: 2, ID: "x", Reason: "la ligne a 4 colonnes et l'en-tête 7 : vérifiez les guillemets et le séparateur"}}
+		want := []lieux.RowError{problem(2, "x", "", lieux.KeyColumns, "Count", 4, "Header", 7)}
 		if diff := cmp.Diff(want, rep.Errors); diff != "" {
 			t.Errorf("errors (-want +got):\n%s", diff)
 		}
@@ -482,17 +487,17 @@ func TestUnreadableFiles(t *testing.T) {
 	tests := []struct {
 		name, file string
 		json       bool
-		message    string
+		key        string
+		args       []any
 	}{
-		{"vide", "", false, "Le fichier est vide."},
-		{"Latin-1", "id,pivot,nom,commune,code_postal,adresse,date_maj\nx,1,M\xe9diath\xe8que,Lyon,69003,a,2024-04-02\n", false,
-			"Le fichier n'est pas encodé en UTF-8 (premier caractère illisible ligne 2) : enregistrez-le en UTF-8 (« CSV UTF-8 » dans un tableur) puis réessayez."},
-		{"UTF-16", "\xff\xfei\x00d\x00", false, "Le fichier est encodé en UTF-16 : enregistrez-le en UTF-8 (« CSV UTF-8 » dans un tableur) puis réessayez."},
-		{"colonnes obligatoires absentes", "id,nom,commune\nx,M,Lyon\n", false, "Colonnes obligatoires absentes : pivot, code_postal, adresse, date_maj."},
-		{"pas d'en-tête", "lieu-1,43493312300029,Médiathèque\n", false, "Colonnes obligatoires absentes : id, pivot, nom, commune, code_postal, adresse, date_maj."},
-		{"JSON mal formé", "[\n{\"id\": \"x\"},\n{\"id\": }\n]", true, "Le fichier JSON est mal formé (ligne 3) : vérifiez les virgules, guillemets et crochets."},
-		{"JSON sans liste", `{"id": "x"}`, true, "Le fichier JSON doit contenir une liste d'objets, un par lieu : [{\"id\": …, \"pivot\": …}, …]."},
-		{"JSON tronqué", `[{"id": "x"}`, true, "Le fichier JSON est incomplet : il se termine avant la fin de la liste."},
+		{"vide", "", false, lieux.KeyFileEmpty, nil},
+		{"Latin-1", "id,pivot,nom,commune,code_postal,adresse,date_maj\nx,1,M\xe9diath\xe8que,Lyon,69003,a,2024-04-02\n", false, lieux.KeyFileNotUTF8, []any{"Line", 2}},
+		{"UTF-16", "\xff\xfei\x00d\x00", false, lieux.KeyFileUTF16, nil},
+		{"colonnes obligatoires absentes", "id,nom,commune\nx,M,Lyon\n", false, lieux.KeyFileRequired, []any{"Missing", "pivot, code_postal, adresse, date_maj", "Columns", strings.Join(lieux.Columns(), ", ")}},
+		{"pas d'en-tête", "lieu-1,43493312300029,Médiathèque\n", false, lieux.KeyFileRequired, []any{"Missing", "id, pivot, nom, commune, code_postal, adresse, date_maj", "Columns", strings.Join(lieux.Columns(), ", ")}},
+		{"JSON mal formé", "[\n{\"id\": \"x\"},\n{\"id\": }\n]", true, lieux.KeyFileJSONSyntax, []any{"Line", 3}},
+		{"JSON sans liste", `{"id": "x"}`, true, lieux.KeyFileNotArray, nil},
+		{"JSON tronqué", `[{"id": "x"}`, true, lieux.KeyFileJSONIncomplete, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -507,8 +512,9 @@ func TestUnreadableFiles(t *testing.T) {
 			if code := maillage.ErrorCode(err); code != maillage.EINVALID {
 				t.Errorf("code = %q", code)
 			}
-			if msg, _ := maillage.ErrorKey(err); msg == "" {
-				t.Errorf("message = %q, want one (%q)", msg, tt.message)
+			key, args := maillage.ErrorKey(err)
+			if diff := cmp.Diff([]any{tt.key, tt.args}, []any{key, args}); diff != "" {
+				t.Errorf("key (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -524,31 +530,35 @@ func TestParseJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []lieux.Row{{Line: 1, Lieu: maillage.Lieu{
-		ID: "json-1", Pivot: "43493312300029", Nom: "Espace numérique", Commune: "Lyon", CodePostal: "69003", CodeInsee: "69123",
-		Adresse: "30 boulevard Vivier-Merle", Latitude: ptr(45.7607), Longitude: ptr(4.8594), DateMaj: day("2024-04-02"),
-		Services:       []string{"Aide aux démarches administratives", "Utilisation sécurisée du numérique"},
-		ModalitesAcces: []string{"Ce lieu n'accueille pas de public"},
-		Telephone:      "+33478000000",
-	}}, {Line: 3, Lieu: maillage.Lieu{
-		ID: "json-3", Pivot: "00000000000000", Nom: "Bus numérique", Commune: "Reims", CodePostal: "51100", CodeInsee: "51454",
-		Adresse: "Place d'Erlon", DateMaj: day("2023-12-01"), Itinerance: []string{"Itinérant", "Fixe"},
-		FraisACharge: []string{"Gratuit"},
-	}}}
+	want := []lieux.Row{{Line: 1, CommuneInsee: "69123",
+		Present: []string{"id", "pivot", "nom", "commune", "code_postal", "code_insee", "adresse", "latitude", "longitude", "telephone", "date_maj", "services", "modalites_acces"},
+		Lieu: maillage.Lieu{
+			ID: "json-1", Pivot: "43493312300029", Nom: "Espace numérique", Commune: "Lyon", CodePostal: "69003", CodeInsee: "69123",
+			Adresse: "30 boulevard Vivier-Merle", Latitude: ptr(45.7607), Longitude: ptr(4.8594), DateMaj: day("2024-04-02"),
+			Services:       []string{"Aide aux démarches administratives", "Utilisation sécurisée du numérique"},
+			ModalitesAcces: []string{"Ce lieu n'accueille pas de public"},
+			Telephone:      "+33478000000",
+		}}, {Line: 3, CommuneInsee: "51454",
+		Present: []string{"id", "pivot", "nom", "commune", "code_postal", "code_insee", "adresse", "complement_adresse", "itinerance", "date_maj", "frais_a_charge"},
+		Lieu: maillage.Lieu{
+			ID: "json-3", Pivot: "00000000000000", Nom: "Bus numérique", Commune: "Reims", CodePostal: "51100", CodeInsee: "51454",
+			Adresse: "Place d'Erlon", DateMaj: day("2023-12-01"), Itinerance: []string{"Itinérant", "Fixe"},
+			FraisACharge: []string{"Gratuit"},
+		}}}
 	if diff := cmp.Diff(want, rep.Rows); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	wantErr := []lieux.RowError{
-		{Line: 2, ID: "json-2", Field: "code_postal", Reason: "code_postal « 1400 » : 5 chiffres attendus"},
-		{Line: 2, ID: "json-2", Field: "services", Reason: "services : texte, nombre ou liste de textes attendu"},
-		{Line: 4, Reason: "un objet {…} est attendu pour chaque lieu"},
+		problem(2, "json-2", "code_postal", lieux.KeyPostcode, "Value", "1400"),
+		problem(2, "json-2", "services", lieux.KeyJSONType, "Field", "services"),
+		problem(4, "", "", lieux.KeyNotObject),
 	}
 	if diff := cmp.Diff(wantErr, rep.Errors); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 	wantWarn := []lieux.RowError{
-		{Line: 3, ID: "json-3", Field: "pivot", Reason: "pivot « 00000000000000 » : SIRET bouche-trou ; renseignez le vrai SIRET du lieu (annuaire-entreprises.data.gouv.fr)"},
-		{Reason: "champs inconnus, ignorés : horaires_ouverture"},
+		problem(0, "", "", lieux.KeyFieldsUnknown, "Fields", "horaires_ouverture"),
+		problem(3, "json-3", "pivot", lieux.KeyPivotPlaceholder, "Value", "00000000000000"),
 	}
 	if diff := cmp.Diff(wantWarn, rep.Warnings); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
@@ -629,9 +639,9 @@ func TestWriteRefusesInvalidLieux(t *testing.T) {
 				line = 2
 			}
 			want := lieux.RowErrors{
-				{Line: line, ID: "b", Field: "nom", Reason: "nom : champ obligatoire vide"},
-				{Line: line, ID: "b", Field: "services", Reason: "services « Gratuit » : valeur hors liste (valeurs possibles : " + strings.Join(maillage.LieuServices, " | ") + ")"},
-				{Line: line + 1, ID: "a", Field: "id", Reason: "id « a » : déjà utilisé ligne " + map[string]string{"csv": "2", "json": "1"}[name]},
+				problem(line, "b", "nom", lieux.KeyRequired, "Field", "nom"),
+				problem(line, "b", "services", lieux.KeyEnum, "Field", "services", "Value", "Gratuit"),
+				problem(line+1, "a", "id", lieux.KeyIDDuplicate, "Value", "a", "First", map[string]int{"csv": 2, "json": 1}[name]),
 			}
 			if diff := cmp.Diff(want, rows); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
@@ -641,7 +651,7 @@ func TestWriteRefusesInvalidLieux(t *testing.T) {
 			}
 		})
 	}
-	if errs := lieux.Validate(good); len(errs) != 0 {
+	if errs := lieux.Validate(good, nil); len(errs) != 0 {
 		t.Errorf("Validate(good) = %v", errs)
 	}
 }
@@ -654,19 +664,19 @@ func TestValidateCSVAgainstSchema(t *testing.T) {
 		file string
 		want []lieux.RowError
 	}{
-		{"point-virgule", csvFile(t, ';', ok), []lieux.RowError{{Line: 1, Reason: "en-tête « " + strings.Join(lieux.Columns(), ";") + " » : les 32 colonnes du schéma sont attendues dans l'ordre : " + header}}},
+		{"point-virgule", csvFile(t, ';', ok), []lieux.RowError{problem(1, "", "", lieux.KeyFileHeaderOrder, "Header", string([]rune(strings.Join(lieux.Columns(), ";"))[:120])+"…", "Count", 32, "Columns", header)}},
 		{"valeurs brutes refusées", csvFile(t, ',',
 			base(map[string]string{"date_maj": "02/04/2024", "modalites_acces": "Ce lieu n’accueille pas de public", "telephone": "04 78 00 00 00", "latitude": "45,7"}),
 			base(nil),
 		), []lieux.RowError{
-			{Line: 2, ID: "lieu-1", Field: "latitude", Reason: "latitude « 45,7 » : nombre attendu (décimales avec un point)"},
-			{Line: 2, ID: "lieu-1", Field: "telephone", Reason: "telephone « 04 78 00 00 00 » : numéro français attendu (ex. 04 78 00 00 00 ou +33478000000)"},
-			{Line: 2, ID: "lieu-1", Field: "date_maj", Reason: "date_maj « 02/04/2024 » : date AAAA-MM-JJ attendue"},
-			{Line: 2, ID: "lieu-1", Field: "modalites_acces", Reason: "modalites_acces « Ce lieu n’accueille pas de public » : valeur hors liste (valeurs possibles : " + strings.Join(maillage.LieuModalitesAcces, " | ") + ")"},
-			{Line: 3, ID: "lieu-1", Field: "id", Reason: "id « lieu-1 » : déjà utilisé ligne 2"},
+			problem(2, "lieu-1", "latitude", lieux.KeyNumber, "Field", "latitude", "Value", "45,7"),
+			problem(2, "lieu-1", "telephone", lieux.KeyPhone, "Value", "04 78 00 00 00"),
+			problem(2, "lieu-1", "date_maj", lieux.KeyDateFormat, "Field", "date_maj", "Value", "02/04/2024"),
+			problem(2, "lieu-1", "modalites_acces", lieux.KeyEnum, "Field", "modalites_acces", "Value", "Ce lieu n’accueille pas de public"),
+			problem(3, "lieu-1", "id", lieux.KeyIDDuplicate, "Value", "lieu-1", "First", 2),
 		}},
 		{"résumé trop long", csvFile(t, ',', base(map[string]string{"presentation_resume": strings.Repeat("é", 281)})),
-			[]lieux.RowError{{Line: 2, ID: "lieu-1", Field: "presentation_resume", Reason: "presentation_resume « " + strings.Repeat("é", 281) + " » : trop long (281 caractères, 280 au plus)"}}},
+			[]lieux.RowError{problem(2, "lieu-1", "presentation_resume", lieux.KeyTooLong, "Field", "presentation_resume", "Length", 281, "Max", 280)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,11 +1,11 @@
 package lieux
 
 import (
-	"fmt"
 	"math"
 	"net/url"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -16,17 +16,23 @@ import (
 
 // importer turns raw rows (schema field → text) into lieux and a report.
 type importer struct {
-	opt Options
-	rep *Report
-	ids map[string]int // id → line of its first occurrence
+	opt     Options
+	rep     *Report
+	ids     map[string]int // id → line of its first occurrence
+	conv    *converter
+	unknown map[[2]string]int // (field, value) of closed lists → rows
+	v0      bool
+	renamed [][2]string // v0 column → v1 field, in header order
+	ignored []string    // v0 columns without a v1 field
 }
 
 func newImporter(opt Options) *importer {
-	return &importer{opt: opt, rep: &Report{}, ids: map[string]int{}}
+	return &importer{opt: opt, rep: &Report{Version: "v1"}, ids: map[string]int{}, conv: newConverter(), unknown: map[[2]string]int{}}
 }
 
 // rowCheck collects the problems of one row.
 type rowCheck struct {
+	im    *importer
 	line  int
 	id    string
 	errs  []RowError
@@ -34,42 +40,65 @@ type rowCheck struct {
 	bad   map[string]bool // fields already reported as errors
 }
 
-func (c *rowCheck) fail(field, format string, args ...any) {
-	c.errs = append(c.errs, RowError{Line: c.line, ID: c.id, Field: field, Reason: fmt.Sprintf(format, args...)})
+func (c *rowCheck) fail(field, key string, args ...any) {
+	c.errs = append(c.errs, RowError{Line: c.line, ID: c.id, Field: field, Key: key, Args: args})
 	c.bad[field] = true
 }
 
-func (c *rowCheck) warn(field, format string, args ...any) {
-	c.warns = append(c.warns, RowError{Line: c.line, ID: c.id, Field: field, Reason: fmt.Sprintf(format, args...)})
+func (c *rowCheck) warn(field, key string, args ...any) {
+	c.warns = append(c.warns, RowError{Line: c.line, ID: c.id, Field: field, Key: key, Args: args})
 }
 
 // add imports one row; pre holds problems found while reading it (JSON
 // values of the wrong type).
 func (im *importer) add(line int, raw map[string]string, pre []RowError) {
 	im.rep.Total++
-	c := &rowCheck{line: line, id: strings.TrimSpace(raw["id"]), bad: map[string]bool{}}
+	c := &rowCheck{im: im, line: line, id: clean(strings.TrimSpace(raw["id"])), bad: map[string]bool{}}
 	for _, e := range pre {
-		c.fail(e.Field, "%s", e.Reason)
+		c.fail(e.Field, e.Key, e.Args...)
+	}
+	for name, v := range raw {
+		if pos, code := controlAt(v); pos > 0 {
+			if _, known := schema.byName[name]; known || v0Known(name) {
+				c.fail(name, KeyControl, "Field", name, "Position", pos, "Code", code)
+			}
+			raw[name] = ""
+		} else if !multiline[name] {
+			raw[name] = oneLine(v)
+		}
+	}
+	im.conv.convert(raw)
+	var present []string
+	for _, f := range schema.Fields {
+		if _, ok := raw[f.Name]; ok {
+			present = append(present, f.Name)
+		}
 	}
 	l := c.build(raw)
 
-	for _, e := range Validate(l) {
+	for _, e := range Validate(l, nil) {
 		if !c.bad[e.Field] {
-			c.fail(e.Field, "%s", e.Reason)
+			c.fail(e.Field, e.Key, e.Args...)
 		}
 	}
-	if l.ID != "" {
+	if l.ID != "" && !c.bad["id"] {
 		if first, dup := im.ids[l.ID]; dup {
-			c.fail("id", "id « %s » : déjà utilisé ligne %d (l'id doit être unique dans le fichier)", l.ID, first)
+			c.fail("id", KeyIDDuplicate, "Value", clean(l.ID), "First", first)
 		} else {
 			im.ids[l.ID] = line
 		}
 	}
-	if im.opt.Communes != nil && l.CodeInsee != "" && !c.bad["code_insee"] {
-		if cps, ok := im.opt.Communes.PostcodesOf(l.CodeInsee); !ok {
-			c.fail("code_insee", "code_insee « %s » : aucune commune n'a ce code INSEE", l.CodeInsee)
-		} else if !c.bad["code_postal"] && l.CodePostal != "" && !slices.Contains(cps, l.CodePostal) {
-			c.warn("code_insee", "le code INSEE %s ne correspond pas au code postal %s", l.CodeInsee, l.CodePostal)
+	insee := ""
+	if im.opt.Communes != nil {
+		insee = c.resolveCommune(&l, im.opt.Communes)
+	}
+	if l.Horaires != "" && !c.bad["horaires"] {
+		if _, err := ParseHoraires(l.Horaires); err != nil {
+			pos := 0
+			if he, ok := err.(*HoursError); ok {
+				pos = he.Pos
+			}
+			c.warn("horaires", KeyHoraires, "Value", clean(l.Horaires), "Position", pos)
 		}
 	}
 
@@ -77,13 +106,53 @@ func (im *importer) add(line int, raw map[string]string, pre []RowError) {
 		im.rep.Errors = append(im.rep.Errors, byColumn(c.errs)...)
 		return
 	}
-	im.rep.Rows = append(im.rep.Rows, Row{Line: line, Lieu: l})
+	im.rep.Rows = append(im.rep.Rows, Row{Line: line, Lieu: l, Present: present, CommuneInsee: insee})
 	im.rep.Warnings = append(im.rep.Warnings, byColumn(c.warns)...)
 }
 
 // fileWarning records a problem of the file as a whole (unknown columns…).
-func (im *importer) fileWarning(line int, field, format string, args ...any) {
-	im.rep.Warnings = append(im.rep.Warnings, RowError{Line: line, Field: field, Reason: fmt.Sprintf(format, args...)})
+func (im *importer) fileWarning(line int, key string, args ...any) {
+	im.rep.Warnings = append(im.rep.Warnings, RowError{Line: line, Key: key, Args: args})
+}
+
+// finish sums the file up in notes, once every row is read.
+func (im *importer) finish() *Report {
+	if im.v0 {
+		im.rep.Version = "v0"
+		im.rep.Notes = append(im.rep.Notes, RowError{Key: KeyV0Detected})
+		for _, r := range im.renamed {
+			im.rep.Notes = append(im.rep.Notes, RowError{Key: KeyV0Column, Args: []any{"From", r[0], "To", r[1]}})
+		}
+		for _, col := range im.ignored {
+			im.rep.Notes = append(im.rep.Notes, RowError{Key: KeyV0ColumnIgnore, Args: []any{"Column", col}})
+		}
+	}
+	im.rep.Notes = append(im.rep.Notes, im.conv.notes()...)
+	keys := make([][2]string, 0, len(im.unknown))
+	for k := range im.unknown {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if a, b := columnIndex(keys[i][0]), columnIndex(keys[j][0]); a != b {
+			return a < b
+		}
+		if im.unknown[keys[i]] != im.unknown[keys[j]] {
+			return im.unknown[keys[i]] > im.unknown[keys[j]]
+		}
+		return keys[i][1] < keys[j][1]
+	})
+	listed := map[string]bool{}
+	for _, k := range keys {
+		im.rep.Notes = append(im.rep.Notes, RowError{Field: k[0], Key: KeyEnumUnknown, Args: []any{"Field", k[0], "Value", k[1], "Count", im.unknown[k]}})
+	}
+	for _, k := range keys {
+		if !listed[k[0]] {
+			listed[k[0]] = true
+			im.rep.Notes = append(im.rep.Notes, RowError{Field: k[0], Key: KeyEnumAllowed, Args: []any{"Field", k[0], "Values", strings.Join(enumerations[k[0]], " | ")}})
+		}
+	}
+	sort.SliceStable(im.rep.Warnings, func(i, j int) bool { return im.rep.Warnings[i].Line < im.rep.Warnings[j].Line })
+	return im.rep
 }
 
 // byColumn sorts problems in the order of the schema columns, row-wide ones first.
@@ -113,12 +182,12 @@ func (c *rowCheck) build(raw map[string]string) maillage.Lieu {
 		Adresse:                get("adresse"),
 		ComplementAdresse:      get("complement_adresse"),
 		Typologie:              c.typologie(get("typologie")),
-		Telephone:              c.telephone(get("telephone")),
+		Telephone:              c.telephone(get("telephone"), get("code_postal")),
 		Courriels:              c.emails(get("courriels")),
 		SiteWeb:                c.urls("site_web", splitURLs(get("site_web"))),
 		Horaires:               get("horaires"),
-		PresentationResume:     c.resume(get("presentation_resume")),
-		PresentationDetail:     get("presentation_detail"),
+		PresentationResume:     c.truncate("presentation_resume", get("presentation_resume")),
+		PresentationDetail:     c.truncate("presentation_detail", get("presentation_detail")),
 		Source:                 get("source"),
 		StructureParente:       get("structure_parente"),
 		DateMaj:                c.date(get("date_maj")),
@@ -153,20 +222,20 @@ func (c *rowCheck) pivot(s string) string {
 	if p == "" {
 		return ""
 	}
-	if reason := checkValue(schema.byName["pivot"], p); reason != "" {
-		c.fail("pivot", "pivot « %s » : %s", s, reason)
+	if key, _ := checkValue(schema.byName["pivot"], p); key != "" {
+		c.fail("pivot", KeyPivot, "Value", clean(s))
 		return p
 	}
 	switch maillage.PivotKind(p) {
 	case maillage.PivotPlaceholder:
-		c.warn("pivot", "pivot « %s » : SIRET bouche-trou ; renseignez le vrai SIRET du lieu (annuaire-entreprises.data.gouv.fr)", s)
+		c.warn("pivot", KeyPivotPlaceholder, "Value", s)
 	case maillage.PivotSIREN:
-		c.warn("pivot", "pivot « %s » : c'est un SIREN (9 chiffres) ; le SIRET de l'établissement (14 chiffres) est attendu", s)
+		c.warn("pivot", KeyPivotSIREN, "Value", s)
 	case "":
 		if len(p) == 14 && strings.Trim(p, "0123456789") == "" {
-			c.warn("pivot", "pivot « %s » : clé de contrôle du SIRET invalide ; vérifiez le numéro (annuaire-entreprises.data.gouv.fr)", s)
+			c.warn("pivot", KeyPivotSIRETKey, "Value", s)
 		} else {
-			c.warn("pivot", "pivot « %s » : ni SIRET, ni RNA, ni RIDET reconnaissable", s)
+			c.warn("pivot", KeyPivotUnknown, "Value", s)
 		}
 	}
 	return p
@@ -188,7 +257,7 @@ func (c *rowCheck) typologie(s string) []string {
 		if code, ok := typologieByKey[key(it)]; ok {
 			it = code
 		} else {
-			c.warn("typologie", "typologie « %s » : code absent de la liste des typologies, gardé tel quel", it)
+			c.warn("typologie", KeyTypologieUnknown, "Value", clean(it))
 		}
 		out = append(out, it)
 	}
@@ -204,7 +273,9 @@ var aliases = map[string]map[string]string{
 	},
 }
 
-// enum maps each value of a closed list to its canonical spelling.
+// enum maps each value of a closed list to its canonical spelling. An
+// unknown value rejects the row; the report lists each distinct unknown
+// value once with its count, and the allowed values once.
 func (c *rowCheck) enum(name, s string) []string {
 	var out []string
 	for _, it := range splitMulti(s) {
@@ -214,7 +285,8 @@ func (c *rowCheck) enum(name, s string) []string {
 			v, ok = aliases[name][k]
 		}
 		if !ok {
-			c.fail(name, "%s « %s » : valeur hors liste (valeurs possibles : %s)", name, it, strings.Join(enumerations[name], " | "))
+			c.fail(name, KeyEnum, "Field", name, "Value", clean(it))
+			c.im.unknown[[2]string{name, clean(it)}]++
 			continue
 		}
 		out = append(out, v)
@@ -222,56 +294,27 @@ func (c *rowCheck) enum(name, s string) []string {
 	return uniq(out)
 }
 
-// domPrefixes maps the national prefixes of the overseas départements to
-// their country calling codes (Mayotte shares +262 with La Réunion).
-var domPrefixes = map[string]string{
-	"0590": "590", "0690": "590", "0691": "590",
-	"0594": "594", "0694": "594",
-	"0596": "596", "0696": "596", "0697": "596",
-	"0262": "262", "0263": "262", "0692": "262", "0693": "262",
-	"0269": "262", "0639": "262",
-}
-
-// normalisePhone turns a French number into the international form the
-// schema wants: "04 78 00 00 00", "0033 4 78…", "+33 (0)4 78…" → +33478000000.
-func normalisePhone(s string) string {
-	t := strings.ReplaceAll(s, "(0)", "")
-	t = strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) || strings.ContainsRune(".-()", r) {
-			return -1
-		}
-		return r
-	}, t)
-	if strings.HasPrefix(t, "00") {
-		t = "+" + t[2:]
-	}
-	if strings.HasPrefix(t, "+330") {
-		t = "+33" + t[4:]
-	}
-	if len(t) == 10 && t[0] == '0' && strings.Trim(t, "0123456789") == "" {
-		if cc, ok := domPrefixes[t[:4]]; ok {
-			return "+" + cc + t[1:]
-		}
-		return "+33" + t[1:]
-	}
-	return t
-}
-
-func (c *rowCheck) telephone(s string) string {
+func (c *rowCheck) telephone(s, postcode string) string {
 	if s == "" {
 		return ""
 	}
 	first := s
-	if i := strings.IndexAny(s, "|;/"); i >= 0 {
+	if i := strings.IndexAny(s, "|;/,"); i >= 0 {
 		first = strings.TrimSpace(s[:i])
 	}
-	n := normalisePhone(first)
-	if reason := checkValue(schema.byName["telephone"], n); reason != "" {
-		c.fail("telephone", "telephone « %s » : %s", s, reason)
-		return s
+	n, res := normalisePhone(first, postcode)
+	switch res {
+	case phoneBad:
+		c.fail("telephone", KeyPhone, "Value", clean(s))
+		return ""
+	case phoneForeign:
+		c.fail("telephone", KeyPhoneForeign, "Value", clean(s))
+		return ""
+	case phoneUnassigned:
+		c.warn("telephone", KeyPhoneUnassigned, "Value", clean(first), "Stored", n)
 	}
 	if first != s {
-		c.warn("telephone", "telephone « %s » : un seul numéro attendu, seul le premier est gardé", s)
+		c.warn("telephone", KeyPhoneSeveral, "Value", clean(s))
 	}
 	return n
 }
@@ -283,7 +326,7 @@ func (c *rowCheck) emails(s string) []string {
 			e = e[7:]
 		}
 		if !validEmail(e) {
-			c.fail("courriels", "courriels « %s » : adresse électronique invalide", e)
+			c.fail("courriels", KeyEmail, "Value", clean(e))
 			continue
 		}
 		out = append(out, e)
@@ -299,18 +342,18 @@ func (c *rowCheck) urls(name string, us []string) []string {
 }
 
 func (c *rowCheck) url(name, u string) string {
-	if u != "" && !validURL(u) {
-		c.fail(name, "%s « %s » : %s", name, u, urlHint)
+	if u != "" && !validURL(u) && !c.bad[name] {
+		c.fail(name, KeyURL, "Field", name, "Value", clean(u))
 	}
 	return u
 }
 
-// resume truncates an over-long summary on a word boundary: the place is
-// imported and the truncation reported as a warning.
-func (c *rowCheck) resume(s string) string {
-	max := schema.byName["presentation_resume"].MaxLength
+// truncate shortens an over-long presentation on a word boundary: the place
+// is imported and the truncation reported as a warning.
+func (c *rowCheck) truncate(name, s string) string {
+	max := Bound(name)
 	if n := runeCount(s); max > 0 && n > max {
-		c.warn("presentation_resume", "presentation_resume : résumé trop long (%d caractères, %d au plus) ; il est coupé en fin de mot et terminé par « … »", n, max)
+		c.warn(name, KeyTruncated, "Field", name, "Length", n, "Max", max)
 		return truncateWords(s, max)
 	}
 	return s
@@ -336,17 +379,17 @@ func (c *rowCheck) date(s string) time.Time {
 		t, err = time.Parse("2/1/2006", s)
 	default:
 		if t, err = time.Parse(time.RFC3339, s); err != nil {
-			c.fail("date_maj", "date_maj « %s » : date AAAA-MM-JJ attendue (ou JJ/MM/AAAA)", s)
+			c.fail("date_maj", KeyDateUnreadable, "Value", clean(s))
 			return time.Time{}
 		}
 	}
 	if err != nil {
-		c.fail("date_maj", "date_maj « %s » : date impossible", s)
+		c.fail("date_maj", KeyDateImpossible, "Value", clean(s))
 		return time.Time{}
 	}
 	t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	if t.Year() < 2000 {
-		c.warn("date_maj", "date_maj « %s » : date antérieure à 2000, sans doute une valeur par défaut ; vérifiez-la", s)
+		c.warn("date_maj", KeyDateOld, "Value", s)
 	}
 	return t
 }
@@ -358,10 +401,10 @@ func (c *rowCheck) coordinates(lat, lon string) (*float64, *float64) {
 	lo := c.coordinate("longitude", lon)
 	switch {
 	case la != nil && lo == nil && !c.bad["longitude"]:
-		c.warn("latitude", "latitude sans longitude : coordonnée ignorée")
+		c.warn("latitude", KeyCoordinateAlone, "Field", "latitude")
 		return nil, nil
 	case lo != nil && la == nil && !c.bad["latitude"]:
-		c.warn("longitude", "longitude sans latitude : coordonnée ignorée")
+		c.warn("longitude", KeyCoordinateAlone, "Field", "longitude")
 		return nil, nil
 	}
 	return la, lo
@@ -377,28 +420,28 @@ func (c *rowCheck) coordinate(name, s string) *float64 {
 	}
 	f, err := strconv.ParseFloat(t, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		c.fail(name, "%s « %s » : nombre décimal attendu (ex. 45.7640)", name, s)
+		c.fail(name, KeyCoordinateNumber, "Field", name, "Value", clean(s))
 		return nil
 	}
-	if reason := coordinateRange(name, f); reason != "" {
-		c.fail(name, "%s « %s » : %s", name, s, reason)
+	if limit := coordinateLimit(name, f); limit > 0 {
+		c.fail(name, KeyCoordinateRange, "Field", name, "Value", clean(s), "Limit", limit)
 		return nil
 	}
 	return &f
 }
 
-func coordinateRange(name string, f float64) string {
-	limit := 90.0
+// coordinateLimit returns the bound f breaks (90 for a latitude, 180 for a
+// longitude), or 0.
+func coordinateLimit(name string, f float64) int {
+	limit := 90
 	if name == "longitude" {
 		limit = 180
 	}
-	if f < -limit || f > limit {
-		return fmt.Sprintf("valeur entre -%g et %g attendue", limit, limit)
+	if f < -float64(limit) || f > float64(limit) {
+		return limit
 	}
-	return ""
+	return 0
 }
-
-const urlHint = "adresse web complète attendue, commençant par https:// ou http://"
 
 func validURL(s string) bool {
 	u, err := url.Parse(s)

@@ -101,12 +101,35 @@ func Columns() []string {
 	return out
 }
 
-// hints say in French what a pattern of schema.json expects, for messages.
-var hints = map[string]string{
-	"pivot":       "SIRET (14 chiffres), RNA (W + 9 chiffres) ou RIDET attendu",
-	"code_postal": "5 chiffres attendus",
-	"code_insee":  "code INSEE de 5 caractères attendu (ex. 69123, 2A004)",
-	"telephone":   "numéro français attendu (ex. 04 78 00 00 00 ou +33478000000)",
+// bounds are the portal's limits for fields the schema leaves unbounded
+// (in characters; for lists, of each value), shared by the importer and
+// Validate, so forms, the API and files accept the same places.
+var bounds = map[string]int{
+	"id": 250, "nom": 250, "commune": 150, "adresse": 500, "complement_adresse": 500,
+	"typologie": 100, "courriels": 254, "site_web": 2048, "horaires": 1000,
+	"presentation_detail": 10000, "source": 250, "structure_parente": 250,
+	"autres_formations_labels": 1000, "fiche_acces_libre": 2048, "prise_rdv": 2048,
+}
+
+// MaxListValues is the most values a multi-value field may hold.
+const MaxListValues = 50
+
+// Bound returns the maximum length of a field (of each value for a list):
+// the schema's maxLength, else the portal's bound; 0 when there is none
+// (fields held by a pattern).
+func Bound(name string) int {
+	if f, ok := schema.byName[name]; ok && f.MaxLength > 0 {
+		return f.MaxLength
+	}
+	return bounds[name]
+}
+
+// patternKeys name the message of a broken pattern, by field.
+var patternKeys = map[string]string{
+	"pivot":       KeyPivot,
+	"code_postal": KeyPostcode,
+	"code_insee":  KeyInsee,
+	"telephone":   KeyPhone,
 }
 
 // checkRecord checks one row, given as schema field → text, against the
@@ -118,42 +141,43 @@ func checkRecord(rec map[string]string) []RowError {
 		v := rec[f.Name]
 		if v == "" {
 			if f.Required {
-				errs = append(errs, RowError{Field: f.Name, Reason: f.Name + " : champ obligatoire vide"})
+				errs = append(errs, RowError{Field: f.Name, Key: KeyRequired, Args: []any{"Field", f.Name}})
 			}
 			continue
 		}
-		if reason := checkValue(&f, v); reason != "" {
-			errs = append(errs, RowError{Field: f.Name, Reason: fmt.Sprintf("%s « %s » : %s", f.Name, v, reason)})
+		if key, args := checkValue(&f, v); key != "" {
+			errs = append(errs, RowError{Field: f.Name, Key: key, Args: args})
 		}
 	}
 	return errs
 }
 
-// checkValue returns why the non-empty v breaks the rules of f, or "".
-func checkValue(f *field, v string) string {
+// checkValue returns why the non-empty v breaks the rules of f (a message
+// key and its arguments), or "".
+func checkValue(f *field, v string) (string, []any) {
 	switch f.Type {
 	case "number":
 		if _, err := strconv.ParseFloat(v, 64); err != nil || strings.ContainsAny(v, "_xXpP") {
-			return "nombre attendu (décimales avec un point)"
+			return KeyNumber, []any{"Field", f.Name, "Value", clean(v)}
 		}
 	case "date":
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			return "date AAAA-MM-JJ attendue"
+			return KeyDateFormat, []any{"Field", f.Name, "Value", clean(v)}
 		}
 	}
 	if f.MaxLength > 0 {
 		if n := utf8.RuneCountInString(v); n > f.MaxLength {
-			return fmt.Sprintf("trop long (%d caractères, %d au plus)", n, f.MaxLength)
+			return KeyTooLong, []any{"Field", f.Name, "Length", n, "Max", f.MaxLength}
 		}
 	}
 	if f.Pattern != nil && !f.Pattern.MatchString(v) {
-		if h, ok := hints[f.Name]; ok {
-			return h
+		if k, ok := patternKeys[f.Name]; ok {
+			return k, []any{"Value", clean(v)}
 		}
-		if enum, ok := enumerations[f.Name]; ok {
-			return "valeur hors liste (valeurs possibles : " + strings.Join(enum, " | ") + ")"
+		if _, ok := enumerations[f.Name]; ok {
+			return KeyEnum, []any{"Field", f.Name, "Value", clean(v)}
 		}
-		return "ne respecte pas le motif du schéma"
+		return KeyPattern, []any{"Field", f.Name, "Value", clean(v)}
 	}
-	return ""
+	return "", nil
 }

@@ -1,6 +1,7 @@
 package lieux
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -123,3 +124,63 @@ func truncateWords(s string, max int) string {
 }
 
 func runeCount(s string) int { return utf8.RuneCountInString(s) }
+
+// multiline are the free-text fields where tabs and line breaks are kept;
+// elsewhere they become spaces.
+var multiline = map[string]bool{"presentation_resume": true, "presentation_detail": true, "autres_formations_labels": true}
+
+// badControl reports the characters no field may hold: the C0 controls but
+// tab, line feed and carriage return, DEL, and the C1 controls (what a
+// Windows-1252 file read as Latin-1 leaves). PostgreSQL refuses NUL in text.
+func badControl(r rune) bool {
+	return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f || r >= 0x80 && r <= 0x9f
+}
+
+// controlAt returns the position (in characters, from 1) and code of the
+// first bad control character of s, or 0.
+func controlAt(s string) (int, string) {
+	n := 0
+	for _, r := range s {
+		n++
+		if badControl(r) {
+			return n, fmt.Sprintf("U+%04X", r)
+		}
+	}
+	return 0, ""
+}
+
+// oneLine turns the tabs and line breaks of a one-line value into spaces.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\t\r\n") {
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\t' || r == '\r' || r == '\n' }), " ")
+}
+
+// maxQuoted is how much of a value a report quotes.
+const maxQuoted = 120
+
+// clean makes a value safe to quote in a report (stored as JSON in
+// PostgreSQL, shown in HTML and CSV): control characters written as
+// U+0000, and a long value cut at maxQuoted characters with "…".
+func clean(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == maxQuoted {
+			b.WriteString("…")
+			break
+		}
+		n++
+		if badControl(r) || r == '\t' || r == '\n' || r == '\r' {
+			if r == '\t' || r == '\n' || r == '\r' {
+				b.WriteRune(' ')
+			} else {
+				fmt.Fprintf(&b, "U+%04X", r)
+			}
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

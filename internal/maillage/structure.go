@@ -147,13 +147,18 @@ type ImportReport struct {
 	Lines    []ImportLine // errors and warnings, by line
 }
 
-// ImportLine is one remark of an import report.
+// ImportLine is one remark of an import report: a rejected row (neither
+// Warning nor Note), a warning on an imported row or the file, or a note
+// summing the file up. Key names its message in the catalogues and Args
+// are its arguments as name/value pairs.
 type ImportLine struct {
 	Line    int    `json:"line"`
 	ID      string `json:"id,omitempty"`
 	Field   string `json:"field,omitempty"`
-	Reason  string `json:"reason"`
-	Warning bool   `json:"warning"`
+	Key     string `json:"key"`
+	Args    []any  `json:"args,omitempty"`
+	Warning bool   `json:"warning,omitempty"`
+	Note    bool   `json:"note,omitempty"`
 }
 
 // StructureService manages structures, claims, invitations and memberships.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -21,6 +21,9 @@ type StructureService struct {
 	// invitation); Texts writes them in the recipient's language.
 	BaseURL string
 	Texts   maillage.Texts
+
+	communesMu sync.Mutex
+	communes   *lieux.CommuneIndex
 }
 
 // NewStructureService returns the structure service.
@@ -275,12 +278,12 @@ func (s *StructureService) AllLieux(ctx context.Context, f maillage.StructureFil
 // validateStructure is the one check of a structure typed in a form or
 // sent to the API: the national standard for its place (lieux.Validate,
 // under "lieu."), then Structure.Validate (a real pivot, known roles).
-func validateStructure(st *maillage.Structure) error {
-	var ps maillage.Problems
-	for _, e := range lieux.Validate(st.Lieu) {
-		// The lieux conversion gives RowError its key and arguments.
-		ps.Add("lieu."+e.Field, "lieux.invalid", "Reason", e.Reason)
+func (s *StructureService) validateStructure(ctx context.Context, st *maillage.Structure) error {
+	communes, err := s.Communes(ctx)
+	if err != nil {
+		return err
 	}
+	ps := lieux.RowErrors(lieux.Validate(st.Lieu, communes)).Problems("lieu.")
 	ps.Extend("", st.Validate())
 	return ps.Err()
 }
@@ -305,7 +308,7 @@ func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st
 	if st.Lieu.DateMaj.IsZero() {
 		st.Lieu.DateMaj = time.Now().UTC().Truncate(24 * time.Hour)
 	}
-	if err := validateStructure(st); err != nil {
+	if err := s.validateStructure(ctx, st); err != nil {
 		return nil, nil, err
 	}
 	var id, claimID int64
@@ -372,7 +375,7 @@ func (s *StructureService) UpdateStructure(ctx context.Context, actor maillage.V
 	st.Lieu.ID = cur.Lieu.ID
 	st.Lieu.Pivot = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(st.Lieu.Pivot), " ", ""))
 	st.Lieu.DateMaj = time.Now().UTC().Truncate(24 * time.Hour)
-	if err := validateStructure(st); err != nil {
+	if err := s.validateStructure(ctx, st); err != nil {
 		return nil, err
 	}
 	if err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -401,51 +404,4 @@ func (s *StructureService) EndMember(ctx context.Context, actor maillage.Viewer,
 		}
 		return outbox(ctx, tx, "structure", m.StructureID)
 	})
-}
-
-// UpsertLieux imports places in one transaction: a place is matched by its
-// lieu id, then by a real pivot (SIRET/RNA, not the placeholder) with the
-// same name; otherwise it is created. Re-importing a file never duplicates.
-func (s *StructureService) UpsertLieux(ctx context.Context, ls []maillage.Lieu, source string) (created, updated int, err error) {
-	err = s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		for i := range ls {
-			l := &ls[i]
-			if l.Source == "" {
-				l.Source = source
-			}
-			var id int64
-			err := tx.NewRaw("SELECT id FROM structures WHERE lieu_id = ?", l.ID).Scan(ctx, &id)
-			if isNoRows(err) && realPivot(l.Pivot) {
-				err = tx.NewRaw(`SELECT id FROM structures WHERE pivot = ? AND lower(immutable_unaccent(nom)) = lower(immutable_unaccent(?)) ORDER BY id LIMIT 1`, l.Pivot, l.Nom).Scan(ctx, &id)
-				if err == nil {
-					var cur string
-					if err := tx.NewRaw("SELECT lieu_id FROM structures WHERE id = ?", id).Scan(ctx, &cur); err != nil {
-						return err
-					}
-					l.ID = cur // keep the identifier already published
-				}
-			}
-			switch {
-			case err == nil:
-				if err := s.update(ctx, tx, id, l, nil); err != nil {
-					return fmt.Errorf("lieu %s: %w", l.ID, err)
-				}
-				updated++
-			case isNoRows(err):
-				if _, err := s.insert(ctx, tx, l, nil); err != nil {
-					return fmt.Errorf("lieu %s: %w", l.ID, err)
-				}
-				created++
-			default:
-				return err
-			}
-		}
-		return nil
-	})
-	return created, updated, err
-}
-
-func realPivot(p string) bool {
-	k := maillage.PivotKind(p)
-	return k == maillage.PivotSIRET || k == maillage.PivotRNA || k == maillage.PivotRIDET
 }

@@ -53,18 +53,11 @@ type Server struct {
 	openapi  openAPI
 }
 
-// New builds the Fiber app with its middleware, loads the catalogues of
-// the capabilities and mounts their routes.
+// New builds the Fiber app with its middleware and mounts the routes of
+// the capabilities (whose messages d.Catalog holds).
 func New(d Deps) (*Server, error) {
 	s := &Server{Deps: d, cfg: d.Config, log: d.Log}
 	s.kit = kit.New(d.Config, d.Log, d.Catalog)
-	for _, c := range d.Capabilities {
-		if m := c.Messages(); m != nil {
-			if err := d.Catalog.Load(c.Name(), m); err != nil {
-				return nil, err
-			}
-		}
-	}
 	v := newViews(d.Templates)
 	if err := v.Load(); err != nil {
 		return nil, err

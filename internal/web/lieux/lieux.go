@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,6 +31,7 @@ type Deps struct {
 	Structures  maillage.StructureService
 	Territories maillage.TerritoryService
 	Users       maillage.UserService
+	Imports     *lieux.Service
 }
 
 // Capability serves the places pages.
@@ -54,6 +56,8 @@ func (l *Capability) Mount(r *kit.Router) {
 	r.Get("/lieux.json", auth.PermPublic, l.exportJSON)
 	r.Get("/admin/lieux/import", auth.PermImportLieux, l.importForm)
 	r.Post("/admin/lieux/import", auth.PermImportLieux, l.importUpload)
+	r.Get("/admin/lieux/import/:id", auth.PermImportLieux, l.importJob)
+	r.Get("/admin/lieux/import/:id/rapport.csv", auth.PermImportLieux, l.importReport)
 	r.Menu(kit.MenuItem{Key: "lieux_import", Label: "lieux.nav.import", Href: "/admin/lieux/import", Perm: auth.PermImportLieux, Order: 80})
 }
 
@@ -97,15 +101,8 @@ func (l *Capability) export(c *fiber.Ctx, format lieux.Format) error {
 // maxImportSize is the largest file of places the upload page takes.
 const maxImportSize = 10 << 20
 
-type importData struct {
-	File     string
-	Report   *maillage.ImportReport
-	Warnings int
-	Errors   int
-}
-
-func (l *Capability) importPage(c *fiber.Ctx, status int, f *kit.Form, data importData) error {
-	p := l.Page(c, "lieux.import.title", "lieux_import", data)
+func (l *Capability) importPage(c *fiber.Ctx, status int, f *kit.Form) error {
+	p := l.Page(c, "lieux.import.title", "lieux_import", nil)
 	if f == nil {
 		f = l.NewForm(c)
 	}
@@ -114,17 +111,17 @@ func (l *Capability) importPage(c *fiber.Ctx, status int, f *kit.Form, data impo
 }
 
 // importForm shows the upload form.
-func (l *Capability) importForm(c *fiber.Ctx) error {
-	return l.importPage(c, fiber.StatusOK, nil, importData{})
-}
+func (l *Capability) importForm(c *fiber.Ctx) error { return l.importPage(c, fiber.StatusOK, nil) }
 
-// importUpload imports an uploaded file of places and shows the report:
-// the same as `maillage import lieux FILE`.
+// importUpload checks the uploaded file (size, extension, content sniffed
+// as text) and queues its import: the import runs in the background
+// (lieux.Service.RunImports) and its page shows the progress, then the
+// report. The same as `maillage import lieux FILE`.
 func (l *Capability) importUpload(c *fiber.Ctx) error {
 	f := l.NewForm(c)
 	fail := func(key string, args ...any) error {
 		f.Add("fichier", key, args...)
-		return l.importPage(c, fiber.StatusUnprocessableEntity, f, importData{})
+		return l.importPage(c, fiber.StatusUnprocessableEntity, f)
 	}
 	fh, err := c.FormFile("fichier")
 	if err != nil {
@@ -143,42 +140,87 @@ func (l *Capability) importUpload(c *fiber.Ctx) error {
 		return fmt.Errorf("open upload: %w", err)
 	}
 	defer file.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(file, head)
-	if n == 0 {
+	data, err := io.ReadAll(io.LimitReader(file, maxImportSize+1))
+	if err != nil {
+		return fmt.Errorf("read upload: %w", err)
+	}
+	if len(data) == 0 {
 		return fail("lieux.upload.empty")
 	}
-	if !strings.HasPrefix(http.DetectContentType(head[:n]), "text/") {
+	if !strings.HasPrefix(http.DetectContentType(data[:min(len(data), 512)]), "text/") {
 		return fail("lieux.upload.not_text")
 	}
-	if _, err := file.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("rewind upload: %w", err)
-	}
-	ctx := c.UserContext()
-	communes, err := l.d.Territories.PostcodeIndex(ctx)
+	u := kit.User(c)
+	id, err := l.d.Imports.StartImport(c.UserContext(), u.ID, name, data)
 	if err != nil {
-		return err
-	}
-	rep, err := lieux.Import(ctx, io.LimitReader(file, maxImportSize), lieux.DetectFormat(name, head[:n]), lieux.Options{Communes: communes}, l.d.Structures, "Import "+name)
-	if err != nil {
+		if f.Fail(err) {
+			return l.importPage(c, fiber.StatusUnprocessableEntity, f)
+		}
 		if maillage.ErrorCode(err) == maillage.EINVALID {
 			key, args := maillage.ErrorKey(err)
 			return fail(key, args...)
 		}
 		return err
 	}
-	u := kit.User(c)
-	if err := l.d.Users.Audit(ctx, maillage.AuditEntry{ActorID: &u.ID, Action: "lieux.imported", IP: c.IP(), Details: map[string]any{
-		"file": name, "total": rep.Total, "created": rep.Created, "updated": rep.Updated, "rejected": rep.Rejected}}); err != nil {
+	if err := l.d.Users.Audit(c.UserContext(), maillage.AuditEntry{ActorID: &u.ID, Action: "lieux.imported", IP: c.IP(),
+		Details: map[string]any{"file": name, "size": len(data), "job_id": id}}); err != nil {
 		return err
 	}
-	data := importData{File: name, Report: rep}
-	for _, line := range rep.Lines {
-		if line.Warning {
-			data.Warnings++
-		} else {
-			data.Errors++
-		}
+	return kit.Redirect(c, "/admin/lieux/import/"+strconv.FormatInt(id, 10))
+}
+
+// job returns the import of the path, for an administrator or the person
+// who started it.
+func (l *Capability) job(c *fiber.Ctx) (*lieux.Job, error) {
+	id, err := kit.PathID(c, "id")
+	if err != nil {
+		return nil, err
 	}
-	return l.importPage(c, fiber.StatusOK, nil, data)
+	j, err := l.d.Imports.FindImport(c.UserContext(), id)
+	if err != nil {
+		return nil, err
+	}
+	u := kit.User(c)
+	if j.ActorID != u.ID && !u.Has(maillage.RoleAdministrateur) {
+		return nil, maillage.Errorf(maillage.ENOTFOUND, "lieux.job.not_found")
+	}
+	return j, nil
+}
+
+// importJob shows an import: its progress while it runs (the page reloads
+// itself every 2 seconds, with or without JavaScript), then its report —
+// totals and, per kind of problem, the first lines — with the whole report
+// to download.
+func (l *Capability) importJob(c *fiber.Ctx) error {
+	j, err := l.job(c)
+	if err != nil {
+		return err
+	}
+	if !j.Done() {
+		c.Set("Refresh", "2")
+	}
+	p := l.Page(c, "lieux.import.title", "lieux_import", struct {
+		Job       *lieux.Job
+		StatusKey string
+		KindKeys  map[lieux.Kind]string
+	}{j, lieux.JobStatusKeys[j.Status], lieux.KindKeys})
+	p.Form = l.NewForm(c)
+	return l.Render(c, fiber.StatusOK, "lieux/job", p)
+}
+
+// importReport downloads the whole report of an import as CSV.
+func (l *Capability) importReport(c *fiber.Ctx) error {
+	j, err := l.job(c)
+	if err != nil {
+		return err
+	}
+	rep, err := l.d.Imports.ImportReport(c.UserContext(), j.ID)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="rapport-import-`+strconv.FormatInt(j.ID, 10)+`.csv"`)
+	kit.NoStore(c)
+	lang := kit.Lang(c)
+	return lieux.WriteReportCSV(c, rep, func(key string, args ...any) string { return l.Catalog.T(lang, key, args...) })
 }
