@@ -142,6 +142,7 @@ func TestEmailLinkTokenAndMailTogether(t *testing.T) {
 
 	t.Run("no catalogue: neither", func(t *testing.T) {
 		a := testenv.Get(t).App(t)
+		a.Auth.Texts = nil // a wiring mistake: no mail can be written
 		email := "sans-textes." + uniq() + "@exemple.fr"
 		err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr", "")
 		wantCode(t, err, maillage.EINTERNAL)

@@ -134,6 +134,11 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 			if name == "Count" {
 				lc.PluralCount = args[i+1]
 			}
+			if quantities[name] {
+				if n, ok := args[i+1].(int); ok {
+					data[name] = Int(lang, n) // « 2 000 caractères »
+				}
+			}
 		}
 		lc.TemplateData = data
 	}
@@ -143,6 +148,10 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	}
 	return s
 }
+
+// quantities are the argument names shown with the language's digit
+// grouping (« 12 345 ») — not years, days nor codes.
+var quantities = map[string]bool{"Count": true, "Max": true, "Length": true, "Total": true, "Done": true, "People": true, "Places": true}
 
 // Has reports whether key is defined in French.
 func (c *Catalog) Has(key string) bool {

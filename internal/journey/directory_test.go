@@ -47,7 +47,7 @@ func TestDirectoryCountsOnDemo(t *testing.T) {
 		t.Fatalf("demo data too thin to test: people %d, members view %d, places %d", wantPeople, wantMembers, wantPlaces)
 	}
 
-	lead := regexp.MustCompile(`(\d+) personnes et (\d+) lieux visibles`)
+	lead := regexp.MustCompile(`(\d+) personnes? visibles?, (\d+) lieux?\.`)
 	get := func(target, cookie string) string {
 		req := httptest.NewRequest("GET", target, nil)
 		if cookie != "" {

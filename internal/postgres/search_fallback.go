@@ -109,7 +109,10 @@ type fallbackResult struct {
 // caller (search.Service); only the page bounds are enforced here.
 func (s *SearchFallback) Search(ctx context.Context, q maillage.SearchQuery) (*maillage.SearchResult, error) {
 	start := time.Now()
-	q.Page, q.PerPage = max(q.Page, 1), min(max(q.PerPage, 1), 100)
+	if q.PerPage <= 0 {
+		q.PerPage = 20
+	}
+	q.Page, q.PerPage = max(q.Page, 1), min(q.PerPage, 100)
 	res := &maillage.SearchResult{Query: q, Page: q.Page, PerPage: q.PerPage, Members: q.Members(), TypeCounts: map[string]int{}}
 	var near *maillage.Commune
 	if q.Near != "" {

@@ -15,6 +15,7 @@ import (
 	"maillage/internal/app"
 	"maillage/internal/maillage"
 	"maillage/internal/testenv"
+	"maillage/internal/web/kit"
 )
 
 // send sends a request with a body through the Fiber app.
@@ -66,8 +67,8 @@ func bearer(secret string) map[string]string {
 // cookie returns the headers of a browser session, with a CSRF cookie and,
 // when withToken, the matching X-CSRF-Token header.
 func cookie(session string, withToken bool) map[string]string {
-	csrf := maillage.RandomToken(32)
-	h := map[string]string{"Cookie": "maillage_session=" + session + "; maillage_csrf=" + csrf}
+	csrf := kit.SessionCSRF(session)
+	h := map[string]string{"Cookie": "maillage_session=" + session}
 	if withToken {
 		h["X-CSRF-Token"] = csrf
 	}
@@ -214,8 +215,12 @@ func TestAPIProfileVisibility(t *testing.T) {
 		})
 	}
 
-	t.Run("owner and administrator see everything", func(t *testing.T) {
-		for who, h := range map[string]map[string]string{"owner": bearer(newToken(t, a, bob)), "admin": bearer(newToken(t, a, admin))} {
+	t.Run("owner sees everything, an administrator not the private fields", func(t *testing.T) {
+		ra := send(t, a, "GET", fmt.Sprintf("/api/profils/%d", pb.ID), "", bearer(newToken(t, a, admin)))
+		if ra.Status == 200 && strings.Contains(ra.Body, secretBio) {
+			t.Error("an administrator reads a field marked « Privé : vous seul »")
+		}
+		for who, h := range map[string]map[string]string{"owner": bearer(newToken(t, a, bob))} {
 			r := send(t, a, "GET", fmt.Sprintf("/api/profils/%d", pb.ID), "", h)
 			wantStatus(t, r, 200)
 			mustContain(t, r.Body, secretBio, `"visibility"`)
@@ -290,9 +295,8 @@ func TestAPITokenLifecycle(t *testing.T) {
 	session := newSession(t, a, u)
 
 	form := func(h map[string]string, values url.Values) map[string]string {
-		csrf := maillage.RandomToken(32)
-		values.Set("_csrf", csrf)
-		h["Cookie"] = "maillage_session=" + session + "; maillage_csrf=" + csrf
+		values.Set("_csrf", kit.SessionCSRF(session))
+		h["Cookie"] = "maillage_session=" + session
 		h["Content-Type"] = "application/x-www-form-urlencoded"
 		return h
 	}
@@ -538,9 +542,14 @@ func TestAPIWritesAndCSRF(t *testing.T) {
 			{`{"code_insee": "99999"}`, map[string]string{"code_insee": "Commune inconnue"}},
 			{`{"kind": "astronaute"}`, map[string]string{"kind": "Choisissez"}},
 			{`{"competences": [{"code": "9.9", "level": 3}, {"code": "1.1", "level": 2}]}`, map[string]string{"competences.9.9": "Compétence inconnue"}},
-			{`{"competences": [{"code": "1.1", "level": 9}]}`, map[string]string{"competences.1.1": "de 1 (novice) à 8"}},
-			{`{"titles": [{"certification_code": "REMN", "obtained_on": "30/06/2025"}]}`, map[string]string{"titles": "AAAA-MM-JJ"}},
-			{`{"titles": [{"certification_code": "INCONNU"}]}`, map[string]string{"titles": "Titre ou bloc inconnu"}},
+			{`{"competences": [{"code": "1.1", "level": 9}]}`, map[string]string{"competences.1.1.level": "de 1 (novice) à 8"}},
+			{`{"titles": [{"certification_code": "REMN", "obtained_on": "30/06/2025"}]}`, map[string]string{"titles.0.obtained_on": "AAAA-MM-JJ"}},
+			{`{"titles": [{"certification_code": "INCONNU"}]}`, map[string]string{"titles.INCONNU": "Titre ou bloc inconnu"}},
+			// Issue 9: the API follows the same rules as the form (at most
+			// ten mentor themes), and a NUL never reaches PostgreSQL (issue 10).
+			{`{"mentor": {"available": false, "capacity": 0, "radius_km": 20, "themes": ` + jsonThemes(50) + `}}`,
+				map[string]string{"mentor.themes": "Dix thèmes au plus"}},
+			{`{"bio": "texte\u0000caché"}`, nil},
 			{`{"pix_level": "quatre"}`, map[string]string{"pix_level": "nombre entier"}},
 			{`{"open_to_work": "oui"}`, map[string]string{"open_to_work": "true ou false"}},
 			{`{"couleur": "bleu"}`, map[string]string{"couleur": "Champ inconnu"}},
@@ -557,7 +566,7 @@ func TestAPIWritesAndCSRF(t *testing.T) {
 				t.Errorf("%.60s: %+v", tt.body, e)
 			}
 			for f, msg := range tt.fields {
-				if !strings.Contains(e.Fields[f], msg) {
+				if !strings.Contains(readable(e.Fields[f]), msg) {
 					t.Errorf("%.60s: fields[%s] = %q, want it to contain %q (all: %v)", tt.body, f, e.Fields[f], msg, e.Fields)
 				}
 			}
@@ -606,4 +615,13 @@ func TestAPIReferential(t *testing.T) {
 	}
 	r = send(t, a, "GET", "/api/referentiel/certifications?kind=CAP", "", nil)
 	wantStatus(t, r, 422)
+}
+
+// jsonThemes is a JSON list of n distinct mentor themes.
+func jsonThemes(n int) string {
+	themes := make([]string, n)
+	for i := range themes {
+		themes[i] = fmt.Sprintf("%q", fmt.Sprintf("thème %d", i+1))
+	}
+	return "[" + strings.Join(themes, ",") + "]"
 }

@@ -14,6 +14,7 @@ import (
 	"maillage/internal/auth"
 	"maillage/internal/maillage"
 	"maillage/internal/testenv"
+	"maillage/internal/web/kit"
 )
 
 // expected access per route: who may pass the route's gate.
@@ -25,30 +26,42 @@ import (
 //
 // A new route must be added here, or TestAuthorizationMatrix fails.
 var expectedAccess = map[string]string{
-	"GET /healthz":                                   "all",
-	"GET /readyz":                                    "all",
-	"GET /":                                          "all",
-	"GET /a-propos/donnees":                          "all",
-	"GET /api/communes":                              "all",
-	"GET /connexion":                                 "all",
-	"POST /connexion/email":                          "all",
-	"GET /connexion/email/envoye":                    "all",
-	"GET /connexion/email/verifier":                  "all",
-	"POST /connexion/email/verifier":                 "all",
-	"GET /auth/:provider":                            "all",
-	"GET /auth/:provider/callback":                   "all",
-	"POST /deconnexion":                              "signed",
-	"GET /dev/courriels":                             "all", // development mailbox: enabled in tests, 404 in production
-	"GET /tableau-de-bord":                           "signed",
-	"GET /compte":                                    "signed",
-	"POST /compte/nom":                               "signed",
-	"POST /compte/sessions/revoquer-tout":            "signed",
-	"POST /compte/sessions/:id/revoquer":             "signed",
-	"POST /compte/liaisons/:id/confirmer":            "signed",
-	"POST /compte/identites/:id/retirer":             "signed",
-	"GET /compte/export":                             "signed",
-	"GET /compte/supprimer":                          "signed",
-	"POST /compte/supprimer":                         "signed",
+	// core (internal/web)
+	"GET /healthz":          "all",
+	"GET /readyz":           "all",
+	"GET /etat":             "all",
+	"GET /api/openapi.json": "all",
+
+	// home
+	"GET /":                 "all",
+	"GET /a-propos/donnees": "all",
+	"GET /tableau-de-bord":  "signed",
+	"GET /favicon.ico":      "all",
+
+	// account
+	"GET /connexion":                      "all",
+	"POST /connexion/email":               "all",
+	"GET /connexion/email/envoye":         "all",
+	"GET /connexion/email/verifier":       "all",
+	"POST /connexion/email/verifier":      "all",
+	"GET /auth/:provider":                 "all",
+	"GET /auth/:provider/callback":        "all",
+	"POST /deconnexion":                   "signed",
+	"GET /dev/courriels":                  "all", // development mailbox: enabled in tests (loopback), 404 in production
+	"GET /compte":                         "signed",
+	"POST /compte/nom":                    "signed",
+	"POST /compte/sessions/revoquer-tout": "signed",
+	"POST /compte/sessions/:id/revoquer":  "signed",
+	"POST /compte/liaisons/:id/confirmer": "signed",
+	"POST /compte/identites/:id/retirer":  "signed",
+	"GET /compte/export":                  "signed",
+	"GET /compte/supprimer":               "signed",
+	"POST /compte/supprimer":              "signed",
+	"GET /compte/jetons":                  "signed",
+	"POST /compte/jetons":                 "signed",
+	"POST /compte/jetons/:id/revoquer":    "signed",
+
+	// network
 	"GET /annuaire":                                  "all",
 	"GET /annuaire/regions/:code":                    "all",
 	"GET /annuaire/departements/:code/personnes.csv": "all",
@@ -58,16 +71,19 @@ var expectedAccess = map[string]string{
 	"GET /profils/:id":                               "all",
 	"GET /structures/nouvelle":                       "signed",
 	"POST /structures/nouvelle":                      "signed",
+	"GET /structures/revendications":                 "signed",
+	"GET /structures/revendications/confirmer":       "signed",
+	"POST /structures/revendications/:id/lien":       "signed",
+	"POST /structures/revendications/:id/decision":   "signed", // the claim's territory is checked by Claim.CanDecide
+	"POST /structures/revendications/:id/annuler":    "signed",
 	"GET /structures/:id":                            "all",
-	"GET /structures/:id/modifier":                   "signed",
+	"GET /structures/:id/modifier":                   "signed", // then Structure.CanEdit: 403 for non-referents
 	"POST /structures/:id/modifier":                  "signed",
-	"POST /structures/:id/membres":                   "signed",
+	"POST /structures/:id/invitations":               "signed",
+	"POST /structures/invitations/:id/annuler":       "signed",
 	"POST /structures/membres/:id/terminer":          "signed",
-	"GET /admin/roles":                               "admin",
-	"POST /admin/roles":                              "admin",
-	"POST /admin/roles/:id/revoquer":                 "admin",
-	"GET /admin/journal":                             "admin",
-	"GET /api/openapi.json":                          "all",
+	"GET /invitations":                               "signed",
+	"POST /invitations/:id/reponse":                  "signed",
 	"GET /api/profils":                               "all",
 	"GET /api/profils/:id":                           "all",
 	"GET /api/structures":                            "all",
@@ -75,17 +91,27 @@ var expectedAccess = map[string]string{
 	"GET /api/structures/:id":                        "all",
 	"GET /api/referentiel/competences":               "all",
 	"GET /api/referentiel/certifications":            "all",
+	"GET /api/communes":                              "all",
 	"GET /api/moi/profil":                            "signed",
 	"PUT /api/moi/profil":                            "signed",
-	"GET /compte/jetons":                             "signed",
-	"POST /compte/jetons":                            "signed",
-	"POST /compte/jetons/:id/revoquer":               "signed",
-	"GET /lieux.csv":                                 "all",
-	"GET /lieux.json":                                "all",
-	"GET /admin/lieux/import":                        "import",
-	"POST /admin/lieux/import":                       "import",
-	"GET /recherche":                                 "all",
-	"GET /api/recherche":                             "all",
+
+	// search
+	"GET /recherche":     "all",
+	"GET /api/recherche": "all",
+
+	// lieux
+	"GET /lieux.csv":                          "all",
+	"GET /lieux.json":                         "all",
+	"GET /admin/lieux/import":                 "import",
+	"POST /admin/lieux/import":                "import",
+	"GET /admin/lieux/import/:id":             "import", // then only the job's author or an administrator
+	"GET /admin/lieux/import/:id/rapport.csv": "import",
+
+	// admin
+	"GET /admin/roles":               "admin",
+	"POST /admin/roles":              "admin",
+	"POST /admin/roles/:id/revoquer": "admin",
+	"GET /admin/journal":             "admin",
 }
 
 type principal struct {
@@ -168,7 +194,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		key := r.Method + " " + r.Path
 		registered = append(registered, key)
 		if _, ok := declared[key]; !ok {
-			t.Errorf("route %s is registered without a declared permission: register it with s.route(…, perm, …)", key)
+			t.Errorf("route %s is registered without a declared permission: register it with kit.Router.Route(…, perm, …)", key)
 		}
 		if _, ok := expectedAccess[key]; !ok {
 			t.Errorf("route %s is missing from expectedAccess in authz_test.go", key)
@@ -197,13 +223,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		for _, p := range principals {
 			t.Run(key+" as "+p.name, func(t *testing.T) {
 				csrf := maillage.RandomToken(32)
+				cookie := "maillage_csrf=" + csrf
+				if !p.anon {
+					session := newSession(t, a, users[p.name])
+					cookie, csrf = "maillage_session="+session, kit.SessionCSRF(session)
+				}
 				body := url.Values{"_csrf": {csrf}}.Encode()
 				req := httptest.NewRequest(method, target, strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				cookie := "maillage_csrf=" + csrf
-				if !p.anon {
-					cookie += "; maillage_session=" + newSession(t, a, users[p.name])
-				}
 				req.Header.Set("Cookie", cookie)
 				resp, err := a.Web.App().Test(req, 10000)
 				if err != nil {

@@ -23,7 +23,7 @@ func TestPages(t *testing.T) {
 		contains []string
 		absent   []string
 	}{
-		{"home in French", "/", nil, 200, []string{`<html lang="fr">`, "Personne ne médie seul", "Aller au contenu", "34969 communes", `<main id="contenu"`, "<nav", "<footer"}, nil},
+		{"home in French", "/", nil, 200, []string{`<html lang="fr">`, "Personne ne médie seul", "Aller au contenu", "34 969 communes", `<main id="contenu"`, "<nav", "<footer"}, nil},
 		{"home in English", "/?lang=en", nil, 200, []string{`<html lang="en">`, "No one mediates alone"}, nil},
 		{"English remembered", "/", map[string]string{"Cookie": "lang=en"}, 200, []string{"No one mediates alone"}, nil},
 		{"not found page in French", "/nulle-part", nil, 404, []string{"Page introuvable", "Revenir à l&#39;accueil", "Référence de la requête"}, []string{"Cannot GET"}},

@@ -30,7 +30,7 @@ func TestJourneyCompleteProfile(t *testing.T) {
 			return network.SetCookie("maillage_session", token).WithDomain(strings.Split(host, ":")[0]).WithPath("/").WithHTTPOnly(true).Do(ctx)
 		}),
 		chromedp.Navigate(base+"/profil"),
-		chromedp.WaitVisible("#commune", chromedp.ByQuery),
+		chromedp.WaitVisible("#code_insee", chromedp.ByQuery),
 	)
 	b.AssertAccessible(t)
 
@@ -39,7 +39,7 @@ func TestJourneyCompleteProfile(t *testing.T) {
 	b.Run(t,
 		chromedp.SendKeys("#display_name", "Nadia Benali", chromedp.ByQuery),
 		chromedp.SetValue("#kind", "conseiller", chromedp.ByQuery),
-		chromedp.SendKeys("#commune", "Villeurb", chromedp.ByQuery),
+		chromedp.SendKeys("#code_insee", "Villeurb", chromedp.ByQuery),
 		chromedp.WaitReady(`#communes-list option`, chromedp.ByQuery),
 		chromedp.AttributeValue(`#communes-list option`, "value", &option, nil, chromedp.ByQuery),
 	)
@@ -47,13 +47,13 @@ func TestJourneyCompleteProfile(t *testing.T) {
 		t.Fatalf("first proposal %q", option)
 	}
 	b.Run(t,
-		chromedp.SetValue("#commune", option, chromedp.ByQuery),
+		chromedp.SetValue("#code_insee", option, chromedp.ByQuery),
 		chromedp.SendKeys("#bio", "Conseillère numérique à la médiathèque, ateliers démarches en ligne.", chromedp.ByQuery),
-		chromedp.SetValue(`#competence_1\.1`, "4", chromedp.ByQuery),
-		chromedp.SetValue(`#competence_4\.2`, "3", chromedp.ByQuery),
-		chromedp.Click("#title_REMN-B1", chromedp.ByQuery),
-		chromedp.SetValue("#vis_profile", "public", chromedp.ByQuery),
-		chromedp.SetValue("#vis_bio", "private", chromedp.ByQuery),
+		chromedp.SetValue(`#competences\.1\.1\.level`, "4", chromedp.ByQuery),
+		chromedp.SetValue(`#competences\.4\.2\.level`, "3", chromedp.ByQuery),
+		chromedp.Click(`input[name="titles"][value="REMN/REMN-B1"]`, chromedp.ByQuery),
+		chromedp.SetValue(`#visibility\.profile`, "public", chromedp.ByQuery),
+		chromedp.SetValue(`#visibility\.bio`, "private", chromedp.ByQuery),
 		chromedp.Click(`form.profile-form button[type=submit]`, chromedp.ByQuery),
 		chromedp.WaitVisible(".flash", chromedp.ByQuery),
 	)

@@ -30,6 +30,7 @@ import (
 	"maillage/internal/app"
 	"maillage/internal/config"
 	"maillage/internal/testenv"
+	"maillage/internal/web/kit"
 )
 
 // The OpenID provider of these tests is zitadel/oidc's example OP: its
@@ -277,12 +278,12 @@ func (p *oidcPortal) signIn(t *testing.T, b *browser, user string) *page {
 func (p *oidcPortal) requestLink(t *testing.T, b *browser, email string) string {
 	t.Helper()
 	b.get(p.URL + "/connexion")
-	pg := b.post(p.URL+"/connexion/email", url.Values{"email": {email}, "_csrf": {b.cookie(p.URL, "maillage_csrf")}})
+	pg := b.post(p.URL+"/connexion/email", url.Values{"email": {email}, "_csrf": {b.csrf(p.URL)}})
 	if pg.Status != http.StatusSeeOther || pg.location() != p.URL+"/connexion/email/envoye" && pg.location() != "/connexion/email/envoye" {
 		t.Fatalf("POST /connexion/email: %d to %q\n%s", pg.Status, pg.location(), pg.Body)
 	}
 	var body string
-	if err := p.App.DB.NewRaw("SELECT body FROM dev_mails WHERE recipient = ? ORDER BY id DESC LIMIT 1", email).Scan(context.Background(), &body); err != nil {
+	if err := p.App.DB.NewRaw("SELECT body FROM mails WHERE recipient = ? ORDER BY id DESC LIMIT 1", email).Scan(context.Background(), &body); err != nil {
 		t.Fatalf("no mail for %s: %v", email, err)
 	}
 	m := regexp.MustCompile(`/connexion/email/verifier\?jeton=(\S+)`).FindStringSubmatch(body)
@@ -300,7 +301,7 @@ func (p *oidcPortal) requestLink(t *testing.T, b *browser, email string) string 
 func (p *oidcPortal) useLink(t *testing.T, b *browser, token string) (confirm, verify *page) {
 	t.Helper()
 	confirm = b.get(p.URL + "/connexion/email/verifier?jeton=" + url.QueryEscape(token))
-	verify = b.post(p.URL+"/connexion/email/verifier", url.Values{"jeton": {token}, "_csrf": {b.cookie(p.URL, "maillage_csrf")}})
+	verify = b.post(p.URL+"/connexion/email/verifier", url.Values{"jeton": {token}, "_csrf": {b.csrf(p.URL)}})
 	return confirm, verify
 }
 
@@ -414,6 +415,15 @@ func (b *browser) followUntil(p *page, prefix string) string {
 	}
 	b.t.Fatalf("too many redirects before %s", prefix)
 	return ""
+}
+
+// csrf returns the token a form of this browser must echo: bound to its
+// session when signed in, else its CSRF cookie.
+func (b *browser) csrf(base string) string {
+	if s := b.cookie(base, "maillage_session"); s != "" {
+		return kit.SessionCSRF(s)
+	}
+	return b.cookie(base, "maillage_csrf")
 }
 
 func (b *browser) cookie(base, name string) string {

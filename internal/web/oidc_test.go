@@ -272,7 +272,7 @@ func TestOIDCExistingEmailWaitsForConfirmation(t *testing.T) {
 	if m == nil {
 		t.Fatalf("/compte shows no pending link:\n%s", account.Body)
 	}
-	confirm := owner.post(p.URL+"/compte/liaisons/"+m[1]+"/confirmer", url.Values{"_csrf": {owner.cookie(p.URL, "maillage_csrf")}})
+	confirm := owner.post(p.URL+"/compte/liaisons/"+m[1]+"/confirmer", url.Values{"_csrf": {owner.csrf(p.URL)}})
 	if confirm.Status != http.StatusSeeOther || !strings.HasPrefix(confirm.location(), p.URL+"/compte") {
 		t.Fatalf("confirm: %d to %q\n%s", confirm.Status, confirm.location(), confirm.Body)
 	}
@@ -307,7 +307,7 @@ func TestOIDCSignOut(t *testing.T) {
 		t.Fatalf("session row: %v (id_token %q)", err, idToken)
 	}
 
-	out := b.post(p.URL+"/deconnexion", url.Values{"_csrf": {b.cookie(p.URL, "maillage_csrf")}})
+	out := b.post(p.URL+"/deconnexion", url.Values{"_csrf": {b.csrf(p.URL)}})
 	end := out.locationURL()
 	if out.Status != http.StatusSeeOther || end.Scheme+"://"+end.Host+end.Path != p.OP.Issuer+"/end_session" {
 		t.Fatalf("sign-out: %d to %q, want 303 to the OP's end_session endpoint", out.Status, out.location())

@@ -43,7 +43,10 @@ func (a *Capability) tokens(c *fiber.Ctx) error {
 // secret must not travel in a URL nor a cookie).
 func (a *Capability) tokenCreate(c *fiber.Ctx) error {
 	f := a.PostedForm(c)
-	days, _ := strconv.Atoi(f.Value("days"))
+	days := 90 // the form's default
+	if v := f.Value("days"); v != "" {
+		days, _ = strconv.Atoi(v)
+	}
 	in := maillage.APITokenInput{Name: f.Value("name"), ReadOnly: f.On("read_only"), Days: days}
 	t, secret, err := a.d.APITokens.CreateAPIToken(c.UserContext(), kit.User(c).ID, in, c.IP())
 	if err != nil {

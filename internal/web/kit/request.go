@@ -1,6 +1,8 @@
 package kit
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +54,14 @@ func APIToken(c *fiber.Ctx) *maillage.APIToken {
 
 // SetCSRF records the request's CSRF token (web server middleware).
 func SetCSRF(c *fiber.Ctx, token string) { c.Locals(localCSRF, token) }
+
+// SessionCSRF is the CSRF token of a signed-in browser: derived from its
+// session cookie, so it is bound to the session (another session, or a
+// page that cannot read the HttpOnly cookie, cannot produce it).
+func SessionCSRF(sessionToken string) string {
+	sum := sha256.Sum256([]byte("maillage csrf\x00" + sessionToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
 
 // CSRF returns the token forms must echo.
 func CSRF(c *fiber.Ctx) string {

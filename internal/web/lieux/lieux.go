@@ -202,8 +202,7 @@ func (l *Capability) importJob(c *fiber.Ctx) error {
 	p := l.Page(c, "lieux.import.title", "lieux_import", struct {
 		Job       *lieux.Job
 		StatusKey string
-		KindKeys  map[lieux.Kind]string
-	}{j, lieux.JobStatusKeys[j.Status], lieux.KindKeys})
+	}{j, lieux.JobStatusKeys[j.Status]})
 	p.Form = l.NewForm(c)
 	return l.Render(c, fiber.StatusOK, "lieux/job", p)
 }
