@@ -297,6 +297,12 @@ func (s *ProfileService) SaveProfile(ctx context.Context, userID int64, u mailla
 		if _, err := tx.NewRaw("UPDATE profiles SET "+strings.Join(set, ", ")+" WHERE id = ?", args...).Exec(ctx); err != nil {
 			return translate(err, "network.profile.not_found")
 		}
+		if u.DisplayName != nil {
+			// One name: the account shows the profile's.
+			if _, err := tx.NewRaw("UPDATE users SET display_name = ?, updated_at = now() WHERE id = ?", *u.DisplayName, userID).Exec(ctx); err != nil {
+				return err
+			}
+		}
 		if u.Competences != nil {
 			// Self-declared competencies are replaced; validated or certified ones stay.
 			if _, err := tx.NewRaw("DELETE FROM profile_competences WHERE profile_id = ? AND evidence = 'declared'", profileID).Exec(ctx); err != nil {

@@ -171,3 +171,24 @@ func TestSaveProfileWritesOutbox(t *testing.T) {
 		t.Fatalf("outbox rows for the profile: %d %v", n, err)
 	}
 }
+
+// TestOneName: the name typed on the profile is the account's, and the
+// other way round (issue 10, item 19: two « Nom affiché » that did not
+// update each other).
+func TestOneName(t *testing.T) {
+	f := newProfileFixture(t)
+	ctx := context.Background()
+	u, p := f.person(t, "un.nom@exemple.fr", maillage.ProfileUpdate{DisplayName: ptr("Prénom Premier")})
+	if _, err := f.profiles.SaveProfile(ctx, u.ID, maillage.ProfileUpdate{DisplayName: ptr("Prénom Profil")}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.users.FindUserByID(ctx, u.ID); err != nil || got.DisplayName != "Prénom Profil" {
+		t.Fatalf("account name after the profile changed it: %+v %v", got, err)
+	}
+	if err := f.users.UpdateDisplayName(ctx, u.ID, "Prénom Compte"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.profiles.FindProfileByUserID(ctx, u.ID); err != nil || got.DisplayName != "Prénom Compte" || got.ID != p.ID {
+		t.Fatalf("profile name after the account changed it: %+v %v", got, err)
+	}
+}
