@@ -233,6 +233,20 @@ func (s *Service) Callback(ctx context.Context, providerID string, q url.Values,
 	if _, err := gs.Authorize(gp, params); err != nil {
 		return nil, refuse("code exchange failed", err, "account.signin.refused.code")
 	}
+	// The ID token is checked before anything else is asked of the
+	// provider: a bad one means no userinfo request at all.
+	var (
+		claims  map[string]any
+		idToken string // kept with the session, for the provider's sign-out
+	)
+	if p.oidc != nil {
+		if oc, ok := gs.(*openidConnect.Session); ok {
+			idToken = oc.IDToken
+		}
+		if claims, err = p.oidc.verifyIDToken(ctx, idToken, flow.Nonce); err != nil {
+			return nil, refuse("id token rejected", err, "account.signin.refused.id_token")
+		}
+	}
 	gu, err := gp.FetchUser(gs)
 	if err != nil {
 		return nil, refuse("user info failed", err, "account.signin.refused.userinfo")
@@ -241,13 +255,8 @@ func (s *Service) Callback(ctx context.Context, providerID string, q url.Values,
 	if ext.Name == "" {
 		ext.Name = strings.TrimSpace(gu.FirstName + " " + gu.LastName)
 	}
-	idToken := ""
 	if p.oidc != nil {
-		claims, err := p.oidc.verifyIDToken(ctx, gu.IDToken, flow.Nonce)
-		if err != nil {
-			return nil, refuse("id token rejected", err, "account.signin.refused.id_token")
-		}
-		if sub, _ := claims["sub"].(string); sub != gu.UserID {
+		if sub, _ := claims["sub"].(string); sub == "" || sub != gu.UserID {
 			return nil, refuse("subject mismatch", nil, "account.signin.refused.subject")
 		}
 		ext.EmailVerified = p.trustEm
@@ -259,7 +268,6 @@ func (s *Service) Callback(ctx context.Context, providerID string, q url.Values,
 			usual, _ := gu.RawData["usual_name"].(string)
 			ext.Name = strings.TrimSpace(given + " " + usual)
 		}
-		idToken = gu.IDToken
 	} else if v, ok := gu.RawData["verified_email"].(bool); ok { // Google
 		ext.EmailVerified = v
 	} else if v, ok := gu.RawData["email_verified"].(bool); ok {

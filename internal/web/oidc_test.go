@@ -65,6 +65,13 @@ func TestOIDCRoundTrip(t *testing.T) {
 	if n := p.count(t, "SELECT count(*) FROM sessions WHERE user_id = ? AND auth_method = 'oidc'", userID); n != 2 {
 		t.Errorf("oidc sessions = %d, want 2", n)
 	}
+	// One userinfo request per sign-in; the keys are fetched once and kept.
+	if n := len(p.OP.calls(opUserinfo)); n != 2 {
+		t.Errorf("userinfo requests = %d, want 2", n)
+	}
+	if n := len(p.OP.calls(opKeysPath)); n != 1 {
+		t.Errorf("JWKS requests = %d, want 1", n)
+	}
 }
 
 // refused checks a refused sign-in: status, French message on the page, no
@@ -169,9 +176,14 @@ func TestOIDCRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b, target := tt.prepare(t)
-			before, mark := p.sessions(t), p.Logs.mark()
+			before, mark, userinfo := p.sessions(t), p.Logs.mark(), len(p.OP.calls(opUserinfo))
 			pg := b.get(target)
 			refused(t, p, pg, before, mark, tt.status, tt.message, append([]string{`msg="sign-in refused"`}, tt.log...)...)
+			// A refused sign-in asks the provider nothing about the person:
+			// the ID token is checked before userinfo is called.
+			if n := len(p.OP.calls(opUserinfo)) - userinfo; n != 0 {
+				t.Errorf("userinfo requests during a refused sign-in = %d, want 0", n)
+			}
 		})
 	}
 }
