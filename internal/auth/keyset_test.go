@@ -89,10 +89,10 @@ func (k *signingKey) sign(t *testing.T, payload string) string {
 	return raw
 }
 
-// TestKeySetRotation: the kept keys serve until none verifies a signature;
+// TestOIDCKeySetRotation: the kept keys serve until none verifies a signature;
 // then they are fetched again once, at most once per RefetchEvery (also
 // when the fetch fails), and never twice for one verification.
-func TestKeySetRotation(t *testing.T) {
+func TestOIDCKeySetRotation(t *testing.T) {
 	a := newSigningKey(t, "a")
 	b := newSigningKey(t, "b")        // the rotated key, new id
 	a2 := newSigningKey(t, "a")       // the rotated key, same id
@@ -187,9 +187,9 @@ func TestKeySetRotation(t *testing.T) {
 	}
 }
 
-// TestKeySetOneFetchPerVerification: even without a rate limit to speak
+// TestOIDCKeySetOneFetchPerVerification: even without a rate limit to speak
 // of, one verification fetches the keys again at most once.
-func TestKeySetOneFetchPerVerification(t *testing.T) {
+func TestOIDCKeySetOneFetchPerVerification(t *testing.T) {
 	a, forged := newSigningKey(t, "a"), newSigningKey(t, "a")
 	srv := newJWKSServer(t, a)
 	ks := &auth.KeySet{URL: srv.URL, RefetchEvery: time.Nanosecond}
@@ -208,9 +208,9 @@ func TestKeySetOneFetchPerVerification(t *testing.T) {
 	}
 }
 
-// TestKeySetConcurrentRotation: sign-ins that fail together after a
+// TestOIDCKeySetConcurrentRotation: sign-ins that fail together after a
 // rotation share one fetch.
-func TestKeySetConcurrentRotation(t *testing.T) {
+func TestOIDCKeySetConcurrentRotation(t *testing.T) {
 	a, b := newSigningKey(t, "a"), newSigningKey(t, "b")
 	srv := newJWKSServer(t, a)
 	ks := &auth.KeySet{URL: srv.URL, RefetchEvery: time.Nanosecond}
