@@ -34,6 +34,10 @@ type Flash struct{ Kind, Message string }
 // T translates key in the page's language; args are name/value pairs.
 func (p *Page) T(key string, args ...any) string { return p.cat.T(p.Lang, key, args...) }
 
+// Has tells whether the catalogue defines key (for names built from data,
+// such as a file's column, that may have no label).
+func (p *Page) Has(key string) bool { return p.cat.Has(key) }
+
 // TArgs translates key with arguments held in a list (from data).
 func (p *Page) TArgs(key string, args []any) string { return p.cat.T(p.Lang, key, args...) }
 
