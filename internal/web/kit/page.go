@@ -118,9 +118,16 @@ func (k *Kit) Render(c *fiber.Ctx, status int, name string, p *Page) error {
 // none).
 func (k *Kit) RedirectFlash(c *fiber.Ctx, to, flash string) error {
 	if flash != "" {
-		k.SetCookie(c, "flash", "ok:"+flash, k.Now().Add(time.Minute))
+		k.Flash(c, flash)
 	}
 	return Redirect(c, to)
+}
+
+// Flash keeps the message flash (a catalogue key) for the next page this
+// browser shows, even after a detour through another site (the sign-out at
+// the provider).
+func (k *Kit) Flash(c *fiber.Ctx, flash string) {
+	k.SetCookie(c, "flash", "ok:"+flash, k.Now().Add(time.Minute))
 }
 
 // RequestID returns the id of the request (logs, error pages).
