@@ -422,7 +422,7 @@ func (s *ProfileService) count(ctx context.Context, viewer maillage.Viewer, col,
 	q := fmt.Sprintf(`WITH people AS (
 			SELECT c.%[1]s AS code, p.kind, count(*) AS n FROM profiles p JOIN communes c ON c.code_insee = p.code_insee
 			WHERE %[2]s GROUP BY 1, 2),
-		places AS (
+		places AS MATERIALIZED (
 			SELECT c.%[1]s AS code, count(*) AS n FROM structures s JOIN communes c ON c.code_insee = s.commune_insee GROUP BY 1)
 		SELECT t.code, t.nom, coalesce((SELECT sum(n) FROM people WHERE people.code = t.code), 0) AS people,
 			coalesce((SELECT n FROM places WHERE places.code = t.code), 0) AS places,
