@@ -234,11 +234,12 @@ func (f Fit) Why(side Side) []Reason {
 	return out
 }
 
-// month names a month (« en janvier »), with its year when it is not the
-// current one (« en janvier 2028 »).
+// month names a month (« en janvier »), with its year when it is eleven
+// months or more ahead, where the month alone would be ambiguous (« en
+// novembre 2027 » in December 2026).
 func (f Fit) month(prefix string, t time.Time) Reason {
 	year := 0
-	if t.Year() != f.today.Year() {
+	if (t.Year()-f.today.Year())*12+int(t.Month())-int(f.today.Month()) >= 11 {
 		year = t.Year()
 	}
 	return Reason{Key: prefix + strconv.Itoa(int(t.Month())), Args: []any{"Year", year}}

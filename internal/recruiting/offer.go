@@ -96,36 +96,38 @@ func (w Want) Code() string {
 
 // Offer is a job offer of an employer structure.
 type Offer struct {
-	ID              int64           `json:"id"`
-	StructureID     int64           `json:"structure_id"`
-	StructureNom    string          `json:"structure_nom"`
-	CreatedBy       int64           `json:"-"`
-	TitleFeminine   string          `json:"title_feminine"`
-	TitleMasculine  string          `json:"title_masculine"`
-	Description     string          `json:"description"`
-	CodeInsee       string          `json:"code_insee,omitempty"`
-	Commune         string          `json:"commune,omitempty"`
-	CodeDepartement string          `json:"code_departement,omitempty"`
-	CodeRegion      string          `json:"code_region,omitempty"`
-	Latitude        *float64        `json:"latitude,omitempty"`
-	Longitude       *float64        `json:"longitude,omitempty"`
-	Remote          Remote          `json:"remote"`
-	Contract        Contract        `json:"contract"`
-	DurationMonths  int             `json:"duration_months,omitempty"`
-	HoursPerWeek    int             `json:"hours_per_week"`
-	Salary          *Salary         `json:"salary,omitempty"`
-	StartOn         *time.Time      `json:"start_on,omitempty"` // nil: as soon as possible
-	ClosesOn        time.Time       `json:"closes_on"`          // last day to apply
-	Wants           []Want          `json:"wants"`
-	HowToApply      string          `json:"how_to_apply,omitempty"`
-	ApplyURL        string          `json:"apply_url,omitempty"`
-	Status          string          `json:"status"`
-	PublishedAt     *time.Time      `json:"published_at,omitempty"`
-	CreatedAt       time.Time       `json:"created_at"`
-	UpdatedAt       time.Time       `json:"updated_at"`
-	Applications    *int            `json:"applications,omitempty"` // count, for its employers
-	Events          []Event         `json:"-"`
-	Structure       *OfferStructure `json:"-"`
+	ID              int64      `json:"id"`
+	StructureID     int64      `json:"structure_id"`
+	StructureNom    string     `json:"structure_nom"`
+	CreatedBy       int64      `json:"-"`
+	TitleFeminine   string     `json:"title_feminine"`
+	TitleMasculine  string     `json:"title_masculine"`
+	Description     string     `json:"description"`
+	CodeInsee       string     `json:"code_insee,omitempty"`
+	Commune         string     `json:"commune,omitempty"`
+	CodeDepartement string     `json:"code_departement,omitempty"`
+	CodeRegion      string     `json:"code_region,omitempty"`
+	Latitude        *float64   `json:"latitude,omitempty"`
+	Longitude       *float64   `json:"longitude,omitempty"`
+	Remote          Remote     `json:"remote"`
+	Contract        Contract   `json:"contract"`
+	DurationMonths  int        `json:"duration_months,omitempty"`
+	HoursPerWeek    int        `json:"hours_per_week"`
+	Salary          *Salary    `json:"salary,omitempty"`
+	StartOn         *time.Time `json:"start_on,omitempty"` // nil: as soon as possible
+	ClosesOn        time.Time  `json:"closes_on"`          // last day to apply
+	Wants           []Want     `json:"wants"`
+	HowToApply      string     `json:"how_to_apply,omitempty"`
+	ApplyURL        string     `json:"apply_url,omitempty"`
+	Status          string     `json:"status"`
+	PublishedAt     *time.Time `json:"published_at,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	Applications    *int       `json:"applications,omitempty"` // count, for its employers
+	// Manage is set when the reader is one of its employers (Offer.CanEdit).
+	Manage    bool            `json:"-"`
+	Events    []Event         `json:"-"`
+	Structure *OfferStructure `json:"-"`
 }
 
 // OfferStructure is what an offer page shows of its employer.
