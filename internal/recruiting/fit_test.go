@@ -92,7 +92,9 @@ func TestRankSeekers(t *testing.T) {
 	welcome := func(n int) recruiting.Reason {
 		return recruiting.Reason{Key: "recruiting.fit.welcome", Args: []any{"Count", n, "Total", 1}}
 	}
-	km := func(n int) recruiting.Reason { return recruiting.Reason{Key: "recruiting.fit.km", Args: []any{"Km", n}} }
+	km := func(n int) recruiting.Reason {
+		return recruiting.Reason{Key: "recruiting.fit.km", Args: []any{"Km", n}}
+	}
 	unknownKm := recruiting.Reason{Key: "recruiting.fit.distance_unknown"}
 	want := []ranked{
 		{"Chloé", []recruiting.Reason{req(2, 2), welcome(1), unknownKm, {Key: "recruiting.fit.available_now"}}},

@@ -82,7 +82,9 @@ func TestOfferValidate(t *testing.T) {
 			map[string]string{"description": "error.field.control"}},
 		{"unknown bloc", func(in *recruiting.OfferInput) { in.Wants = append(in.Wants, recruiting.Want{Ref: "REMN/REMN-B9"}) },
 			map[string]string{"wants.REMN/REMN-B9": "recruiting.offer.want.unknown"}},
-		{"bloc twice", func(in *recruiting.OfferInput) { in.Wants = append(in.Wants, recruiting.Want{Ref: "MN", Required: true}) },
+		{"bloc twice", func(in *recruiting.OfferInput) {
+			in.Wants = append(in.Wants, recruiting.Want{Ref: "MN", Required: true})
+		},
 			map[string]string{"wants.MN": "recruiting.offer.want.twice"}},
 		{"application address not a web address", func(in *recruiting.OfferInput) { in.ApplyURL = "javascript:alert(1)" },
 			map[string]string{"apply_url": "recruiting.offer.apply_url.invalid"}},
