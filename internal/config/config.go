@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,11 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed (IPs or CIDR ranges); empty: the socket address is the client.
 	TrustedProxies []string
+
+	// FilesDir is where uploaded files (CVs of applications) are kept,
+	// outside the web root; only the services that own them serve them
+	// (MAILLAGE_FILES_DIR, default <MAILLAGE_DATA_DIR>/files).
+	FilesDir string
 
 	// Sign-in.
 	OIDC        OIDCConfig
@@ -186,6 +192,7 @@ func Load(getenv func(string) string, opts Options) (*Config, error) {
 	}
 
 	c.DataDir = get("MAILLAGE_DATA_DIR", ".data")
+	c.FilesDir = get("MAILLAGE_FILES_DIR", filepath.Join(c.DataDir, "files"))
 
 	switch lvl := strings.ToLower(get("MAILLAGE_LOG_LEVEL", "info")); lvl {
 	case "debug":
