@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"maillage/internal/maillage"
+	"maillage/internal/recruiting"
 	"maillage/internal/search"
 )
 
@@ -49,6 +50,7 @@ type fallbackPart struct {
 
 // fallbackParts are the types the PostgreSQL search covers, by type name.
 var fallbackParts = map[string]func(s *SearchFallback, viewer maillage.Viewer) fallbackPart{
+	recruiting.SearchType: jobFallback,
 	maillage.SearchProfile: func(s *SearchFallback, v maillage.Viewer) fallbackPart {
 		visC := visibleSQL(v, maillage.FieldCommune)
 		p := fallbackPart{id: "p.id", from: "profiles p LEFT JOIN communes c ON c.code_insee = p.code_insee",
