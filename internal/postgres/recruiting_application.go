@@ -20,8 +20,8 @@ import (
 type applicationRow struct {
 	ID             int64
 	OfferID        int64
-	OfferTitleF    string
-	OfferTitleM    string
+	OfferTitleF    string `bun:"offer_title_f"`
+	OfferTitleM    string `bun:"offer_title_m"`
 	OfferStatus    string
 	StructureID    int64
 	StructureNom   string

@@ -21,8 +21,8 @@ type contactRow struct {
 	StructureID        int64
 	StructureNom       string
 	OfferID            *int64
-	OfferTitleF        *string
-	OfferTitleM        *string
+	OfferTitleF        *string `bun:"offer_title_f"`
+	OfferTitleM        *string `bun:"offer_title_m"`
 	EmployerID         int64
 	EmployerName       string
 	EmployerEmail      *string
