@@ -151,8 +151,12 @@ func (s *RecruitingService) Apply(ctx context.Context, u *maillage.User, offerID
 		if err := transition(ctx, tx, recruiting.ApplicationMachine, id, "", recruiting.ApplicationSent, &u.ID, ""); err != nil {
 			return err
 		}
+		name, err := s.nameOf(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
 		return s.mailUser(ctx, tx, o.CreatedBy, "job.application_received", "recruiting.mail.application.subject", "recruiting.mail.application.body", "/emploi/candidatures/"+itoa64(id),
-			"Offer", o.Title(), "Structure", o.StructureNom, "Candidate", nameOf(u))
+			"Offer", o.Title(), "Structure", o.StructureNom, "Candidate", name)
 	})
 	if err != nil {
 		if f, ok := file.(string); ok {
@@ -165,12 +169,20 @@ func (s *RecruitingService) Apply(ctx context.Context, u *maillage.User, offerID
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
-// nameOf is how a person is named in mails and histories.
-func nameOf(u *maillage.User) string {
-	if u.DisplayName != "" {
-		return u.DisplayName
+// nameOf is how a person is named in mails to others: the name of their
+// profile or account, never their address (a person without a name is « a
+// member »).
+func (s *RecruitingService) nameOf(ctx context.Context, db bun.IDB, userID int64) (string, error) {
+	var name string
+	err := db.NewRaw(`SELECT coalesce((SELECT display_name FROM profiles WHERE user_id = u.id), nullif(u.display_name, ''), '')
+		FROM users u WHERE u.id = ?`, userID).Scan(ctx, &name)
+	if err != nil {
+		return "", fmt.Errorf("name of user %d: %w", userID, err)
 	}
-	return maillage.MaskEmail(u.Email)
+	if name == "" && s.Texts != nil {
+		name = s.Texts.T(mailLang, "recruiting.mail.member")
+	}
+	return name, nil
 }
 
 // mailUser enqueues a mail (subject and body from the catalogue, with

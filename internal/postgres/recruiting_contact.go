@@ -110,8 +110,12 @@ func (s *RecruitingService) Contact(ctx context.Context, u *maillage.User, in re
 		if err := transition(ctx, tx, recruiting.ContactMachine, id, "", recruiting.ContactSent, &u.ID, ""); err != nil {
 			return err
 		}
+		name, err := s.nameOf(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
 		return s.mailUser(ctx, tx, view.UserID, "job.contact_received", "recruiting.mail.contact.subject", "recruiting.mail.contact.body", "/emploi/mes-candidatures",
-			"Structure", st.Lieu.Nom, "Employer", nameOf(u))
+			"Structure", st.Lieu.Nom, "Employer", name)
 	})
 	if err != nil {
 		return nil, err
@@ -177,12 +181,16 @@ func (s *RecruitingService) AnswerContact(ctx context.Context, u *maillage.User,
 		if err := transition(ctx, tx, recruiting.ContactMachine, id, row.Status, to, &u.ID, message); err != nil {
 			return err
 		}
+		name, err := s.nameOf(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
 		if accept {
 			return s.mailUser(ctx, tx, row.EmployerID, "job.contact_accepted", "recruiting.mail.contact_accepted.subject", "recruiting.mail.contact_accepted.body", "/emploi/employeur",
-				"Candidate", nameOf(u), "Email", u.Email, "Structure", row.Nom, "Answer", message)
+				"Candidate", name, "Email", u.Email, "Structure", row.Nom, "Answer", message)
 		}
 		return s.mailUser(ctx, tx, row.EmployerID, "job.contact_declined", "recruiting.mail.contact_declined.subject", "recruiting.mail.contact_declined.body", "/emploi/employeur",
-			"Candidate", nameOf(u), "Structure", row.Nom, "Answer", message)
+			"Candidate", name, "Structure", row.Nom, "Answer", message)
 	})
 	if err != nil {
 		return nil, err
