@@ -344,7 +344,7 @@ func (in *OfferInput) Validate(now time.Time, refs OfferRefs) maillage.Problems 
 			}
 		}
 		if s.Min != nil && s.Max != nil && *s.Min > *s.Max {
-			ps.Add("salary.min", "recruiting.offer.salary.order", "Min", *s.Min, "Max", *s.Max)
+			ps.Add("salary.min", "recruiting.offer.salary.order", "Low", *s.Min, "High", *s.Max)
 		}
 		if !slices.Contains(SalaryPeriods, s.Period) {
 			ps.Add("salary.period", "recruiting.offer.salary.period")

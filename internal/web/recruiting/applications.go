@@ -64,8 +64,10 @@ func (h *Capability) apply(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if p.Data.(*showData).Mine != nil {
-		p.Data.(*showData).CanApply = false
+	// The form comes back with what was typed and the problem next to its
+	// field, also when the person had already applied.
+	if d := p.Data.(*showData); !o.Manage && o.Open(h.Now()) {
+		d.CanApply = true
 	}
 	p.Form = f
 	if cv != nil && !f.Problems.Has("cv") {
