@@ -30,6 +30,9 @@ type PostgresOptions struct {
 	// Ephemeral turns off durability (fsync, synchronous commit, full-page
 	// writes): for tests only.
 	Ephemeral bool
+	// Port to listen on; 0 takes a free one. Tests that restart a cluster
+	// restart it on the same port, as a restarted server would be.
+	Port int
 }
 
 // URL returns the connection URL of database name on the cluster.
@@ -117,8 +120,10 @@ func StartPostgres(ctx context.Context, dir string, opts PostgresOptions) (*Post
 	if _, err := os.Stat(filepath.Join(data, "postmaster.pid")); err == nil {
 		_ = p.cmd(ctx, "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
 	}
-	if p.Port, err = FreePort(); err != nil {
-		return nil, err
+	if p.Port = opts.Port; p.Port == 0 {
+		if p.Port, err = FreePort(); err != nil {
+			return nil, err
+		}
 	}
 	o := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", p.Port, dir)
 	if opts.Ephemeral {
