@@ -12,7 +12,6 @@ import (
 	"maillage/internal/config"
 	"maillage/internal/demo"
 	"maillage/internal/localsvc"
-	"maillage/internal/postgres"
 )
 
 func newLogger(cfg *config.Config) *slog.Logger {
@@ -92,7 +91,7 @@ func cmdRun(ctx context.Context, local bool) error {
 	defer a.Close()
 	if cfg.Demo {
 		t := time.Now()
-		n, err := demo.LoadIfEmpty(ctx, postgres.NewDemoStore(a.DB), demo.Options{Seed: demo.DefaultSeed})
+		n, err := a.LoadDemo(ctx, demo.DefaultSeed, true)
 		if err != nil {
 			return fmt.Errorf("load demo data: %w", err)
 		}

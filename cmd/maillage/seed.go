@@ -12,8 +12,8 @@ import (
 	"maillage/internal/app"
 	"maillage/internal/config"
 	"maillage/internal/demo"
+	"maillage/internal/i18n"
 	"maillage/internal/maillage"
-	"maillage/internal/postgres"
 )
 
 // cmdSeed: `maillage seed --demo [--seed N]` loads the demonstration
@@ -34,26 +34,24 @@ func cmdSeed(ctx context.Context, args []string) error {
 	if cfg.DatabaseURL == "" {
 		return config.Problems{{Var: "DATABASE_URL", Expect: "a PostgreSQL URL for maillage seed"}}
 	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	a, err := app.Open(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := app.Prepare(ctx, db, log); err != nil {
-		return err
-	}
-	return seedDemo(ctx, os.Stdout, postgres.NewDemoStore(db), *seed)
+	defer a.Close()
+	return seedDemo(ctx, os.Stdout, a, *seed)
 }
 
-// seedDemo loads the demo and prints what it wrote and how long it took.
-func seedDemo(ctx context.Context, w io.Writer, store demo.Store, seed uint64) error {
+// seedDemo loads the demo (the network and every capability's step) and
+// prints what it wrote and how long it took.
+func seedDemo(ctx context.Context, w io.Writer, a *app.App, seed uint64) error {
 	start := time.Now()
-	n, err := demo.Load(ctx, store, demo.Options{Seed: seed})
+	n, err := a.LoadDemo(ctx, seed, false)
 	if err != nil {
 		if maillage.ErrorCode(err) == maillage.ECONFLICT {
-			key, _ := maillage.ErrorKey(err)
-			return fmt.Errorf("%s", key)
+			key, args := maillage.ErrorKey(err)
+			return fmt.Errorf("%s", a.Catalog.T(i18n.FR, key, args...))
 		}
 		return fmt.Errorf("démonstration : %w", err)
 	}

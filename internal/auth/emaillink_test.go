@@ -126,13 +126,13 @@ func TestEmailLinkTokenAndMailTogether(t *testing.T) {
 	})
 
 	t.Run("rate limited: neither", func(t *testing.T) {
-		email := "limite." + uniq() + "@exemple.fr"
+		email, ip := "limite."+uniq()+"@exemple.fr", newIP()
 		for range auth.LimitEmailPerAddress.Max {
-			if err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr", ""); err != nil {
+			if err := a.Auth.RequestEmailLink(ctx, email, ip, "fr", ""); err != nil {
 				t.Fatal(err)
 			}
 		}
-		err := a.Auth.RequestEmailLink(ctx, email, newIP(), "fr", "")
+		err := a.Auth.RequestEmailLink(ctx, email, ip, "fr", "")
 		wantCode(t, err, maillage.ETOOMANY)
 		max := auth.LimitEmailPerAddress.Max
 		if got := []int{tokens(email), mails(email)}; !cmp.Equal(got, []int{max, max}) {

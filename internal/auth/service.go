@@ -52,9 +52,15 @@ func (s *Service) Config() Config { return s.cfg }
 
 // Rate limits of sign-in endpoints (fixed windows, shared through PostgreSQL).
 var (
+	// LimitEmailPerAddress counts the links asked for an address from one
+	// IP: someone else asking for your links from their machine cannot
+	// stop you receiving yours (issue 10, item 7).
 	LimitEmailPerAddress = Limit{Max: 5, Window: 15 * time.Minute}
-	LimitEmailPerIP      = Limit{Max: 20, Window: 15 * time.Minute}
-	LimitSignInPerIP     = Limit{Max: 30, Window: 5 * time.Minute}
+	// LimitEmailPerAddressAll bounds the mails an address receives from
+	// every IP together (against mail bombing from many addresses).
+	LimitEmailPerAddressAll = Limit{Max: 30, Window: time.Hour}
+	LimitEmailPerIP         = Limit{Max: 20, Window: 15 * time.Minute}
+	LimitSignInPerIP        = Limit{Max: 30, Window: 5 * time.Minute}
 )
 
 // Limit is a number of events allowed per window.
@@ -104,7 +110,10 @@ func (s *Service) RequestEmailLink(ctx context.Context, email, ip, lang, returnT
 	if err := s.RateLimit(ctx, "email-ip:"+ip, LimitEmailPerIP); err != nil {
 		return err
 	}
-	if err := s.RateLimit(ctx, "email-addr:"+email, LimitEmailPerAddress); err != nil {
+	if err := s.RateLimit(ctx, "email-addr:"+email+"|"+ip, LimitEmailPerAddress); err != nil {
+		return err
+	}
+	if err := s.RateLimit(ctx, "email-addr:"+email, LimitEmailPerAddressAll); err != nil {
 		return err
 	}
 	token := maillage.RandomToken(32)

@@ -52,6 +52,8 @@ func TestFormats(t *testing.T) {
 		{c.DateTime("fr", at), "3 décembre 2026 à 14 h 05"},
 		{c.DateTime("en", at), "3 December 2026, 14:05"},
 		{c.Date("fr", summer), "15 juillet 2026"},
+		{c.Date("fr", time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)), "1er décembre 2026"},
+		{c.Date("en", time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)), "1 December 2026"},
 		{i18n.Km("fr", 4800), "4,8\u00a0km"},
 		{i18n.Km("en", 4800), "4.8\u00a0km"},
 		{i18n.Km("fr", 12345), "12\u00a0km"},

@@ -297,6 +297,12 @@ func (s *ProfileService) SaveProfile(ctx context.Context, userID int64, u mailla
 		if _, err := tx.NewRaw("UPDATE profiles SET "+strings.Join(set, ", ")+" WHERE id = ?", args...).Exec(ctx); err != nil {
 			return translate(err, "network.profile.not_found")
 		}
+		if u.DisplayName != nil {
+			// One name: the account shows the profile's.
+			if _, err := tx.NewRaw("UPDATE users SET display_name = ?, updated_at = now() WHERE id = ?", *u.DisplayName, userID).Exec(ctx); err != nil {
+				return err
+			}
+		}
 		if u.Competences != nil {
 			// Self-declared competencies are replaced; validated or certified ones stay.
 			if _, err := tx.NewRaw("DELETE FROM profile_competences WHERE profile_id = ? AND evidence = 'declared'", profileID).Exec(ctx); err != nil {
@@ -416,7 +422,7 @@ func (s *ProfileService) count(ctx context.Context, viewer maillage.Viewer, col,
 	q := fmt.Sprintf(`WITH people AS (
 			SELECT c.%[1]s AS code, p.kind, count(*) AS n FROM profiles p JOIN communes c ON c.code_insee = p.code_insee
 			WHERE %[2]s GROUP BY 1, 2),
-		places AS (
+		places AS MATERIALIZED (
 			SELECT c.%[1]s AS code, count(*) AS n FROM structures s JOIN communes c ON c.code_insee = s.commune_insee GROUP BY 1)
 		SELECT t.code, t.nom, coalesce((SELECT sum(n) FROM people WHERE people.code = t.code), 0) AS people,
 			coalesce((SELECT n FROM places WHERE places.code = t.code), 0) AS places,

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"maillage/internal/maillage"
@@ -169,5 +170,74 @@ func TestSaveProfileWritesOutbox(t *testing.T) {
 	var n int
 	if err := db.NewRaw("SELECT count(*) FROM search_outbox WHERE entity = 'profile' AND entity_id = ?", p.ID).Scan(ctx, &n); err != nil || n == 0 {
 		t.Fatalf("outbox rows for the profile: %d %v", n, err)
+	}
+}
+
+// TestOneName: the name typed on the profile is the account's, and the
+// other way round (issue 10, item 19: two « Nom affiché » that did not
+// update each other).
+func TestOneName(t *testing.T) {
+	f := newProfileFixture(t)
+	ctx := context.Background()
+	u, p := f.person(t, "un.nom@exemple.fr", maillage.ProfileUpdate{DisplayName: ptr("Prénom Premier")})
+	if _, err := f.profiles.SaveProfile(ctx, u.ID, maillage.ProfileUpdate{DisplayName: ptr("Prénom Profil")}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.users.FindUserByID(ctx, u.ID); err != nil || got.DisplayName != "Prénom Profil" {
+		t.Fatalf("account name after the profile changed it: %+v %v", got, err)
+	}
+	if err := f.users.UpdateDisplayName(ctx, u.ID, "Prénom Compte"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.profiles.FindProfileByUserID(ctx, u.ID); err != nil || got.DisplayName != "Prénom Compte" || got.ID != p.ID {
+		t.Fatalf("profile name after the account changed it: %+v %v", got, err)
+	}
+}
+
+// TestVisibilitySQLAgreesWithViewFor: the SQL that listings, counts and the
+// PostgreSQL search filter with (visibleSQL) decides like Profile.CanSee,
+// the rule ViewFor applies, for every field × its visibility × the
+// profile's visibility × viewer.
+func TestVisibilitySQLAgreesWithViewFor(t *testing.T) {
+	f := newProfileFixture(t)
+	db := testenv.Get(t).DB(t)
+	ctx := context.Background()
+	owner, p := f.person(t, "regle.visibilite@exemple.fr", maillage.ProfileUpdate{})
+	other, _ := f.person(t, "autre.visibilite@exemple.fr", maillage.ProfileUpdate{})
+	viewers := map[string]maillage.Viewer{
+		"anonymous": maillage.Anonymous, "any member": maillage.AnyMember, "owner": {UserID: owner.ID},
+		"another member": {UserID: other.ID}, "administrator": {UserID: other.ID, Admin: true},
+	}
+	checked := 0
+	for _, field := range maillage.ProfileFields {
+		for _, fieldVis := range maillage.Visibilities {
+			for _, profileVis := range maillage.Visibilities {
+				vis := map[string]maillage.Visibility{maillage.FieldProfile: profileVis}
+				if field != maillage.FieldProfile {
+					vis[field] = fieldVis
+				}
+				b, _ := json.Marshal(vis)
+				if _, err := db.NewRaw("UPDATE profiles SET visibility = ?::jsonb WHERE id = ?", string(b), p.ID).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+				prof, err := f.profiles.FindProfileByUserID(ctx, owner.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for name, v := range viewers {
+					var sql bool
+					if err := db.NewRaw("SELECT "+postgres.VisibilityCondition(v, field)+" FROM profiles p WHERE p.id = ?", p.ID).Scan(ctx, &sql); err != nil {
+						t.Fatal(err)
+					}
+					if want := prof.CanSee(v, field); sql != want {
+						t.Errorf("%s %s, profile %s, viewer %s: SQL says %v, CanSee %v", field, fieldVis, profileVis, name, sql, want)
+					}
+					checked++
+				}
+			}
+		}
+	}
+	if checked != len(maillage.ProfileFields)*3*3*len(viewers) {
+		t.Fatalf("checked %d cases", checked)
 	}
 }

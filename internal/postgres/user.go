@@ -319,7 +319,8 @@ func (s *UserService) RemoveIdentity(ctx context.Context, userID, identityID int
 	})
 }
 
-// UpdateDisplayName changes the name shown for the account.
+// UpdateDisplayName changes the person's name, on the account and on the
+// profile alike.
 func (s *UserService) UpdateDisplayName(ctx context.Context, userID int64, name string) error {
 	name = maillage.CleanText(name)
 	var ps maillage.Problems
@@ -327,8 +328,25 @@ func (s *UserService) UpdateDisplayName(ctx context.Context, userID int64, name 
 	if err := ps.Err(); err != nil {
 		return err
 	}
-	_, err := s.db.NewUpdate().Model((*userRow)(nil)).Set("display_name = ?, updated_at = now()", name).Where("id = ?", userID).Exec(ctx)
-	return err
+	// One name: the account's and the profile's are the same (issue 10,
+	// item 19); a profile's name is never empty.
+	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Model((*userRow)(nil)).Set("display_name = ?, updated_at = now()", name).Where("id = ?", userID).Exec(ctx); err != nil {
+			return err
+		}
+		if name == "" {
+			return nil
+		}
+		var id int64
+		err := tx.NewRaw("UPDATE profiles SET display_name = ?, updated_at = now() WHERE user_id = ? RETURNING id", name, userID).Scan(ctx, &id)
+		if isNoRows(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return outbox(ctx, tx, "profile", id)
+	})
 }
 
 // GrantRole gives a role, recorded in the audit log.

@@ -32,6 +32,11 @@ func visibleSQL(v maillage.Viewer, field string) string {
 	return c
 }
 
+// VisibilityCondition is visibleSQL for the test that proves it agrees with
+// Profile.CanSee (TestVisibilitySQLAgreesWithViewFor): the condition reads
+// the profile as the table alias p.
+func VisibilityCondition(v maillage.Viewer, field string) string { return visibleSQL(v, field) }
+
 // visibleWhere is the condition that the profile and every given field are
 // visible to the viewer.
 func visibleWhere(v maillage.Viewer, fields ...string) (string, []any) {

@@ -60,6 +60,9 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if status == fiber.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, "5")
 	}
+	if kit.User(c) != nil {
+		kit.NoStore(c) // an answer to a signed-in person is personal, errors included
+	}
 	lang := kit.Lang(c)
 	message := s.Catalog.T(lang, key, args...)
 	if status >= 500 {

@@ -78,14 +78,15 @@ func (h *Capability) home(c *fiber.Ctx) error {
 	return h.Render(c, fiber.StatusOK, "home/home", h.Page(c, "", "home", data))
 }
 
-// source is a data set the portal loads, with where it comes from.
+// source is a data set the portal loads (catalogue keys of its name and
+// of where it comes from) with its licence.
 type source struct{ Key, Source, Licence string }
 
 var sources = []source{
-	{"home.data.territories", "INSEE (COG 2026), La Poste, geo.api.gouv.fr (via @etalab/decoupage-administratif)", "Licence Ouverte 2.0"},
-	{"home.data.lieux", "LaMednum, standard des lieux de médiation numérique v1.0.2 (schema.data.gouv.fr) ; data·inclusion, typologies de structures", "Licence Ouverte 2.0"},
-	{"home.data.referentiel", "CRCN (décret n° 2019-919), Pix (1024pix/pix), arrêtés des titres professionnels (Légifrance)", "Licence Ouverte 2.0 ; AGPL-3.0 (libellés Pix)"},
-	{"home.data.synonyms", "Maillage", "Licence Ouverte 2.0"},
+	{"home.data.territories", "home.data.territories.source", "Licence Ouverte 2.0"},
+	{"home.data.lieux", "home.data.lieux.source", "Licence Ouverte 2.0"},
+	{"home.data.referentiel", "home.data.referentiel.source", "Licence Ouverte 2.0, AGPL-3.0 (Pix)"},
+	{"home.data.synonyms", "home.data.synonyms.source", "Licence Ouverte 2.0"},
 }
 
 func (h *Capability) aboutData(c *fiber.Ctx) error {

@@ -1,0 +1,423 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"maillage/internal/app"
+	"maillage/internal/maillage"
+	"maillage/internal/testenv"
+	"maillage/internal/web/kit"
+)
+
+// postForm posts an urlencoded form as a signed-in browser (session-bound
+// CSRF token), or anonymously with a double-submit cookie.
+func postForm(t *testing.T, a *app.App, session, target string, values url.Values, extra map[string]string) response {
+	t.Helper()
+	h := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+	if session != "" {
+		values.Set("_csrf", kit.SessionCSRF(session))
+		h["Cookie"] = "maillage_session=" + session
+	} else {
+		csrf := maillage.RandomToken(32)
+		values.Set("_csrf", csrf)
+		h["Cookie"] = "maillage_csrf=" + csrf
+	}
+	for k, v := range extra {
+		h[k] = v
+	}
+	return sendForm(t, a, target, values.Encode(), h)
+}
+
+func sendForm(t *testing.T, a *app.App, target, body string, headers map[string]string) response {
+	t.Helper()
+	r := send(t, a, "POST", target, body, headers)
+	return r
+}
+
+// mailTo returns the newest mail to an address from the outbox.
+func mailTo(t *testing.T, a *app.App, to string) *maillage.Mail {
+	t.Helper()
+	ms, _, err := a.Mails.FindMails(context.Background(), maillage.MailFilter{To: to, Limit: 1})
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("no mail to %s: %v", to, err)
+	}
+	return ms[0]
+}
+
+// TestReturnAddresses: every redirect goes to a same-site path (issue 10,
+// item 1): a tab, CR or LF, "//", a backslash or a scheme in ?retour= or a
+// form's retour never reach Location; the e-mail link honours retour.
+func TestReturnAddresses(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	for _, bad := range []string{"/\t/evil.example/", "/\r\nSet-Cookie: x=1", "//evil.example", `/\evil.example`, "https://evil.example", "/ /x", "javascript:alert(1)"} {
+		r := do(t, a.Web.App(), "GET", "/connexion?retour="+url.QueryEscape(bad), nil)
+		if strings.Contains(r.Body, "evil") || strings.Contains(r.Body, "Set-Cookie") {
+			t.Errorf("retour %q kept on the sign-in page", bad)
+		}
+	}
+	email := "retour." + strconv.FormatInt(time.Now().UnixNano(), 36) + "@exemple.fr"
+	r := postForm(t, a, "", "/connexion/email", url.Values{"email": {email}, "retour": {"/compte/jetons"}}, nil)
+	wantStatus(t, r, 303)
+	m := regexp.MustCompile(`/connexion/email/verifier\?jeton=(\S+)&retour=(\S+)`).FindStringSubmatch(mailTo(t, a, email).Text)
+	if m == nil {
+		t.Fatalf("the sign-in link does not carry retour:\n%s", mailTo(t, a, email).Text)
+	}
+	token, _ := url.QueryUnescape(m[1])
+	back, _ := url.QueryUnescape(m[2])
+	r = postForm(t, a, "", "/connexion/email/verifier", url.Values{"jeton": {token}, "retour": {back}}, nil)
+	if r.Status != 303 || r.Header.Get("Location") != "/compte/jetons" {
+		t.Errorf("after the link: %d to %q, want /compte/jetons", r.Status, r.Header.Get("Location"))
+	}
+	// A bad retour in the link's form leads to the dashboard.
+	email2 := "retour2." + strconv.FormatInt(time.Now().UnixNano(), 36) + "@exemple.fr"
+	postForm(t, a, "", "/connexion/email", url.Values{"email": {email2}}, nil)
+	m = regexp.MustCompile(`jeton=(\S+)`).FindStringSubmatch(mailTo(t, a, email2).Text)
+	token, _ = url.QueryUnescape(m[1])
+	r = postForm(t, a, "", "/connexion/email/verifier", url.Values{"jeton": {token}, "retour": {"/\t/evil.example/"}}, nil)
+	if loc := r.Header.Get("Location"); r.Status != 303 || loc != "/tableau-de-bord" {
+		t.Errorf("bad retour after the link: %d to %q", r.Status, loc)
+	}
+
+	// Ending a membership goes back to the structure, whatever retour says.
+	ref := newUser(t, a, "retour.ref@exemple.fr", nil)
+	member := newUser(t, a, "retour.membre@exemple.fr", nil)
+	st := newStructure(t, a, ref, "W693000001", "Lieu du retour")
+	testenv.Join(t, a, ref, st.ID, member, maillage.MemberSalarie)
+	st, _ = a.Structures.FindStructureByID(context.Background(), st.ID)
+	var memberID int64
+	for _, mb := range st.Members {
+		if mb.UserID == member.ID {
+			memberID = mb.ID
+		}
+	}
+	r = postForm(t, a, newSession(t, a, ref), fmt.Sprintf("/structures/membres/%d/terminer", memberID), url.Values{"retour": {"/\t/evil.example/"}}, nil)
+	if loc := r.Header.Get("Location"); r.Status != 303 || loc != fmt.Sprintf("/structures/%d", st.ID) {
+		t.Errorf("end member: %d to %q", r.Status, loc)
+	}
+}
+
+func newStructure(t *testing.T, a *app.App, u *maillage.User, pivot, nom string) *maillage.Structure {
+	t.Helper()
+	st, claim, err := a.Structures.CreateStructure(context.Background(), u.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu},
+		Lieu: maillage.Lieu{Pivot: pivot, Nom: nom, Adresse: "5 rue de la République", CodePostal: "69002", Commune: "Lyon", CodeInsee: "69123",
+			Courriels: []string{"contact." + strings.ToLower(pivot) + "@lieu-exemple.fr"}}})
+	if err != nil || claim != nil {
+		t.Fatalf("create %s: %v claim=%v", nom, err, claim)
+	}
+	return st
+}
+
+// TestClaimingAStructure: sending the SIRET of a structure without a
+// referent changes nothing; a coordinator of its territory (not another)
+// grants the claim, or the link sent to its contact address proves it
+// (issue 10, item 2).
+func TestClaimingAStructure(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	first := newUser(t, a, "revendication.premier@exemple.fr", nil)
+	st := newStructure(t, a, first, "W693000002", "Lieu sans référent")
+	if _, err := a.Structures.EndMember(ctx, maillage.Viewer{UserID: first.ID}, st.Members[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	claimant := newUser(t, a, "revendication.membre@exemple.fr", nil)
+	session := newSession(t, a, claimant)
+	form := url.Values{"lieu.pivot": {"W693000002"}, "lieu.nom": {"Nom changé par l'inconnu"}, "lieu.adresse": {"1 rue Neuve"},
+		"lieu.code_postal": {"69001"}, "lieu.commune": {"Lyon (69123)"}, "roles": {"lieu"}}
+	r := postForm(t, a, session, "/structures/nouvelle", form, nil)
+	if r.Status != 303 || r.Header.Get("Location") != "/structures/revendications" {
+		t.Fatalf("claim: %d to %q:\n%s", r.Status, r.Header.Get("Location"), r.Body)
+	}
+	after, _ := a.Structures.FindStructureByID(ctx, st.ID)
+	if after.Lieu.Nom != "Lieu sans référent" || after.IsReferent(claimant.ID) {
+		t.Fatalf("the claim changed the structure: %q, referent %v", after.Lieu.Nom, after.IsReferent(claimant.ID))
+	}
+	if r := do(t, a.Web.App(), "GET", fmt.Sprintf("/structures/%d/modifier", st.ID), map[string]string{"Cookie": "maillage_session=" + session}); r.Status != 403 {
+		t.Fatalf("the claimant opens the edit form: %d", r.Status)
+	}
+	claims, err := a.Structures.FindClaims(ctx, maillage.ClaimFilter{UserID: claimant.ID})
+	if err != nil || len(claims) != 1 {
+		t.Fatalf("claims %v %v", claims, err)
+	}
+	claim := claims[0]
+
+	// A coordinator of another département may not decide; one of the
+	// région (which holds the Rhône) may.
+	other := newUser(t, a, "coord.ain@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeDepartement, ScopeValue: "01"})
+	other.Grants = []maillage.RoleGrant{{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeDepartement, ScopeValue: "01"}}
+	r = postForm(t, a, newSession(t, a, other), fmt.Sprintf("/structures/revendications/%d/decision", claim.ID), url.Values{"decision": {"accepter"}}, nil)
+	if r.Status != 403 {
+		t.Fatalf("a coordinator of the Ain decides a claim in the Rhône: %d", r.Status)
+	}
+	region := newUser(t, a, "coord.aura@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeRegion, ScopeValue: "84"})
+	rs := newSession(t, a, region)
+	r = postForm(t, a, rs, fmt.Sprintf("/structures/revendications/%d/decision", claim.ID), url.Values{"decision": {"refuser"}}, nil)
+	if r.Status != 422 || !strings.Contains(readable(r.Body), "Indiquez pourquoi vous refusez") {
+		t.Fatalf("a refusal without motivation: %d", r.Status)
+	}
+	r = postForm(t, a, rs, fmt.Sprintf("/structures/revendications/%d/decision", claim.ID), url.Values{"decision": {"accepter"}, "motivation": {"Connue du réseau"}}, nil)
+	wantStatus(t, r, 303)
+	after, _ = a.Structures.FindStructureByID(ctx, st.ID)
+	if !after.IsReferent(claimant.ID) {
+		t.Fatal("the granted claimant is not referent")
+	}
+	// Replayed: the claim is no longer pending.
+	r = postForm(t, a, rs, fmt.Sprintf("/structures/revendications/%d/decision", claim.ID), url.Values{"decision": {"accepter"}}, nil)
+	if r.Status != 409 {
+		t.Fatalf("a decision replayed: %d", r.Status)
+	}
+
+	// Proof by the contact address: another structure, another claimant.
+	st2 := newStructure(t, a, first, "W693000003", "Lieu à prouver")
+	if _, err := a.Structures.EndMember(ctx, maillage.Viewer{UserID: first.ID}, st2.Members[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	prover := newUser(t, a, "revendication.preuve@exemple.fr", nil)
+	_, c2, err := a.Structures.CreateStructure(ctx, prover.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: st2.Lieu})
+	if err != nil || c2 == nil {
+		t.Fatalf("second claim: %v", err)
+	}
+	ps := newSession(t, a, prover)
+	r = postForm(t, a, ps, fmt.Sprintf("/structures/revendications/%d/lien", c2.ID), url.Values{}, nil)
+	wantStatus(t, r, 303)
+	link := regexp.MustCompile(`confirmer\?jeton=(\S+)`).FindStringSubmatch(mailTo(t, a, "contact.w693000003@lieu-exemple.fr").Text)
+	if link == nil {
+		t.Fatal("no proof link in the mail to the structure")
+	}
+	// Someone else cannot use the link.
+	if r := do(t, a.Web.App(), "GET", "/structures/revendications/confirmer?jeton="+link[1], map[string]string{"Cookie": "maillage_session=" + rs}); r.Status != 403 {
+		t.Errorf("another person uses the proof link: %d", r.Status)
+	}
+	r = do(t, a.Web.App(), "GET", "/structures/revendications/confirmer?jeton="+link[1], map[string]string{"Cookie": "maillage_session=" + ps})
+	wantStatus(t, r, 303)
+	if after, _ := a.Structures.FindStructureByID(ctx, st2.ID); !after.IsReferent(prover.ID) {
+		t.Fatal("the proved claim did not make its claimant referent")
+	}
+}
+
+// TestJoiningIsConsented: adding a person to a structure is an invitation
+// they accept; until then they do not show as its member; the answer is
+// the same whether or not the address has an account (issue 10, item 3).
+func TestJoiningIsConsented(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	ref := newUser(t, a, "invitation.ref@exemple.fr", nil)
+	st := newStructure(t, a, ref, "W693000004", "Lieu qui invite")
+	person := newUser(t, a, "invitation.personne@exemple.fr", nil)
+	kind, name := maillage.KindMediateur, "Personne Invitée"
+	p, err := a.Profiles.SaveProfile(ctx, person.ID, maillage.ProfileUpdate{Kind: &kind, DisplayName: &name,
+		Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPublic}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := newSession(t, a, ref)
+	target := fmt.Sprintf("/structures/%d/invitations", st.ID)
+	known := postForm(t, a, session, target, url.Values{"email": {person.Email}, "role": {"salarie"}}, nil)
+	unknown := postForm(t, a, session, target, url.Values{"email": {"personne.inconnue@exemple.fr"}, "role": {"salarie"}}, nil)
+	if known.Status != 303 || unknown.Status != 303 || known.Header.Get("Location") != unknown.Header.Get("Location") {
+		t.Fatalf("known %d %q, unknown %d %q: the answers differ", known.Status, known.Header.Get("Location"), unknown.Status, unknown.Header.Get("Location"))
+	}
+	mailTo(t, a, person.Email)
+	mailTo(t, a, "personne.inconnue@exemple.fr")
+	page := do(t, a.Web.App(), "GET", fmt.Sprintf("/profils/%d", p.ID), nil)
+	if strings.Contains(page.Body, "Lieu qui invite") {
+		t.Fatal("an invited person shows as a member before accepting")
+	}
+	ps := newSession(t, a, person)
+	list := do(t, a.Web.App(), "GET", "/invitations", map[string]string{"Cookie": "maillage_session=" + ps})
+	id := regexp.MustCompile(`/invitations/(\d+)/reponse`).FindStringSubmatch(list.Body)
+	if id == nil {
+		t.Fatalf("the invitation is not listed:\n%s", list.Body)
+	}
+	// Another person cannot answer it.
+	intruder := newUser(t, a, "invitation.intrus@exemple.fr", nil)
+	if r := postForm(t, a, newSession(t, a, intruder), "/invitations/"+id[1]+"/reponse", url.Values{"reponse": {"accepter"}}, nil); r.Status != 404 {
+		t.Fatalf("someone else answers the invitation: %d", r.Status)
+	}
+	r := postForm(t, a, ps, "/invitations/"+id[1]+"/reponse", url.Values{"reponse": {"accepter"}}, nil)
+	wantStatus(t, r, 303)
+	page = do(t, a.Web.App(), "GET", fmt.Sprintf("/profils/%d", p.ID), nil)
+	if !strings.Contains(page.Body, "Lieu qui invite") {
+		t.Fatal("the accepted invitation does not show on the profile")
+	}
+}
+
+// TestForwardedForIsTrustedOnlyFromProxies: without configured proxies, a
+// spoofed X-Forwarded-For does not escape the per-IP limit; from a
+// configured proxy it names the client (issue 10, item 4).
+func TestForwardedForIsTrustedOnlyFromProxies(t *testing.T) {
+	env := testenv.Get(t)
+	for _, tt := range []struct {
+		name    string
+		proxies []string
+		limited bool
+	}{
+		{"no proxy configured", nil, true},
+		{"the socket is a trusted proxy", []string{"0.0.0.0"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := env.Config(t)
+			cfg.TrustedProxies = tt.proxies
+			a, err := app.Open(context.Background(), cfg, testenv.Logger(t), app.Options{SkipMigrate: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { a.Close() })
+			if _, err := a.DB.NewRaw("DELETE FROM rate_limits WHERE key LIKE 'email-ip:%'").Exec(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			limited := 0
+			for i := range 25 {
+				r := postForm(t, a, "", "/connexion/email", url.Values{"email": {fmt.Sprintf("xff%d.%d@exemple.fr", i, time.Now().UnixNano())}},
+					map[string]string{"X-Forwarded-For": fmt.Sprintf("198.51.100.%d", i+1)})
+				if r.Status == 429 {
+					limited++
+				}
+			}
+			if (limited > 0) != tt.limited {
+				t.Fatalf("%d of 25 requests limited; want limited=%v", limited, tt.limited)
+			}
+		})
+	}
+}
+
+// TestSmallerHoles: issue 10, item 7.
+func TestSmallerHoles(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	u := newUser(t, a, "trous@exemple.fr", nil)
+	session := newSession(t, a, u)
+	signed := map[string]string{"Cookie": "maillage_session=" + session}
+
+	t.Run("personal pages are not cached", func(t *testing.T) {
+		for _, target := range []string{"/compte", "/tableau-de-bord", "/compte/jetons", "/api/moi/profil"} {
+			r := do(t, a.Web.App(), "GET", target, signed)
+			if r.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("%s: Cache-Control %q", target, r.Header.Get("Cache-Control"))
+			}
+		}
+	})
+	t.Run("CSRF token only in the body, bound to the session, Origin null refused", func(t *testing.T) {
+		tok := kit.SessionCSRF(session)
+		r := send(t, a, "POST", "/compte/nom?_csrf="+tok, "display_name=X", map[string]string{"Cookie": signed["Cookie"], "Content-Type": "application/x-www-form-urlencoded"})
+		if r.Status != 403 {
+			t.Errorf("token in the query string: %d", r.Status)
+		}
+		other := newSession(t, a, newUser(t, a, "trous.autre@exemple.fr", nil))
+		r = send(t, a, "POST", "/compte/nom", "display_name=X&_csrf="+kit.SessionCSRF(other), map[string]string{"Cookie": signed["Cookie"], "Content-Type": "application/x-www-form-urlencoded"})
+		if r.Status != 403 {
+			t.Errorf("another session's token: %d", r.Status)
+		}
+		r = send(t, a, "POST", "/compte/nom", "display_name=X&_csrf="+tok, map[string]string{"Cookie": signed["Cookie"], "Content-Type": "application/x-www-form-urlencoded", "Origin": "null"})
+		if r.Status != 403 {
+			t.Errorf("Origin: null: %d", r.Status)
+		}
+		r = send(t, a, "POST", "/compte/nom", "display_name=Nom+accept%C3%A9&_csrf="+tok, map[string]string{"Cookie": signed["Cookie"], "Content-Type": "application/x-www-form-urlencoded"})
+		if r.Status != 303 {
+			t.Errorf("the right token: %d", r.Status)
+		}
+	})
+	t.Run("the edit form of a structure is the referents'", func(t *testing.T) {
+		st := newStructure(t, a, newUser(t, a, "trous.ref@exemple.fr", nil), "W693000005", "Lieu fermé")
+		if r := do(t, a.Web.App(), "GET", fmt.Sprintf("/structures/%d/modifier", st.ID), signed); r.Status != 403 {
+			t.Errorf("GET the edit form as a stranger: %d", r.Status)
+		}
+	})
+	t.Run("read-only and expiring API tokens", func(t *testing.T) {
+		_, ro, err := a.APITokens.CreateAPIToken(ctx, u.ID, maillage.APITokenInput{Name: "lecture", ReadOnly: true, Days: 30}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := send(t, a, "GET", "/api/moi/profil", "", bearer(ro)); r.Status == 401 || r.Status == 403 {
+			t.Errorf("read-only token refused a read: %d", r.Status)
+		}
+		if r := send(t, a, "PUT", "/api/moi/profil", `{"bio": "x"}`, bearer(ro)); r.Status != 403 {
+			t.Errorf("read-only token wrote: %d", r.Status)
+		}
+		tok, secret, err := a.APITokens.CreateAPIToken(ctx, u.ID, maillage.APITokenInput{Name: "courte", Days: 30}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.DB.NewRaw("UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE id = ?", tok.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if r := send(t, a, "GET", "/api/moi/profil", "", bearer(secret)); r.Status != 401 {
+			t.Errorf("expired token: %d", r.Status)
+		}
+	})
+	t.Run("cookies carry __Host- over https", func(t *testing.T) {
+		env := testenv.Get(t)
+		cfg := env.Config(t)
+		cfg.BaseURL.Scheme, cfg.BaseURL.Host = "https", "maillage.example.fr"
+		b, err := app.Open(ctx, cfg, testenv.Logger(t), app.Options{SkipMigrate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		r := do(t, b.Web.App(), "GET", "/connexion", nil)
+		for _, c := range r.Header.Values("Set-Cookie") {
+			if strings.HasPrefix(c, "maillage_csrf") || strings.HasPrefix(c, "maillage_session") {
+				t.Errorf("cookie without __Host-: %s", c)
+			}
+		}
+		if !strings.Contains(strings.Join(r.Header.Values("Set-Cookie"), "\n"), "__Host-maillage_csrf=") {
+			t.Errorf("no __Host- cookie: %v", r.Header.Values("Set-Cookie"))
+		}
+	})
+	t.Run("the development mailbox only on loopback", func(t *testing.T) {
+		env := testenv.Get(t)
+		cfg := env.Config(t)
+		cfg.Addr = "0.0.0.0:8080"
+		b, err := app.Open(ctx, cfg, testenv.Logger(t), app.Options{SkipMigrate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		if r := do(t, b.Web.App(), "GET", "/dev/courriels", nil); r.Status != 404 {
+			t.Errorf("development mailbox on 0.0.0.0: %d", r.Status)
+		}
+	})
+}
+
+// TestControlCharacters: a NUL typed or sent anywhere is refused with a
+// message next to its field (or dropped from a search), never a 500
+// (issue 10, item 5).
+func TestControlCharacters(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "nul@exemple.fr", nil)
+	session := newSession(t, a, u)
+	r := postForm(t, a, session, "/profil", url.Values{"display_name": {"Nadia\x00"}, "kind": {"conseiller"}, "mentor.radius_km": {"20"}, "mentor.capacity": {"0"}}, nil)
+	if r.Status != 422 || !strings.Contains(r.Body, `id="display_name-error"`) {
+		t.Errorf("profile form with a NUL: %d", r.Status)
+	}
+	for _, tt := range []struct{ method, target, body string }{
+		{"PUT", "/api/moi/profil", `{"kind": "conseiller", "display_name": "Nadia\u0000"}`},
+		{"POST", "/api/structures", structureBody("Lieu\u0000", validRNA(301000001))},
+		{"GET", "/api/communes?q=Ly%00on", ""},
+	} {
+		r := send(t, a, tt.method, tt.target, tt.body, cookie(session, true))
+		if r.Status != 422 {
+			t.Errorf("%s %s: %d, want 422: %s", tt.method, tt.target, r.Status, r.Body)
+		}
+	}
+	if r := do(t, a.Web.App(), "GET", "/recherche?q=m%C3%A9diateur%00&pres=Ly%00on", nil); r.Status >= 500 {
+		t.Errorf("search with a NUL: %d", r.Status)
+	}
+}
+
+// TestUnknownMethodIs405: a method a known path does not accept is a 405,
+// not a CSRF refusal (the check runs after routing).
+func TestUnknownMethodIs405(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	for _, m := range []string{"DELETE", "PUT", "PATCH"} {
+		if r := send(t, a, m, "/healthz", "", nil); r.Status != 405 {
+			t.Errorf("%s /healthz: %d, want 405", m, r.Status)
+		}
+	}
+}
