@@ -117,7 +117,9 @@ func Build(src Sources) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func grow(b [4]float64, m float64) [4]float64 { return [4]float64{b[0] - m, b[1] - m, b[2] + m, b[3] + m} }
+func grow(b [4]float64, m float64) [4]float64 {
+	return [4]float64{b[0] - m, b[1] - m, b[2] + m, b[3] + m}
+}
 
 func writeFrame(b *bytes.Buffer, code string, bounds [4]float64, a Affine) {
 	fmt.Fprintf(b, "frame %s %.2f %.2f %.2f %.2f", code, bounds[0], bounds[1], bounds[2], bounds[3])

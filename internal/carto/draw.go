@@ -28,7 +28,7 @@ type Scope struct {
 }
 
 // France, Region and Dep name the scope of a map.
-func France() Scope           { return Scope{Kind: National} }
+func France() Scope            { return Scope{Kind: National} }
 func Region(code string) Scope { return Scope{Kind: OfRegion, Code: code} }
 func Dep(code string) Scope    { return Scope{Kind: OfDepartement, Code: code} }
 
