@@ -6,12 +6,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/google/go-cmp/cmp"
 
 	"maillage/internal/app"
 	"maillage/internal/config"
@@ -271,3 +273,60 @@ func TestSearchFormAt1280(t *testing.T) {
 }
 
 func parseURL(s string) (*url.URL, error) { return url.Parse(s) }
+
+// TestDirectoryFrenchOrder: the directory lists people and places in
+// French order — accents and case ignored first (Jérôme before Josiane,
+// Émile before Eric before jean), not in byte order. (Before: Eric,
+// Josiane, Jérôme, jean, Émile.)
+func TestDirectoryFrenchOrder(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	names := []string{"Josiane Lozérienne", "Jérôme Lozérien", "jean Lozérien", "Émile Lozérien", "Eric Lozérien"}
+	for i, n := range names {
+		u := newUser(t, a, fmt.Sprintf("lozere-%d@exemple.fr", i), nil)
+		kind, name, commune := maillage.KindAidant, n, "48095" // Mende
+		vis := map[string]maillage.Visibility{}
+		for _, f := range maillage.ProfileFields {
+			vis[f] = maillage.VisPublic
+		}
+		if _, err := a.Profiles.SaveProfile(ctx, u.ID, maillage.ProfileUpdate{Kind: &kind, DisplayName: &name, Commune: &commune, Visibility: vis}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref := newUser(t, a, "lozere-ref@exemple.fr", nil)
+	places := []string{"Zèbre numérique", "Élan numérique", "Echo numérique", "écran partagé"}
+	for i, n := range places {
+		if _, _, err := a.Structures.CreateStructure(ctx, ref.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: maillage.Lieu{
+			Pivot: fmt.Sprintf("W48%07d", i+1), Nom: n, Adresse: "1 place Urbain V", CodePostal: "48000", Commune: "Mende", CodeInsee: "48095",
+		}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := do(t, a.Web.App(), "GET", "/annuaire/departements/48", nil)
+	order := func(of []string) []string {
+		type at struct {
+			name string
+			i    int
+		}
+		var found []at
+		for _, n := range of {
+			i := strings.Index(r.Body, ">"+n+"</a>")
+			if i < 0 {
+				t.Fatalf("%s not listed", n)
+			}
+			found = append(found, at{n, i})
+		}
+		slices.SortFunc(found, func(x, y at) int { return x.i - y.i })
+		var out []string
+		for _, f := range found {
+			out = append(out, f.name)
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{"Émile Lozérien", "Eric Lozérien", "jean Lozérien", "Jérôme Lozérien", "Josiane Lozérienne"}, order(names)); diff != "" {
+		t.Errorf("people (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"Echo numérique", "écran partagé", "Élan numérique", "Zèbre numérique"}, order(places)); diff != "" {
+		t.Errorf("places (-want +got):\n%s", diff)
+	}
+}
