@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"hash/crc32"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -36,7 +37,7 @@ func mapFixture(t *testing.T, a *app.App, word string) (public, hidden string) {
 		{"Espace " + word + " Villeurbanne", "69266", 45.7700, 4.8800},
 	} {
 		if _, _, err := a.Structures.CreateStructure(ctx, ref.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: maillage.Lieu{
-			Pivot: fmt.Sprintf("W69%07d", len(word)*100+i), Nom: p.nom, Adresse: "1 rue de la République", CodePostal: "69001", Commune: "Lyon", CodeInsee: p.insee,
+			Pivot: fmt.Sprintf("W69%07d", int(crc32.ChecksumIEEE([]byte(word))%100000)*10+i), Nom: p.nom, Adresse: "1 rue de la République", CodePostal: "69001", Commune: "Lyon", CodeInsee: p.insee,
 			Latitude: ptr(p.lat), Longitude: ptr(p.lon), Services: []string{"Aide aux démarches administratives"},
 		}}); err != nil {
 			t.Fatal(err)
@@ -82,7 +83,7 @@ func TestSearchMapView(t *testing.T) {
 		`<svg xmlns="http://www.w3.org/2000/svg" class="carto"`, `role="img"`, `<title id="carte-resultats-titre">Carte des résultats de la recherche</title>`,
 		`data-code="69"`, `data-code="971"`, // France with its insets
 		"Médiathèque Zorglub Lumière", "EPN Zorglub Croix-Rousse", public,
-		"Sur la carte : 4 résultats", "1 résultat n'a pas de position connue",
+		"Sur la carte : 4 résultats, en 1 repère", "1 résultat n'a pas de position connue",
 		`href="/recherche?q=zorglub">Voir ces résultats en liste</a>`,
 		`<input type="hidden" name="vue" value="carte">`,
 		`/carte?q=zorglub`, // the code to embed this very map

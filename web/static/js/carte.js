@@ -8,7 +8,7 @@
 (function () {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
-  var MAX_TILES = 48;
+  var MAX_TILES = 64;
 
   function tileURL(template, z, x, y) {
     return template.replace("{z}", z).replace("{x}", x).replace("{y}", y);
@@ -24,15 +24,20 @@
     var a = m[0], c = m[2], e = m[4], f = m[5];
     var x0 = rect.x.baseVal.value, y0 = rect.y.baseVal.value;
     var x1 = x0 + rect.width.baseVal.value, y1 = y0 + rect.height.baseVal.value;
-    // Zoom level whose 256-pixel tiles are about 256 pixels on screen.
+    // Zoom level whose 256-pixel tiles are about 256 pixels on screen,
+    // or coarser when that would take too many tiles.
     var z = Math.round(Math.log2(a * 2 * Math.PI / (unitsPerPx * 256)));
     z = Math.max(0, Math.min(18, z));
-    var n = Math.pow(2, z), side = 2 * Math.PI / n;
-    var col = function (X) { return Math.floor((X + Math.PI) / side); };
-    var row = function (Y) { return Math.floor((Math.PI - Y) / side); };
-    var cx0 = col((x0 - c) / a), cx1 = col((x1 - c) / a);
-    var ry0 = row((y0 - f) / e), ry1 = row((y1 - f) / e);
-    if ((cx1 - cx0 + 1) * (ry1 - ry0 + 1) > MAX_TILES) { return 0; }
+    var n, side, cx0, cx1, ry0, ry1;
+    for (; ; z--) {
+      n = Math.pow(2, z);
+      side = 2 * Math.PI / n;
+      cx0 = Math.floor(((x0 - c) / a + Math.PI) / side);
+      cx1 = Math.floor(((x1 - c) / a + Math.PI) / side);
+      ry0 = Math.floor((Math.PI - (y0 - f) / e) / side);
+      ry1 = Math.floor((Math.PI - (y1 - f) / e) / side);
+      if ((cx1 - cx0 + 1) * (ry1 - ry0 + 1) <= MAX_TILES || z === 0) { break; }
+    }
     var count = 0;
     for (var tx = cx0; tx <= cx1; tx++) {
       for (var ty = Math.max(0, ry0); ty <= Math.min(n - 1, ry1); ty++) {
