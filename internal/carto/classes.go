@@ -50,3 +50,16 @@ func Quantiles(values map[string]float64, n int) []float64 {
 	}
 	return out
 }
+
+// Choropleth draws France with its départements coloured by value (a
+// coverage map: département code → value), in len(Palette) classes
+// bounded by breaks (nil: quantiles). It returns the drawing and the
+// breaks used, for the caller's legend (class i holds the values up to
+// breaks[i], the last class the rest; Palette[i] is its colour).
+func (a *Atlas) Choropleth(title, desc string, values map[string]float64, breaks []float64) (*Drawing, []float64, error) {
+	if breaks == nil {
+		breaks = Quantiles(values, len(Palette))
+	}
+	d, err := a.Draw(Map{Scope: France(), ID: "choroplethe", Title: title, Desc: desc, Classes: Classes(values, breaks)})
+	return d, breaks, err
+}

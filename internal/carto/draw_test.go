@@ -161,9 +161,12 @@ func TestChoropleth(t *testing.T) {
 	if diff := cmp.Diff(map[string]int{"a": 0, "b": 1, "c": 2, "d": 3, "e": 4}, q); diff != "" {
 		t.Errorf("quantiles (-want +got):\n%s", diff)
 	}
-	d, err := atlas(t).Draw(carto.Map{Scope: carto.France(), Classes: got})
+	d, breaks, err := atlas(t).Choropleth("Couverture", "Part des conseillers accompagnés", values, []float64{0.2, 0.4, 0.6, 0.8})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(breaks) != 4 || !strings.Contains(string(d.SVG), `<title id="choroplethe-titre">Couverture</title>`) {
+		t.Errorf("breaks %v", breaks)
 	}
 	dump(t, "choropleth", string(d.SVG))
 	if !strings.Contains(string(d.SVG), `fill="`+carto.Palette[4]+`" stroke="#5d6b7a" stroke-width="0.7" stroke-linejoin="round" vector-effect="non-scaling-stroke" data-code="69"`) {
