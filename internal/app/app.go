@@ -21,6 +21,7 @@ import (
 	"maillage/internal/search"
 	"maillage/internal/web"
 	"maillage/internal/web/account"
+	charterweb "maillage/internal/web/charter"
 	"maillage/internal/web/admin"
 	"maillage/internal/web/home"
 	"maillage/internal/web/kit"
@@ -53,6 +54,9 @@ type App struct {
 	Referential *postgres.ReferentialService
 	APITokens   *postgres.APITokenService
 	Territories *postgres.TerritoryService
+	// Charter is the aidant charter: versions, the chain of signatures,
+	// structures' views (its worker announces new versions).
+	Charter *postgres.CharterService
 	// LieuxImports runs the imports of places in the background.
 	LieuxImports *lieux.Service
 
@@ -132,6 +136,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Referential = postgres.NewReferentialService(db)
 	a.Territories = postgres.NewTerritoryService(db)
 	a.LieuxImports = postgres.NewImportService(db, log)
+	a.Charter = postgres.NewCharterService(db)
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {
 		db.Close()
@@ -160,6 +165,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	}
 	a.Auth.Texts = a.Catalog
 	a.Structures.BaseURL, a.Structures.Texts = cfg.BaseURL.String(), a.Catalog
+	a.Charter.BaseURL, a.Charter.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Log: log, Catalog: a.Catalog,
 		Templates: webfs.Templates(), Static: webfs.Static(),
@@ -233,6 +239,7 @@ func capabilities(a *App) []kit.Capability {
 		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories}),
 		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
 		admin.New(admin.Deps{Users: a.Users}),
+		charterweb.New(charterweb.Deps{Charter: a.Charter, Profiles: a.Profiles}),
 	}
 }
 

@@ -62,7 +62,7 @@ func (r *versionRow) domain() charter.Version {
 
 func versionsOf(ctx context.Context, db bun.IDB) ([]charter.Version, error) {
 	var rows []versionRow
-	if err := db.NewRaw("SELECT " + versionColumns + " FROM charter_versions ORDER BY number").Scan(ctx, &rows); err != nil {
+	if err := db.NewRaw("SELECT "+versionColumns+" FROM charter_versions ORDER BY number").Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("charter versions: %w", err)
 	}
 	out := make([]charter.Version, len(rows))
@@ -473,7 +473,7 @@ func (s *CharterService) VerifyChain(ctx context.Context) (*charter.Break, int64
 // with the rows.
 func VerifyCharterChain(ctx context.Context, db bun.IDB) (*charter.Break, int64, error) {
 	var rows []eventRow
-	if err := db.NewRaw("SELECT " + eventColumns + " FROM charter_events ORDER BY id").Scan(ctx, &rows); err != nil {
+	if err := db.NewRaw("SELECT "+eventColumns+" FROM charter_events ORDER BY id").Scan(ctx, &rows); err != nil {
 		return nil, 0, fmt.Errorf("read the charter chain: %w", err)
 	}
 	events := make([]charter.Event, len(rows))
