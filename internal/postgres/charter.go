@@ -472,9 +472,19 @@ func (s *CharterService) VerifyChain(ctx context.Context) (*charter.Break, int64
 // break names its row. Tests call it inside a transaction that tampered
 // with the rows.
 func VerifyCharterChain(ctx context.Context, db bun.IDB) (*charter.Break, int64, error) {
+	events, heads, err := ReadCharterChain(ctx, db)
+	if err != nil {
+		return nil, 0, err
+	}
+	return charter.Verify(events, heads...), int64(len(events)), nil
+}
+
+// ReadCharterChain returns every event in the order it was written (id),
+// and every recorded head by count.
+func ReadCharterChain(ctx context.Context, db bun.IDB) ([]charter.Event, []charter.Head, error) {
 	var rows []eventRow
-	if err := db.NewRaw("SELECT "+eventColumns+" FROM charter_events ORDER BY id").Scan(ctx, &rows); err != nil {
-		return nil, 0, fmt.Errorf("read the charter chain: %w", err)
+	if err := db.NewRaw("SELECT " + eventColumns + " FROM charter_events ORDER BY id").Scan(ctx, &rows); err != nil {
+		return nil, nil, fmt.Errorf("read the charter chain: %w", err)
 	}
 	events := make([]charter.Event, len(rows))
 	for i := range rows {
@@ -482,7 +492,10 @@ func VerifyCharterChain(ctx context.Context, db bun.IDB) (*charter.Break, int64,
 	}
 	var heads []charter.Head
 	if err := db.NewRaw("SELECT count, hash, at FROM charter_heads ORDER BY count").Scan(ctx, &heads); err != nil {
-		return nil, 0, fmt.Errorf("read the charter heads: %w", err)
+		return nil, nil, fmt.Errorf("read the charter heads: %w", err)
 	}
-	return charter.Verify(events, heads...), int64(len(events)), nil
+	for i := range heads {
+		heads[i].At = heads[i].At.UTC()
+	}
+	return events, heads, nil
 }
