@@ -483,7 +483,7 @@ func VerifyCharterChain(ctx context.Context, db bun.IDB) (*charter.Break, int64,
 // and every recorded head by count.
 func ReadCharterChain(ctx context.Context, db bun.IDB) ([]charter.Event, []charter.Head, error) {
 	var rows []eventRow
-	if err := db.NewRaw("SELECT " + eventColumns + " FROM charter_events ORDER BY id").Scan(ctx, &rows); err != nil {
+	if err := db.NewRaw("SELECT "+eventColumns+" FROM charter_events ORDER BY id").Scan(ctx, &rows); err != nil {
 		return nil, nil, fmt.Errorf("read the charter chain: %w", err)
 	}
 	events := make([]charter.Event, len(rows))
