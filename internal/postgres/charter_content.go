@@ -152,7 +152,7 @@ func (s *CharterService) announce(ctx context.Context, tx bun.Tx, now time.Time)
 	const lang = i18n.FR
 	date := dateFR(s.Texts, cur.PublishedAt)
 	for _, p := range people {
-		m := &maillage.Mail{To: p.Email, Kind: "charter.new_version", Lang: lang,
+		m := &maillage.Mail{To: p.Email, Kind: "charter_new_version", Lang: lang,
 			Subject: s.Texts.T(lang, "charter.mail.new_version.subject", "Version", cur.Number),
 			Text: s.Texts.T(lang, "charter.mail.new_version.body", "Name", p.DisplayName, "Version", cur.Number, "Date", date,
 				"Summary", cur.Summary, "Signed", p.Version, "Link", s.BaseURL+"/charte/signer")}

@@ -131,7 +131,7 @@ func (s *CharterService) Invite(ctx context.Context, viewer maillage.Viewer, str
 		if err := tx.NewRaw("SELECT coalesce(nullif(display_name, ''), email, '') FROM users WHERE id = ?", viewer.UserID).Scan(ctx, &inviter); err != nil && !isNoRows(err) {
 			return err
 		}
-		m := &maillage.Mail{To: in.Email, Kind: "charter.invitation", Lang: lang,
+		m := &maillage.Mail{To: in.Email, Kind: "charter_invitation", Lang: lang,
 			Subject: s.Texts.T(lang, "charter.mail.invite.subject", "Inviter", inviter, "Structure", nom),
 			Text: s.Texts.T(lang, "charter.mail.invite.body", "Inviter", inviter, "Structure", nom, "Message", in.Message,
 				"Link", s.BaseURL+"/charte/signer", "Charter", s.BaseURL+"/charte")}

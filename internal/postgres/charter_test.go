@@ -510,7 +510,7 @@ func TestCharterNewVersion(t *testing.T) {
 		t.Fatalf("current = %d after publishing %d", cur.Number, next.Number)
 	}
 	mails := func(to string) []*maillage.Mail {
-		ms, _, err := postgres.NewMailStore(f.db).FindMails(ctx, maillage.MailFilter{To: to, Kind: "charter.new_version"})
+		ms, _, err := postgres.NewMailStore(f.db).FindMails(ctx, maillage.MailFilter{To: to, Kind: "charter_new_version"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -592,7 +592,7 @@ func TestCharterStructure(t *testing.T) {
 		if err := f.cs.Invite(ctx, maillage.Viewer{UserID: ref.ID}, st.ID, charter.InviteInput{Email: strings.ToUpper(to), Message: "Merci de la signer avant l'atelier de lundi."}, "fr"); err != nil {
 			t.Fatalf("invite %s: %v", to, err)
 		}
-		ms, _, err := postgres.NewMailStore(f.db).FindMails(ctx, maillage.MailFilter{To: to, Kind: "charter.invitation"})
+		ms, _, err := postgres.NewMailStore(f.db).FindMails(ctx, maillage.MailFilter{To: to, Kind: "charter_invitation"})
 		if err != nil || len(ms) != 1 {
 			t.Fatalf("mails to %s: %v %v", to, ms, err)
 		}
