@@ -22,6 +22,7 @@ import (
 	"maillage/internal/web"
 	"maillage/internal/web/account"
 	"maillage/internal/web/admin"
+	cartoweb "maillage/internal/web/carto"
 	charterweb "maillage/internal/web/charter"
 	"maillage/internal/web/home"
 	"maillage/internal/web/kit"
@@ -236,9 +237,10 @@ func capabilities(a *App) []kit.Capability {
 		home.New(home.Deps{Territories: a.Territories}),
 		account.New(account.Deps{Auth: a.Auth, Users: a.Users, Sessions: a.Sessions, Profiles: a.Profiles, APITokens: a.APITokens, Mails: a.Mails}),
 		network.New(network.Deps{Profiles: a.Profiles, Structures: a.Structures, Referential: a.Referential, Territories: a.Territories}),
-		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories}),
+		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories, Places: a.SearchStore}),
 		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
 		admin.New(admin.Deps{Users: a.Users}),
+		cartoweb.New(cartoweb.Deps{Search: a.SearchService, Places: a.SearchStore, Structures: a.Structures}),
 		charterweb.New(charterweb.Deps{Charter: a.Charter, Profiles: a.Profiles}),
 	}
 }

@@ -85,6 +85,12 @@ func TestJourneySignOutAtProvider(t *testing.T) {
 	if n := accountLinks(t, b); n != 0 {
 		t.Errorf("signed out: %d account links in the header, want 0", n)
 	}
+	// Back from the provider, the portal says so.
+	var main string
+	b.Run(t, chromedp.Text("main", &main, chromedp.ByQuery))
+	if !strings.Contains(main, "Vous êtes déconnecté.") {
+		t.Errorf("back from the provider, no signed-out message: %.200q", main)
+	}
 	if n := p.count(t, `SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE u.email = ? AND s.revoked_at IS NULL`, camille.Email); n != 0 {
 		t.Errorf("sessions of %s still open: %d", camille.Email, n)
