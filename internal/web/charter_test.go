@@ -255,7 +255,7 @@ func TestCharterVerificationRevealsNothingPrivate(t *testing.T) {
 	ctx := context.Background()
 	u := newUser(t, a, "discrete.aidante@exemple.fr", nil)
 	st, _, err := a.Structures.CreateStructure(ctx, u.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: maillage.Lieu{
-		Pivot: "W692000777", Nom: "Maison Secrète des Solidarités", Adresse: "3 rue Cachée", CodePostal: "69001", Commune: "Lyon", CodeInsee: "69123"}})
+		Pivot: "W692000777", Nom: "Maison Secrète Solidarités", Adresse: "3 rue Cachée", CodePostal: "69001", Commune: "Lyon", CodeInsee: "69123"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,14 +351,14 @@ func TestCharterWithdrawalAndRevocation(t *testing.T) {
 	if r.Status != 422 || fieldError(r.Body, "code") == "" {
 		t.Errorf("revoke a forged code: %d %q", r.Status, fieldError(r.Body, "code"))
 	}
-	r = postForm(t, a, as, "/admin/charte/revoquer", url.Values{"code": {e2.SignatureCode}, "reason": {"Signature faite par un tiers."}}, nil)
+	r = postForm(t, a, as, "/admin/charte/revoquer", url.Values{"code": {e2.SignatureCode}, "reason": {"Signature tierce."}}, nil)
 	if r.Status != 303 {
 		t.Fatalf("revoke: %d %s", r.Status, r.Body)
 	}
 	r = do(t, a.Web.App(), "GET", "/charte/verifier/"+e2.SignatureCode, nil)
 	mustContain(t, r.Body, "Signature révoquée")
 	sig, later, err := a.Charter.Signature(ctx, e2.SignatureCode)
-	if err != nil || len(later) != 1 || later[0].Kind != charter.KindRevocation || later[0].ActorID != admin.ID || later[0].Reason != "Signature faite par un tiers." || sig.Hash != e2.Hash {
+	if err != nil || len(later) != 1 || later[0].Kind != charter.KindRevocation || later[0].ActorID != admin.ID || later[0].Reason != "Signature tierce." || sig.Hash != e2.Hash {
 		t.Errorf("revocation recorded: %+v %v", later, err)
 	}
 	audit, err := a.Users.FindAudit(ctx, 20)
@@ -439,7 +439,7 @@ func TestCharterAttestation(t *testing.T) {
 		_ = os.WriteFile(filepath.Join(out, "web-page.png"), b, 0o644)
 	}
 	// Someone else gets their own attestation or none.
-	other := newSession(t, a, newUser(t, a, "sans.attestation@exemple.fr", nil))
+	other := newSession(t, a, newUser(t, a, "nopdf.charte@exemple.fr", nil))
 	wantStatus(t, do(t, a.Web.App(), "GET", "/charte/mon-attestation.pdf", map[string]string{"Cookie": "maillage_session=" + other}), 404)
 }
 
@@ -524,7 +524,7 @@ func TestCharterStructurePage(t *testing.T) {
 	ctx := context.Background()
 	ref := newUser(t, a, "referente.charte@exemple.fr", nil)
 	st, _, err := a.Structures.CreateStructure(ctx, ref.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: maillage.Lieu{
-		Pivot: "W692000888", Nom: "Espace des Aidants du Rhône", Adresse: "8 quai Est", CodePostal: "69002", Commune: "Lyon", CodeInsee: "69123"}})
+		Pivot: "W692000888", Nom: "Espace Aidants Rhône", Adresse: "8 quai Nord", CodePostal: "69002", Commune: "Lyon", CodeInsee: "69123"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,7 +534,7 @@ func TestCharterStructurePage(t *testing.T) {
 	rs := newSession(t, a, ref)
 	r := do(t, a.Web.App(), "GET", fmt.Sprintf("/charte/structures/%d", st.ID), map[string]string{"Cookie": "maillage_session=" + rs})
 	wantStatus(t, r, 200)
-	mustContain(t, r.Body, "Signatures de la charte — Espace des Aidants du Rhône", "Valide", "Pas encore signée", "1 signature valide")
+	mustContain(t, r.Body, "Signatures de la charte — Espace Aidants Rhône", "Valide", "Pas encore signée", "1 signature valide")
 	wantStatus(t, do(t, a.Web.App(), "GET", fmt.Sprintf("/charte/structures/%d", st.ID), map[string]string{"Cookie": "maillage_session=" + newSession(t, a, aidant)}), 403)
 
 	for _, to := range []string{"aidant.structure@exemple.fr", "personne.inconnue@exemple.fr"} {
@@ -549,7 +549,7 @@ func TestCharterStructurePage(t *testing.T) {
 		t.Errorf("bad address: %q", fieldError(r.Body, "email"))
 	}
 	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: "personne.inconnue@exemple.fr", Kind: "charter_invitation"})
-	if err != nil || len(ms) != 1 || !strings.Contains(ms[0].Text, "Espace des Aidants du Rhône") || !strings.Contains(ms[0].Text, "À signer avant vendredi.") {
+	if err != nil || len(ms) != 1 || !strings.Contains(ms[0].Text, "Espace Aidants Rhône") || !strings.Contains(ms[0].Text, "À signer avant vendredi.") {
 		t.Errorf("invitation mail: %v %v", ms, err)
 	}
 	r = do(t, a.Web.App(), "GET", "/tableau-de-bord", map[string]string{"Cookie": "maillage_session=" + rs})
