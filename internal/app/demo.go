@@ -22,6 +22,7 @@ type DemoStep struct {
 // capability with demo data adds one line here.
 func (a *App) DemoSteps() []DemoStep {
 	return []DemoStep{
+		{Name: "charter", Load: a.demoCharter},
 		{Name: "recruiting", Load: a.loadRecruitingDemo},
 	}
 }

@@ -155,7 +155,7 @@ func (s *RecruitingService) Apply(ctx context.Context, u *maillage.User, offerID
 		if err != nil {
 			return err
 		}
-		return s.mailUser(ctx, tx, o.CreatedBy, "job.application_received", "recruiting.mail.application.subject", "recruiting.mail.application.body", "/emploi/candidatures/"+itoa64(id),
+		return s.mailUser(ctx, tx, o.CreatedBy, "job_application_received", "recruiting.mail.application.subject", "recruiting.mail.application.body", "/emploi/candidatures/"+itoa64(id),
 			"Offer", o.Title(), "Structure", o.StructureNom, "Candidate", name)
 	})
 	if err != nil {
@@ -315,13 +315,13 @@ func (s *RecruitingService) MoveApplication(ctx context.Context, u *maillage.Use
 			if err := tx.NewRaw("SELECT coalesce(created_by, 0) FROM job_offers WHERE id = ?", a.OfferID).Scan(ctx, &author); err != nil {
 				return err
 			}
-			return s.mailUser(ctx, tx, author, "job.application_withdrawn", "recruiting.mail.withdrawn.subject", "recruiting.mail.withdrawn.body", link,
+			return s.mailUser(ctx, tx, author, "job_application_withdrawn", "recruiting.mail.withdrawn.subject", "recruiting.mail.withdrawn.body", link,
 				"Offer", a.OfferTitle, "Candidate", a.CandidateName)
 		}
 		if to == recruiting.ApplicationSeen {
 			return nil
 		}
-		return s.mailUser(ctx, tx, a.UserID, "job.application_status", "recruiting.mail.status.subject", "recruiting.mail.status.body", link,
+		return s.mailUser(ctx, tx, a.UserID, "job_application_status", "recruiting.mail.status.subject", "recruiting.mail.status.body", link,
 			"Offer", a.OfferTitle, "Structure", a.StructureNom, "Status", s.Texts.T(mailLang, "recruiting.application.status."+to),
 			"Motivation", motivation)
 	})

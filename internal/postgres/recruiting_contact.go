@@ -114,7 +114,7 @@ func (s *RecruitingService) Contact(ctx context.Context, u *maillage.User, in re
 		if err != nil {
 			return err
 		}
-		return s.mailUser(ctx, tx, view.UserID, "job.contact_received", "recruiting.mail.contact.subject", "recruiting.mail.contact.body", "/emploi/mes-candidatures",
+		return s.mailUser(ctx, tx, view.UserID, "job_contact_received", "recruiting.mail.contact.subject", "recruiting.mail.contact.body", "/emploi/mes-candidatures",
 			"Structure", st.Lieu.Nom, "Employer", name)
 	})
 	if err != nil {
@@ -186,10 +186,10 @@ func (s *RecruitingService) AnswerContact(ctx context.Context, u *maillage.User,
 			return err
 		}
 		if accept {
-			return s.mailUser(ctx, tx, row.EmployerID, "job.contact_accepted", "recruiting.mail.contact_accepted.subject", "recruiting.mail.contact_accepted.body", "/emploi/employeur",
+			return s.mailUser(ctx, tx, row.EmployerID, "job_contact_accepted", "recruiting.mail.contact_accepted.subject", "recruiting.mail.contact_accepted.body", "/emploi/employeur",
 				"Candidate", name, "Email", u.Email, "Structure", row.Nom, "Answer", message)
 		}
-		return s.mailUser(ctx, tx, row.EmployerID, "job.contact_declined", "recruiting.mail.contact_declined.subject", "recruiting.mail.contact_declined.body", "/emploi/employeur",
+		return s.mailUser(ctx, tx, row.EmployerID, "job_contact_declined", "recruiting.mail.contact_declined.subject", "recruiting.mail.contact_declined.body", "/emploi/employeur",
 			"Candidate", name, "Structure", row.Nom, "Answer", message)
 	})
 	if err != nil {

@@ -367,7 +367,7 @@ func TestApplications(t *testing.T) {
 		t.Fatalf("employer applied: %v", err)
 	}
 	// The employer was told by mail, in French, with the link.
-	ms, _, _ := e.mails.FindMails(ctx, maillage.MailFilter{To: boss.Email, Kind: "job.application_received"})
+	ms, _, _ := e.mails.FindMails(ctx, maillage.MailFilter{To: boss.Email, Kind: "job_application_received"})
 	if len(ms) != 1 || !strings.Contains(ms[0].Text, "Nadia Benali") || !strings.Contains(ms[0].Text, "/emploi/candidatures/") {
 		t.Fatalf("mail to the employer: %+v", ms)
 	}
@@ -422,7 +422,7 @@ func TestApplications(t *testing.T) {
 	if strings.Join(steps, " ") != "→envoyee:Nadia Benali envoyee→vue: vue→entretien:" || mine.Events[2].Motivation != "Entretien mardi à 10 h." || mine.Events[2].At.IsZero() {
 		t.Fatalf("history %v", steps)
 	}
-	ms, _, _ = e.mails.FindMails(ctx, maillage.MailFilter{To: cand.Email, Kind: "job.application_status"})
+	ms, _, _ = e.mails.FindMails(ctx, maillage.MailFilter{To: cand.Email, Kind: "job_application_status"})
 	if len(ms) != 1 || !strings.Contains(ms[0].Subject, "Entretien") || !strings.Contains(ms[0].Text, "mardi") {
 		t.Fatalf("mail to the candidate: %+v", ms)
 	}
@@ -485,7 +485,7 @@ func TestContactRevealsNoAddress(t *testing.T) {
 	_, err = e.svc.Contact(ctx, boss, recruiting.ContactInput{StructureID: st.ID, ProfileID: p.ID, Message: "Relance"})
 	wantProblem(t, err, "message", "recruiting.contact.pending")
 
-	ms, _, _ := e.mails.FindMails(ctx, maillage.MailFilter{To: cand.Email, Kind: "job.contact_received"})
+	ms, _, _ := e.mails.FindMails(ctx, maillage.MailFilter{To: cand.Email, Kind: "job_contact_received"})
 	if len(ms) != 1 || strings.Contains(ms[0].Text, boss.Email) || strings.Contains(ms[0].Text, "@") || !strings.Contains(ms[0].Text, "Centre social des Canuts") {
 		t.Fatalf("mail to the candidate: %+v", ms)
 	}
@@ -507,7 +507,7 @@ func TestContactRevealsNoAddress(t *testing.T) {
 	if err != nil || got.CandidateEmail != cand.Email || got.EmployerEmail != boss.Email {
 		t.Fatalf("accepted: %v %+v", err, got)
 	}
-	ms, _, _ = e.mails.FindMails(ctx, maillage.MailFilter{To: boss.Email, Kind: "job.contact_accepted"})
+	ms, _, _ = e.mails.FindMails(ctx, maillage.MailFilter{To: boss.Email, Kind: "job_contact_accepted"})
 	if len(ms) != 1 || !strings.Contains(ms[0].Text, cand.Email) || !strings.Contains(ms[0].Text, "Avec plaisir") {
 		t.Fatalf("mail to the employer: %+v", ms)
 	}

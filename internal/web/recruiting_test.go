@@ -429,7 +429,7 @@ func TestRecruitingContactWithoutAddress(t *testing.T) {
 	mustContain(t, mine.Body, p.st.Lieu.Nom, "Bonjour, échangeons", "Accepter l'échange")
 	mustNotContain(t, mine.Body, p.boss.Email)
 	mail := mailTo(t, a, p.cand.Email)
-	if mail.Kind != "job.contact_received" || strings.Contains(mail.Text, p.boss.Email) {
+	if mail.Kind != "job_contact_received" || strings.Contains(mail.Text, p.boss.Email) {
 		t.Fatalf("mail to the candidate: %+v", mail)
 	}
 	cs, _ := a.Recruiting.FindContacts(context.Background(), p.cand, recruiting.ContactFilter{Received: true})
@@ -439,7 +439,7 @@ func TestRecruitingContactWithoutAddress(t *testing.T) {
 	}
 	mustContain(t, getPage(t, a, p.bossS, "/emploi/employeur").Body, p.cand.Email, "Acceptée", "Avec plaisir.")
 	mustContain(t, getPage(t, a, p.candS, "/emploi/mes-candidatures").Body, p.boss.Email)
-	if m := mailTo(t, a, p.boss.Email); m.Kind != "job.contact_accepted" || !strings.Contains(m.Text, p.cand.Email) {
+	if m := mailTo(t, a, p.boss.Email); m.Kind != "job_contact_accepted" || !strings.Contains(m.Text, p.cand.Email) {
 		t.Fatalf("mail to the employer: %+v", m)
 	}
 }
