@@ -584,6 +584,46 @@ func TestRecruitingOpenData(t *testing.T) {
 	}
 }
 
+// TestRecruitingInSearch: a published offer is in the search page and API
+// (its type tab, contract facet, its page as the link); filled, it leaves.
+func TestRecruitingInSearch(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	if err := a.EnsureSearch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p := newJobPeople(t, a, nil)
+	f := offerForm(inDays(20))
+	f.Set("structure_id", fmt.Sprint(p.st.ID))
+	f.Set("title_feminine", "Animatrice numérique wazoobie")
+	f.Set("title_masculine", "Animateur numérique wazoobie")
+	r := postForm(t, a, p.bossS, "/emploi/offres/nouvelle", f, nil)
+	id := locationID.FindStringSubmatch(r.Header.Get("Location"))[1]
+	postForm(t, a, p.bossS, "/emploi/offres/"+id+"/statut", url.Values{"status": {"publiee"}}, nil)
+	if err := a.SearchSync.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r = getPage(t, a, "", "/recherche?q=wazoobie&type=job")
+	mustContain(t, r.Body, `href="/emploi/offres/`+id+`"`, "Offres d'emploi", "CDD", "Contrat", "Titres et blocs voulus")
+	mustNotContain(t, r.Body, "Le moteur de recherche ne répond pas")
+	var res struct {
+		Hits []struct {
+			Type     string `json:"type"`
+			URL      string `json:"url"`
+			Subtitle string `json:"subtitle"`
+		} `json:"hits"`
+	}
+	decode(t, send(t, a, "GET", "/api/recherche?q=wazoobie&job_contract=cdd", "", nil), &res)
+	if len(res.Hits) != 1 || res.Hits[0].Type != "job" || res.Hits[0].URL != "/emploi/offres/"+id || res.Hits[0].Subtitle != "CDD" {
+		t.Fatalf("API search %+v", res)
+	}
+	postForm(t, a, p.bossS, "/emploi/offres/"+id+"/statut", url.Values{"status": {"pourvue"}}, nil)
+	if err := a.SearchSync.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustNotContain(t, getPage(t, a, "", "/recherche?q=wazoobie&type=job").Body, `href="/emploi/offres/`+id+`"`)
+}
+
 // TestRecruitingPagesInEnglish: the job pages in English hold no French
 // text but the data.
 func TestRecruitingPagesInEnglish(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"io"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -425,13 +424,4 @@ func (h *Capability) availability(c *fiber.Ctx) error {
 	page := h.Page(c, "recruiting.forme.title", "jobs", d)
 	page.Form = f
 	return h.Render(c, fiber.StatusUnprocessableEntity, "recruiting/for_me", page)
-}
-
-// positive reads a positive integer parameter (0 when absent or wrong).
-func positive(s string) int {
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return 0
-	}
-	return n
 }

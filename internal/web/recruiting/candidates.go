@@ -18,7 +18,6 @@ type seekerView struct {
 	recruiting.Seeker
 	Why       string
 	Available string
-	Km        *int
 }
 
 func (h *Capability) seekerView(c *fiber.Ctx, s recruiting.Seeker) seekerView {
