@@ -78,7 +78,7 @@ func (e *recruitingEnv) employer(u *maillage.User, nom string) *maillage.Structu
 	e.t.Helper()
 	st, _, err := e.structures.CreateStructure(context.Background(), u.ID, &maillage.Structure{
 		Roles: []maillage.StructureRole{maillage.StructureLieu, maillage.StructureEmployeur},
-		Lieu: maillage.Lieu{Pivot: fmt.Sprintf("W69%07d", recruitingSeq.Add(1)), Nom: nom, Adresse: "3 place Bellecour",
+		Lieu: maillage.Lieu{Pivot: fmt.Sprintf("W6950%05d", recruitingSeq.Add(1)), Nom: nom, Adresse: "3 place Bellecour",
 			CodePostal: "69002", Commune: "Lyon", CodeInsee: "69123"}})
 	if err != nil {
 		e.t.Fatal(err)

@@ -48,7 +48,7 @@ func TestJobsSearch(t *testing.T) {
 	}
 	u := out.User
 	st, _, err := a.Structures.CreateStructure(ctx, u.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureEmployeur},
-		Lieu: maillage.Lieu{Pivot: "W690000815", Nom: "Association Zorglub", Adresse: "1 rue de la République", CodePostal: "69001", Commune: "Lyon", CodeInsee: "69123"}})
+		Lieu: maillage.Lieu{Pivot: "W695300815", Nom: "Association Zorglub", Adresse: "1 rue de la République", CodePostal: "69001", Commune: "Lyon", CodeInsee: "69123"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func TestJourneyRecruiting(t *testing.T) {
 	ctx := context.Background()
 	boss := newUser(t, a, "journee.employeuse@exemple.fr", nil)
 	_, _, err := a.Structures.CreateStructure(ctx, boss.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu, maillage.StructureEmployeur},
-		Lieu: maillage.Lieu{Pivot: "W693100001", Nom: "Maison du numérique de la Guillotière", Adresse: "10 cours Gambetta", CodePostal: "69007",
+		Lieu: maillage.Lieu{Pivot: "W695200001", Nom: "Maison du numérique de la Guillotière", Adresse: "10 cours Gambetta", CodePostal: "69007",
 			Commune: "Lyon", CodeInsee: "69123"}})
 	if err != nil {
 		t.Fatal(err)

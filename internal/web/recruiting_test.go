@@ -41,7 +41,7 @@ func newJobPeople(t *testing.T, a *app.App, candVis map[string]maillage.Visibili
 	p.boss = newUser(t, a, fmt.Sprintf("employeuse.%d@exemple.fr", jobSeq), nil)
 	var err error
 	p.st, _, err = a.Structures.CreateStructure(ctx, p.boss.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu, maillage.StructureEmployeur},
-		Lieu: maillage.Lieu{Pivot: fmt.Sprintf("W69300%04d", jobSeq), Nom: fmt.Sprintf("France Services Terreaux %d", jobSeq), Adresse: "2 place des Terreaux",
+		Lieu: maillage.Lieu{Pivot: fmt.Sprintf("W6951%05d", jobSeq), Nom: fmt.Sprintf("France Services Terreaux %d", jobSeq), Adresse: "2 place des Terreaux",
 			CodePostal: "69001", Commune: "Lyon", CodeInsee: "69123"}})
 	if err != nil {
 		t.Fatal(err)
