@@ -98,7 +98,7 @@ func linesWith(rep *maillage.ImportReport, key string) []maillage.ImportLine {
 // name of a place stored before is matched to it, and the report says so
 // (issue 10, item 12: 8 places of the Charente file were lost, merged).
 func TestImportKeepsPlacesOfOneFileApart(t *testing.T) {
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).FreshDB(t) // an import matches and counts against what is stored
 	s := postgres.NewStructureService(db)
 	// The libraries of a town share its SIRET and, often, their name.
 	rows := []map[string]string{
@@ -164,7 +164,7 @@ func catalogue(t testing.TB) *i18n.Catalog {
 // coordinates is filed in Nouvelle-Calédonie; CEDEX and generic postcodes
 // find their commune (issue 10, item 13).
 func TestImportFindsTheDepartement(t *testing.T) {
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).FreshDB(t) // an import matches and counts against what is stored
 	s := postgres.NewStructureService(db)
 	rep := importFile(t, s, placesCSV(t, nil,
 		map[string]string{"id": "nc-1", "pivot": "1234567001", "nom": "Médiathèque de Boulari", "commune": "Mont-Dore", "code_postal": "98809",
@@ -206,7 +206,7 @@ func TestImportFindsTheDepartement(t *testing.T) {
 // stored values as they are; a present, empty cell clears one (issue 10,
 // item 14: every optional field was emptied).
 func TestPartialImportKeepsStoredFields(t *testing.T) {
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).FreshDB(t) // an import matches and counts against what is stored
 	s := postgres.NewStructureService(db)
 	full := charente(map[string]string{"id": "partial-1", "pivot": "21160292500011", "nom": "Cyber-base de Ruffec", "commune": "Ruffec", "code_postal": "16700",
 		"code_insee": "16292", "adresse": "Place du Jeu de Paume", "telephone": "05 45 31 01 83", "horaires": "Tu,Th 14:00-18:00",
@@ -243,7 +243,7 @@ func TestPartialImportKeepsStoredFields(t *testing.T) {
 // row only (issue 10, item 5: PostgreSQL refused it and the whole import
 // failed with « Erreur interne »).
 func TestImportWithNUL(t *testing.T) {
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).FreshDB(t) // an import matches and counts against what is stored
 	s := postgres.NewStructureService(db)
 	var rows []map[string]string
 	for i := range 6 {
@@ -271,7 +271,7 @@ func TestImportWithNUL(t *testing.T) {
 // 10, item 17).
 func TestBackgroundImport(t *testing.T) {
 	ctx := context.Background()
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).FreshDB(t) // the queue to itself
 	svc := postgres.NewImportService(db, testenv.Logger(t))
 	users := postgres.NewUserService(db)
 	admin, err := users.SignInEmail(ctx, "admin-import@exemple.fr")
