@@ -214,3 +214,87 @@ func TestMigrateDownUp(t *testing.T) {
 		t.Fatalf("second up applied %v, %v", again, err)
 	}
 }
+
+// TestResolveCommune runs the one commune resolver on the real referential
+// of the test database (issue 10, item 20): a name several communes bear
+// offers them all, a qualifier or a postcode says which, St/Ste and accents
+// do not matter, an arrondissement is its city (the referential holds the
+// cities: 69123 for Lyon, 75056 for Paris), and nothing is guessed.
+func TestResolveCommune(t *testing.T) {
+	svc := postgres.NewTerritoryService(testenv.Get(t).DB(t))
+	ctx := context.Background()
+	tests := []struct {
+		in      string
+		one     string   // the commune resolved, "" when none
+		choices []string // among the candidates (when one is "")
+	}{
+		{in: "Saint-Denis", choices: []string{"93066", "97411"}},
+		{in: "Saint-Denis (93)", one: "93066"},
+		{in: "Saint-Denis (974)", one: "97411"},
+		{in: "Saint-Denis 97400", one: "97411"},
+		{in: "Saint-Denis (97400)", one: "97411"},
+		{in: "Saint-Denis 93200", one: "93066"},
+		{in: "St-Etienne", one: "42218"},
+		{in: "Saint Étienne", one: "42218"},
+		{in: "ST ETIENNE", one: "42218"},
+		{in: "saint-étienne (42)", one: "42218"},
+		{in: "Ste-Marie (974)", one: "97418"},
+		{in: "L’Abergement-Clémenciat", one: "01001"},
+		{in: "Lyon 3e", one: "69123"},
+		{in: "Lyon 3ème", one: "69123"},
+		{in: "Lyon 3eme", one: "69123"},
+		{in: "Lyon 1er", one: "69123"},
+		{in: "Paris 15e", one: "75056"},
+		{in: "Paris 15e arrondissement", one: "75056"},
+		{in: "Marseille 1er", one: "13055"},
+		{in: "Lyon (69123)", one: "69123"}, // what the forms write back
+		{in: "Lyon (69383)", one: "69123"}, // an arrondissement's code
+		{in: "69123", one: "69123"},
+		{in: "2A004", one: "2A004"},
+		{in: "75015", one: "75056"}, // a postcode alone
+		// 69003 is Lyon 3e's postcode and the INSEE code of
+		// Albigny-sur-Saône: a name says which, else both are offered.
+		{in: "69003", choices: []string{"69123", "69003"}},
+		{in: "Lyon 69003", one: "69123"},
+		{in: "Lyon (69003)", one: "69123"},
+		{in: "Albigny-sur-Saône (69003)", one: "69003"},
+		{in: "13001", choices: []string{"13055", "13001"}}, // Marseille 1er, Aix-en-Provence
+		// « Lyn » is not silently Lynde: the communes it begins, to choose from.
+		{in: "Lyn", choices: []string{"59366"}},
+		{in: "Lynde", one: "59366"},
+		{in: "Zzzville-sur-Rien"},
+		{in: "Saint-Denis (Réunion)"},
+		{in: ""},
+		{in: "\x00"},
+		{in: "Lyon\x00", one: "69123"}, // control characters are dropped from what is only read
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			c, cands, err := svc.ResolveCommune(ctx, tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var codes []string
+			for _, x := range cands {
+				codes = append(codes, x.CodeInsee)
+			}
+			switch {
+			case tt.one != "":
+				if c == nil || c.CodeInsee != tt.one || len(cands) != 0 {
+					t.Fatalf("ResolveCommune(%q) = %v, candidates %v; want %s", tt.in, c, codes, tt.one)
+				}
+				return
+			case c != nil:
+				t.Fatalf("ResolveCommune(%q) = %s %s, want no commune (candidates %v)", tt.in, c.CodeInsee, c.Nom, tt.choices)
+			}
+			for _, w := range tt.choices {
+				if !slices.Contains(codes, w) {
+					t.Errorf("ResolveCommune(%q): candidates %v lack %s", tt.in, codes, w)
+				}
+			}
+			if len(tt.choices) == 0 && len(cands) != 0 {
+				t.Errorf("ResolveCommune(%q): candidates %v, want none", tt.in, codes)
+			}
+		})
+	}
+}
