@@ -349,7 +349,32 @@ func TestOpenAPIResponses(t *testing.T) {
 	v.call(t, "GET", "/api/recherche?pres=Nullepart-les-Oies", "", nil, 422)
 	v.call(t, "GET", "/api/recherche?pres=Saint-Denis", "", nil, 422)
 
+	// The charter: the version in force, the versions, the registry, where
+	// the caller stands before and after signing, a signature's code.
+	signer := newUser(t, a, "api-schema-aidante@exemple.fr", nil)
+	signerToken := bearer(newToken(t, a, signer))
+	for _, h := range []map[string]string{anonymous, member} {
+		v.call(t, "GET", "/api/charte", "", h, 200)
+		v.call(t, "GET", "/api/charte/versions", "", h, 200)
+		v.call(t, "GET", "/api/charte/registre", "", h, 200)
+	}
+	v.call(t, "GET", "/api/moi/charte", "", signerToken, 200)
+	e := signAs(t, a, signer, "Aidante Schéma", nil)
+	v.call(t, "GET", "/api/moi/charte", "", signerToken, 200)
+	v.call(t, "GET", "/api/charte/registre", "", nil, 200)
+	v.call(t, "GET", "/api/charte/verifier/"+e.SignatureCode, "", nil, 200)
+	v.call(t, "GET", "/api/charte/verifier/"+strings.ToLower(e.SignatureCode), "", signerToken, 200)
+	v.call(t, "GET", "/api/charte/verifier/ZZZZ-ZZZZ-ZZZZ", "", nil, 404)
+	v.call(t, "GET", "/api/moi/charte", "", anonymous, 401)
+	for _, target := range []string{"/api/charte", "/api/charte/versions", "/api/charte/registre", "/api/charte/verifier/" + e.SignatureCode, "/api/moi/charte"} {
+		v.call(t, "GET", target, "", unknown, 401)
+	}
+
+	noVersion := "the content always has a version in force"
 	v.coverage(t, map[string]map[string]string{
-		"GET /api/recherche": {"503": "needs both Meilisearch and PostgreSQL down (TestDegradedMode covers the search side)"},
+		"GET /api/recherche":       {"503": "needs both Meilisearch and PostgreSQL down (TestDegradedMode covers the search side)"},
+		"GET /api/charte":          {"404": noVersion},
+		"GET /api/charte/versions": {"404": noVersion},
+		"GET /api/moi/charte":      {"404": noVersion},
 	})
 }
