@@ -20,12 +20,12 @@ type apiBody struct {
 		maillage.Lieu
 		DateMaj any `json:"date_maj"`
 	} `json:"lieu"`
-	Roles       []maillage.StructureRole       `json:"roles"`
-	Kind        *maillage.ProfileKind          `json:"kind"`
-	DisplayName *string                        `json:"display_name"`
-	PixLevel    *int                           `json:"pix_level"`
-	OpenToWork  *bool                          `json:"open_to_work"`
-	Mentor      *maillage.MentorSettings       `json:"mentor"`
+	Roles       []maillage.StructureRole `json:"roles"`
+	Kind        *maillage.ProfileKind    `json:"kind"`
+	DisplayName *string                  `json:"display_name"`
+	PixLevel    *int                     `json:"pix_level"`
+	OpenToWork  *bool                    `json:"open_to_work"`
+	Mentor      *maillage.MentorSettings `json:"mentor"`
 	Competences *[]struct {
 		Code  string `json:"code"`
 		Level int    `json:"level"`
