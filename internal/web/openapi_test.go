@@ -370,6 +370,8 @@ func TestOpenAPIResponses(t *testing.T) {
 		v.call(t, "GET", target, "", unknown, 401)
 	}
 
+	recruitingAPICalls(t, a, v) // offers and applications (recruiting_test.go)
+
 	noVersion := "the content always has a version in force"
 	v.coverage(t, map[string]map[string]string{
 		"GET /api/recherche":       {"503": "needs both Meilisearch and PostgreSQL down (TestDegradedMode covers the search side)"},

@@ -655,3 +655,88 @@ func TestRecruitingPagesInEnglish(t *testing.T) {
 		}
 	}
 }
+
+// recruitingAPICalls calls every recruiting operation of the API with
+// success and with each documented error, for TestOpenAPIResponses, which
+// validates every response against the document.
+func recruitingAPICalls(t *testing.T, a *app.App, v *apiValidator) {
+	t.Helper()
+	ctx := context.Background()
+	p := newJobPeople(t, a, nil)
+	boss, cand := bearer(newToken(t, a, p.boss)), bearer(newToken(t, a, p.cand))
+	member := bearer(newToken(t, a, newUser(t, a, "api-schema-emploi@exemple.fr", nil)))
+	unknown := bearer("mlg_inconnu")
+	body := func(closes string) string {
+		return fmt.Sprintf(`{"structure_id": %d, "title_feminine": "Médiatrice schéma", "title_masculine": "Médiateur schéma",
+			"description": "Offre du schéma.", "code_insee": "69123", "remote": "partiel", "contract": "cdd", "duration_months": 6,
+			"hours_per_week": 35, "salary": {"min": 1900, "max": 2100, "period": "mois"}, "start_on": %q, "closes_on": %q,
+			"wants": [{"ref": "REMN/REMN-B1", "required": true}, {"ref": "MN", "required": false}], "how_to_apply": "Par le portail.",
+			"apply_url": "https://exemple.fr/postuler"}`, p.st.ID, inDays(40), closes)
+	}
+	var o struct{ ID int64 }
+	decode(t, v.call(t, "POST", "/api/emploi/offres", body(inDays(20)), boss, 201), &o)
+	v.call(t, "POST", "/api/emploi/offres", body(inDays(20)), nil, 401)
+	v.call(t, "POST", "/api/emploi/offres", body(inDays(-1)), boss, 422)
+	oid := fmt.Sprint(o.ID)
+	v.call(t, "GET", "/api/emploi/offres/"+oid, "", boss, 200)
+	v.call(t, "GET", "/api/emploi/offres/"+oid, "", nil, 404) // a draft exists for its employers only
+	v.call(t, "POST", "/api/emploi/offres/"+oid+"/candidatures", `{"message": "Trop tôt"}`, cand, 404)
+	// Publishing re-checks the offer: a closing day now past is refused.
+	if _, err := a.DB.NewRaw("UPDATE job_offers SET closes_on = current_date - 2 WHERE id = ?", o.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v.call(t, "POST", "/api/emploi/offres/"+oid+"/statut", `{"status": "publiee"}`, boss, 422)
+	v.call(t, "PUT", "/api/emploi/offres/"+oid, body(inDays(20)), boss, 200)
+	v.call(t, "POST", "/api/emploi/offres/"+oid+"/statut", `{"status": "publiee"}`, boss, 200)
+	v.call(t, "POST", "/api/emploi/offres/"+oid+"/statut", `{"status": "publiee"}`, boss, 409)
+	v.call(t, "POST", "/api/emploi/offres/"+oid+"/statut", `{"status": "fermee"}`, member, 403)
+	v.call(t, "POST", "/api/emploi/offres/"+oid+"/statut", `{"status": "fermee"}`, nil, 401)
+	v.call(t, "POST", "/api/emploi/offres/999999999/statut", `{"status": "fermee"}`, boss, 404)
+	v.call(t, "PUT", "/api/emploi/offres/"+oid, body(inDays(20)), member, 403)
+	v.call(t, "PUT", "/api/emploi/offres/"+oid, body(inDays(20)), nil, 401)
+	v.call(t, "PUT", "/api/emploi/offres/999999999", body(inDays(20)), boss, 404)
+	v.call(t, "PUT", "/api/emploi/offres/"+oid, body(inDays(-1)), boss, 422)
+	for _, h := range []map[string]string{nil, member, boss} {
+		v.call(t, "GET", "/api/emploi/offres/"+oid, "", h, 200)
+		v.call(t, "GET", "/api/emploi/offres?departement=69&contrat=cdd&limit=100", "", h, 200)
+	}
+	v.call(t, "GET", "/api/emploi/offres?contrat=interim", "", nil, 422)
+	v.call(t, "GET", "/api/emploi/offres", "", unknown, 401)
+	v.call(t, "GET", "/api/emploi/offres/"+oid, "", unknown, 401)
+	v.call(t, "GET", "/api/emploi/offres/999999999", "", nil, 404)
+
+	// Applying, then following the application from both sides.
+	var ap struct{ ID int64 }
+	decode(t, v.call(t, "POST", "/api/emploi/offres/"+oid+"/candidatures", `{"message": "Bonjour, je postule."}`, cand, 201), &ap)
+	v.call(t, "POST", "/api/emploi/offres/"+oid+"/candidatures", `{"message": "Encore"}`, cand, 422)
+	v.call(t, "POST", "/api/emploi/offres/"+oid+"/candidatures", `{"message": "Moi"}`, nil, 401)
+	v.call(t, "POST", "/api/emploi/offres/999999999/candidatures", `{"message": "Personne"}`, cand, 404)
+	aid := fmt.Sprint(ap.ID)
+	v.call(t, "GET", "/api/emploi/candidatures", "", cand, 200)
+	v.call(t, "GET", "/api/emploi/candidatures", "", nil, 401)
+	v.call(t, "GET", "/api/emploi/candidatures/"+aid, "", cand, 200)
+	v.call(t, "POST", "/api/emploi/candidatures/"+aid+"/statut", `{"status": "entretien"}`, boss, 409) // not seen yet
+	v.call(t, "GET", "/api/emploi/candidatures/"+aid, "", boss, 200)                                   // seen
+	v.call(t, "GET", "/api/emploi/candidatures/"+aid, "", member, 404)
+	v.call(t, "GET", "/api/emploi/candidatures/"+aid, "", nil, 401)
+	v.call(t, "POST", "/api/emploi/candidatures/"+aid+"/statut", `{"status": "retenue"}`, cand, 403)
+	v.call(t, "POST", "/api/emploi/candidatures/"+aid+"/statut", fmt.Sprintf(`{"status": "entretien", "motivation": %q}`, strings.Repeat("m", 1001)), boss, 422)
+	v.call(t, "POST", "/api/emploi/candidatures/"+aid+"/statut", `{"status": "entretien", "motivation": "Jeudi ?"}`, boss, 200)
+	v.call(t, "POST", "/api/emploi/candidatures/"+aid+"/statut", `{"status": "retiree"}`, nil, 401)
+	v.call(t, "POST", "/api/emploi/candidatures/999999999/statut", `{"status": "retiree"}`, cand, 404)
+	v.call(t, "GET", "/api/emploi/offres/"+oid+"/candidatures", "", boss, 200)
+	v.call(t, "GET", "/api/emploi/offres/"+oid+"/candidatures", "", member, 403)
+	v.call(t, "GET", "/api/emploi/offres/"+oid+"/candidatures", "", nil, 401)
+	v.call(t, "GET", "/api/emploi/offres/999999999/candidatures", "", boss, 404)
+	if err := a.Recruiting.SetAvailability(ctx, p.cand.ID, ptr(recruiting.Today(time.Now()).AddDate(0, 0, 5))); err != nil {
+		t.Fatal(err)
+	}
+	v.call(t, "GET", "/api/emploi/offres/"+oid+"/candidats?rayon=20", "", boss, 200)
+	v.call(t, "GET", "/api/emploi/offres/"+oid+"/candidats", "", member, 403)
+	v.call(t, "GET", "/api/emploi/offres/"+oid+"/candidats", "", nil, 401)
+	v.call(t, "GET", "/api/emploi/offres/999999999/candidats", "", boss, 404)
+	// Filled: no more applications, no more edits.
+	v.call(t, "POST", "/api/emploi/offres/"+oid+"/statut", `{"status": "pourvue"}`, boss, 200)
+	v.call(t, "POST", "/api/emploi/offres/"+oid+"/candidatures", `{"message": "Trop tard"}`, member, 409)
+	v.call(t, "PUT", "/api/emploi/offres/"+oid, body(inDays(20)), boss, 409)
+}
