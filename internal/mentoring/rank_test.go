@@ -27,11 +27,11 @@ func TestRank(t *testing.T) {
 			RadiusKm: radius, Remote: remote, Capacity: places, Territory: mentoring.Metropole, Competences: comps}}
 	}
 	cands := []mentoring.Candidate{
-		mk(2, villeurbanne, 20, false, 1, nil, "Démarches"),                      // 5 km, covers none
+		mk(2, villeurbanne, 20, false, 1, nil, "Démarches"),                     // 5 km, covers none
 		mk(3, villeurbanne, 20, false, 3, []string{"1.2", "2.1", "3.1"}, "Pix"), // 5 km, covers all, 3 places
-		mk(4, marseille, 100, true, 2, []string{"1.2"}),                          // far, remote
-		mk(5, lyon, 20, false, 0, nil),                                           // full
-		mk(6, marseille, 100, false, 2, nil),                                     // far, in person only
+		mk(4, marseille, 100, true, 2, []string{"1.2"}),                         // far, remote
+		mk(5, lyon, 20, false, 0, nil),                                          // full
+		mk(6, marseille, 100, false, 2, nil),                                    // far, in person only
 		{Mentor: mentoring.Mentor{ID: 7, Lat: lyon[0], Lng: lyon[1], RadiusKm: 20, Capacity: 1, Territory: "974"}, ProfileID: 70},
 	}
 	ids := func(rs []mentoring.Ranked) []int64 {

@@ -97,10 +97,14 @@ func (r *Request) Involves(v maillage.Viewer) bool {
 }
 
 // CanAnswer is the one rule for accepting or declining: the mentor alone.
-func (r *Request) CanAnswer(v maillage.Viewer) bool { return v.UserID != 0 && v.UserID == r.Mentor.UserID }
+func (r *Request) CanAnswer(v maillage.Viewer) bool {
+	return v.UserID != 0 && v.UserID == r.Mentor.UserID
+}
 
 // CanCancel is the one rule for withdrawing: the mentee alone.
-func (r *Request) CanCancel(v maillage.Viewer) bool { return v.UserID != 0 && v.UserID == r.Mentee.UserID }
+func (r *Request) CanCancel(v maillage.Viewer) bool {
+	return v.UserID != 0 && v.UserID == r.Mentee.UserID
+}
 
 // Pairing is a mentee and a mentor working together.
 type Pairing struct {

@@ -74,7 +74,9 @@ func levelsOf(b []byte) []maillage.ProfileCompetence {
 	return out
 }
 
-func (r *mentorRow) located() bool { return r.Latitude != nil && r.Longitude != nil && r.Departement != nil }
+func (r *mentorRow) located() bool {
+	return r.Latitude != nil && r.Longitude != nil && r.Departement != nil
+}
 
 // offers: available with a capacity, seen by the viewer.
 func (r *mentorRow) offers() bool { return r.Available && r.Capacity > 0 && r.Visible }

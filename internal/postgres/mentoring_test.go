@@ -85,7 +85,7 @@ func TestMentoringLifecycle(t *testing.T) {
 	nadia := f.conseiller(t, "Nadia Cycle", "69123", maillage.ProfileCompetence{Code: "1.1", Level: 2})
 	paul := f.conseiller(t, "Paul Cycle", "69123")
 	anne, anneP := f.mentor(t, "Anne Cycle", "69266", 1, 10, false, maillage.ProfileCompetence{Code: "4.2", Level: 6}) // Villeurbanne
-	_, marcP := f.mentor(t, "Marc Cycle", "13055", 2, 20, false)                                                        // Marseille
+	_, marcP := f.mentor(t, "Marc Cycle", "13055", 2, 20, false)                                                       // Marseille
 	before := coverage69(t, f)
 
 	// Ranked mentors: Anne within 20 km, not Marc.
