@@ -25,6 +25,7 @@ import (
 	"maillage/internal/web/home"
 	"maillage/internal/web/kit"
 	lieuxweb "maillage/internal/web/lieux"
+	mentoringweb "maillage/internal/web/mentoring"
 	"maillage/internal/web/network"
 	searchweb "maillage/internal/web/search"
 	webfs "maillage/web"
@@ -55,6 +56,8 @@ type App struct {
 	Territories *postgres.TerritoryService
 	// LieuxImports runs the imports of places in the background.
 	LieuxImports *lieux.Service
+	// Mentoring: requests, pairings, meetings, coverage and matching.
+	Mentoring *postgres.MentoringService
 
 	// Catalog holds every message of the portal (French and English).
 	Catalog *i18n.Catalog
@@ -132,6 +135,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Referential = postgres.NewReferentialService(db)
 	a.Territories = postgres.NewTerritoryService(db)
 	a.LieuxImports = postgres.NewImportService(db, log)
+	a.Mentoring = postgres.NewMentoringService(db)
+	a.Mentoring.Log = log
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {
 		db.Close()
@@ -160,6 +165,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	}
 	a.Auth.Texts = a.Catalog
 	a.Structures.BaseURL, a.Structures.Texts = cfg.BaseURL.String(), a.Catalog
+	a.Mentoring.BaseURL, a.Mentoring.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Log: log, Catalog: a.Catalog,
 		Templates: webfs.Templates(), Static: webfs.Static(),
@@ -233,6 +239,7 @@ func capabilities(a *App) []kit.Capability {
 		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories}),
 		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
 		admin.New(admin.Deps{Users: a.Users}),
+		mentoringweb.New(mentoringweb.Deps{Mentoring: a.Mentoring, Profiles: a.Profiles, Referential: a.Referential, Territories: a.Territories}),
 	}
 }
 

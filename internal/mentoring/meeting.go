@@ -2,7 +2,6 @@ package mentoring
 
 import (
 	"slices"
-	"strconv"
 	"time"
 
 	"maillage/internal/maillage"
@@ -51,7 +50,8 @@ type Validation struct {
 
 // MeetingInput is what either side logs (the JSON body of POST
 // /api/mentorat/binomes/{id}/rencontres; the form uses the same names:
-// date, duration_min, format, topics, notes, validate.<i>.code/level).
+// date, duration_min, format, topics, notes, and validate.<code>.level
+// for each competency validated).
 type MeetingInput struct {
 	Date        time.Time    `json:"date"`
 	DurationMin int          `json:"duration_min"`
@@ -115,13 +115,13 @@ func (in *MeetingInput) Validate(r MeetingRules) maillage.Problems {
 		ps.Add("validate", "mentoring.meeting.validate.mentor_only")
 	}
 	seen := map[string]bool{}
-	for i, v := range in.Validations {
-		f := "validate." + strconv.Itoa(i)
+	for _, v := range in.Validations {
+		f := "validate." + v.Code
 		switch {
 		case !r.Competences[v.Code]:
-			ps.Add(f+".code", "mentoring.meeting.topic.unknown")
+			ps.Add(f, "mentoring.meeting.topic.unknown")
 		case seen[v.Code]:
-			ps.Add(f+".code", "mentoring.meeting.validate.twice")
+			ps.Add(f, "mentoring.meeting.validate.twice")
 		case v.Level < maillage.MinLevel || v.Level > maillage.MaxLevel:
 			ps.Add(f+".level", "mentoring.meeting.validate.level")
 		}

@@ -315,3 +315,11 @@ func trimMessage(s string) string {
 	}
 	return s[start:end]
 }
+
+// EndedOn is when the pairing ended (zero while active).
+func (p *Pairing) EndedOn() time.Time {
+	if p.EndedAt == nil {
+		return time.Time{}
+	}
+	return *p.EndedAt
+}

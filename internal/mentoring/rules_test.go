@@ -219,7 +219,7 @@ func TestMeetingValidate(t *testing.T) {
 		}, []string{"validate"}},
 		{"validations", func(m *mentoring.MeetingInput, r *mentoring.MeetingRules) {
 			m.Validations = []mentoring.Validation{{Code: "4.2", Level: 4}, {Code: "4.2", Level: 3}, {Code: "1.1", Level: 9}, {Code: "x", Level: 2}}
-		}, []string{"validate.1.code", "validate.2.level", "validate.3.code"}},
+		}, []string{"validate.1.1.level", "validate.4.2", "validate.x"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			m, r := good(), rules

@@ -290,16 +290,8 @@ func (s *MentoringService) FindRequest(ctx context.Context, viewer maillage.View
 	return r, nil
 }
 
-// RequestFilter selects requests: those a person sent (MenteeID) or
-// received (MentorID), in a status ("" any).
-type RequestFilter struct {
-	MenteeID, MentorID int64
-	Status             string
-	Limit              int
-}
-
 // FindRequests lists requests, newest first.
-func (s *MentoringService) FindRequests(ctx context.Context, f RequestFilter) ([]*mentoring.Request, error) {
+func (s *MentoringService) FindRequests(ctx context.Context, f mentoring.RequestFilter) ([]*mentoring.Request, error) {
 	q := requestSelect + " WHERE TRUE"
 	var args []any
 	if f.MenteeID != 0 {
@@ -761,15 +753,9 @@ func (s *MentoringService) LogMeeting(ctx context.Context, userID, pairingID int
 	return nil, maillage.Errorf(maillage.ENOTFOUND, "mentoring.pairing.not_found")
 }
 
-// Pause is a mentor's pause, if any.
-type Pause struct {
-	Since time.Time
-	Until *time.Time
-}
-
 // FindPause returns the person's current pause (nil when none).
-func (s *MentoringService) FindPause(ctx context.Context, userID int64) (*Pause, error) {
-	var p Pause
+func (s *MentoringService) FindPause(ctx context.Context, userID int64) (*mentoring.Pause, error) {
+	var p mentoring.Pause
 	err := s.db.NewRaw("SELECT since, until FROM mentor_pauses WHERE user_id = ? AND (until IS NULL OR until >= current_date)", userID).Scan(ctx, &p.Since, &p.Until)
 	if isNoRows(err) {
 		return nil, nil
@@ -794,20 +780,6 @@ func (s *MentoringService) ResumeMentor(ctx context.Context, userID int64) error
 	return err
 }
 
-// Notification is a dashboard notice of a mentoring event.
-type Notification struct {
-	ID        int64
-	Kind      string
-	OtherName string
-	RequestID *int64
-	PairingID *int64
-	CreatedAt time.Time
-}
-
-// Notification kinds (names: "mentoring.notice.<kind>").
-var NotificationKinds = []string{"request_received", "request_accepted", "request_declined", "request_expiring",
-	"request_expired", "request_cancelled", "pairing_ended"}
-
 func (s *MentoringService) notify(ctx context.Context, tx bun.IDB, userID int64, kind string, otherID int64, requestID, pairingID *int64) error {
 	var other *int64
 	if otherID != 0 {
@@ -819,8 +791,8 @@ func (s *MentoringService) notify(ctx context.Context, tx bun.IDB, userID int64,
 }
 
 // FindNotifications lists a person's unread notifications, newest first.
-func (s *MentoringService) FindNotifications(ctx context.Context, userID int64) ([]Notification, error) {
-	var out []Notification
+func (s *MentoringService) FindNotifications(ctx context.Context, userID int64) ([]mentoring.Notification, error) {
+	var out []mentoring.Notification
 	err := s.db.NewRaw(`SELECT n.id, n.kind, coalesce(p.display_name, u.display_name, '') AS other_name, n.request_id, n.pairing_id, n.created_at
 		FROM mentoring_notifications n LEFT JOIN users u ON u.id = n.other_id LEFT JOIN profiles p ON p.user_id = n.other_id
 		WHERE n.user_id = ? AND n.read_at IS NULL ORDER BY n.created_at DESC, n.id DESC LIMIT 20`, userID).Scan(ctx, &out)
@@ -930,3 +902,5 @@ func (s *MentoringService) RunExpiry(ctx context.Context) {
 		}
 	}
 }
+
+var _ mentoring.Service = (*MentoringService)(nil)

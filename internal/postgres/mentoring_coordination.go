@@ -38,18 +38,11 @@ func scopeSQL(sc mentoring.Scope) (string, []any) {
 	return "TRUE", nil
 }
 
-// Territory is a département or a région that a coordinator may choose.
-type Territory struct {
-	Kind string // maillage.ScopeDepartement or maillage.ScopeRegion
-	Code string
-	Nom  string
-}
-
 // Scopes lists the territories a user coordinates (every région and
 // département for an administrator, after the national scope, which is
 // the zero Territory).
-func (s *MentoringService) Scopes(ctx context.Context, u *maillage.User) ([]Territory, error) {
-	var out []Territory
+func (s *MentoringService) Scopes(ctx context.Context, u *maillage.User) ([]mentoring.Territory, error) {
+	var out []mentoring.Territory
 	admin := u.Has(maillage.RoleAdministrateur)
 	deps, regs := u.CoordinatedTerritories()
 	var rows []struct{ Kind, Code, Nom string }
@@ -58,11 +51,11 @@ func (s *MentoringService) Scopes(ctx context.Context, u *maillage.User) ([]Terr
 		return nil, err
 	}
 	if admin {
-		out = append(out, Territory{})
+		out = append(out, mentoring.Territory{})
 	}
 	for _, r := range rows {
 		if admin || (r.Kind == maillage.ScopeRegion && contains(regs, r.Code)) || (r.Kind == maillage.ScopeDepartement && contains(deps, r.Code)) {
-			out = append(out, Territory{Kind: r.Kind, Code: r.Code, Nom: r.Nom})
+			out = append(out, mentoring.Territory{Kind: r.Kind, Code: r.Code, Nom: r.Nom})
 		}
 	}
 	return out, nil
@@ -321,24 +314,14 @@ func (s *MentoringService) Waiting(ctx context.Context, u *maillage.User, sc men
 	return requestsOf(rows), nil
 }
 
-// Proposals are the optimal matching of a scope, with who is who.
-type Proposals struct {
-	Result  *mentoring.Result
-	Mentees map[int64]mentoring.Lonely    // by user id
-	Mentors map[int64]mentoring.Candidate // by user id
-	// Alone is how many conseillers of the scope have no mentor; Mentors
-	// offering counts those with a place in the scope's territories.
-	Alone, Offering int
-}
-
 // Instance builds the matching of a scope: its conseillers alone, every
 // mentor with a free place of the territories they belong to (visible to
 // the viewer, not on pause), and the pairs declined, ended or already
 // waiting as forbidden. The caller has checked the scope.
-func (s *MentoringService) Instance(ctx context.Context, u *maillage.User, sc mentoring.Scope) (mentoring.Instance, *Proposals, error) {
+func (s *MentoringService) Instance(ctx context.Context, u *maillage.User, sc mentoring.Scope) (mentoring.Instance, *mentoring.Proposals, error) {
 	v := viewerOf(u)
 	var in mentoring.Instance
-	pr := &Proposals{Mentees: map[int64]mentoring.Lonely{}, Mentors: map[int64]mentoring.Candidate{}}
+	pr := &mentoring.Proposals{Mentees: map[int64]mentoring.Lonely{}, Mentors: map[int64]mentoring.Candidate{}}
 	ref, err := s.referential(ctx, s.db.DB)
 	if err != nil {
 		return in, nil, err
@@ -387,7 +370,7 @@ func (s *MentoringService) Instance(ctx context.Context, u *maillage.User, sc me
 
 // Propose computes the optimal matching of a scope (mentoring.Match):
 // proposals for the coordinator, nothing written.
-func (s *MentoringService) Propose(ctx context.Context, u *maillage.User, sc mentoring.Scope) (*Proposals, error) {
+func (s *MentoringService) Propose(ctx context.Context, u *maillage.User, sc mentoring.Scope) (*mentoring.Proposals, error) {
 	in, pr, err := s.Instance(ctx, u, sc)
 	if err != nil {
 		return nil, err
@@ -398,18 +381,12 @@ func (s *MentoringService) Propose(ctx context.Context, u *maillage.User, sc men
 	return pr, nil
 }
 
-// Refusal is a proposal that could not become a request, and why.
-type Refusal struct {
-	Pair    mentoring.Pair
-	Problem maillage.Problem
-}
-
 // ConfirmProposals turns confirmed proposals (pairs of user ids) into
 // requests sent to the mentors, on behalf of the coordinator: each is
 // checked by the same rules as a mentee's request (a pair whose mentee is
 // outside the scope is refused), one transaction each, so that one that
 // became impossible meanwhile does not stop the others.
-func (s *MentoringService) ConfirmProposals(ctx context.Context, u *maillage.User, sc mentoring.Scope, pairs []mentoring.Pair, lang string) ([]*mentoring.Request, []Refusal, error) {
+func (s *MentoringService) ConfirmProposals(ctx context.Context, u *maillage.User, sc mentoring.Scope, pairs []mentoring.Pair, lang string) ([]*mentoring.Request, []mentoring.Refusal, error) {
 	if _, err := s.CheckScope(ctx, u, sc); err != nil {
 		return nil, nil, err
 	}
@@ -422,16 +399,16 @@ func (s *MentoringService) ConfirmProposals(ctx context.Context, u *maillage.Use
 		mentees[e.ID] = e
 	}
 	var sent []*mentoring.Request
-	var refused []Refusal
+	var refused []mentoring.Refusal
 	for _, p := range pairs {
 		e, ok := mentees[p.MenteeID]
 		if !ok {
-			refused = append(refused, Refusal{p, maillage.Problem{Field: "pairs", Key: "mentoring.proposal.gone"}})
+			refused = append(refused, mentoring.Refusal{Pair: p, Problem: maillage.Problem{Field: "pairs", Key: "mentoring.proposal.gone"}})
 			continue
 		}
 		var mentorProfile int64
 		if err := s.db.NewRaw("SELECT id FROM profiles WHERE user_id = ?", p.MentorID).Scan(ctx, &mentorProfile); err != nil {
-			refused = append(refused, Refusal{p, maillage.Problem{Field: "pairs", Key: "mentoring.request.mentor.unknown"}})
+			refused = append(refused, mentoring.Refusal{Pair: p, Problem: maillage.Problem{Field: "pairs", Key: "mentoring.request.mentor.unknown"}})
 			continue
 		}
 		maxKm := e.MaxKm
@@ -445,7 +422,7 @@ func (s *MentoringService) ConfirmProposals(ctx context.Context, u *maillage.Use
 			if len(ps) == 0 {
 				return sent, refused, err
 			}
-			refused = append(refused, Refusal{p, ps[0]})
+			refused = append(refused, mentoring.Refusal{Pair: p, Problem: ps[0]})
 			continue
 		}
 		sent = append(sent, r)

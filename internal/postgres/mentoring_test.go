@@ -343,7 +343,7 @@ func TestMentoringLimitsPauseExpiry(t *testing.T) {
 	if !kinds["request_declined"] || !kinds["request_expired"] {
 		t.Errorf("notifications %+v", notes)
 	}
-	if err := f.svc.MarkRead(ctx, zoe.ID, postgres.NotificationKinds...); err != nil {
+	if err := f.svc.MarkRead(ctx, zoe.ID, mentoring.NotificationKinds...); err != nil {
 		t.Fatal(err)
 	}
 	if notes, _ := f.svc.FindNotifications(ctx, zoe.ID); len(notes) != 0 {

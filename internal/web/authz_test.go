@@ -107,6 +107,41 @@ var expectedAccess = map[string]string{
 	"GET /admin/lieux/import/:id":             "import", // then only the job's author or an administrator
 	"GET /admin/lieux/import/:id/rapport.csv": "import",
 
+	// mentoring (object-level rules in MentoringService: a request's or a
+	// pairing's two sides only; coordination through CheckScope, 403 outside
+	// the coordinator's territory)
+	"GET /mentorat":                              "signed",
+	"GET /mentorat/trouver":                      "signed",
+	"GET /mentorat/mentors/:id/demande":          "signed",
+	"POST /mentorat/mentors/:id/demande":         "signed",
+	"GET /mentorat/demandes":                     "signed",
+	"POST /mentorat/demandes/:id/annuler":        "signed",
+	"POST /mentorat/demandes/:id/reponse":        "signed",
+	"GET /mentorat/mentores":                     "signed",
+	"POST /mentorat/pause":                       "signed",
+	"POST /mentorat/reprise":                     "signed",
+	"GET /mentorat/binomes/:id":                  "signed",
+	"POST /mentorat/binomes/:id/rencontres":      "signed",
+	"POST /mentorat/binomes/:id/terminer":        "signed",
+	"GET /mentorat/coordination":                 "signed",
+	"GET /mentorat/coordination/export.csv":      "signed",
+	"GET /mentorat/coordination/propositions":    "signed",
+	"POST /mentorat/coordination/propositions":   "signed",
+	"GET /observatoire":                          "all",
+	"GET /observatoire/couverture.csv":           "all",
+	"GET /observatoire/couverture.json":          "all",
+	"GET /api/mentorat/mentors":                  "signed",
+	"GET /api/mentorat/demandes":                 "signed",
+	"POST /api/mentorat/demandes":                "signed",
+	"GET /api/mentorat/demandes/:id":             "signed",
+	"POST /api/mentorat/demandes/:id/reponse":    "signed",
+	"POST /api/mentorat/demandes/:id/annulation": "signed",
+	"GET /api/mentorat/binomes":                  "signed",
+	"POST /api/mentorat/binomes/:id/fin":         "signed",
+	"GET /api/mentorat/binomes/:id/rencontres":   "signed",
+	"POST /api/mentorat/binomes/:id/rencontres":  "signed",
+	"GET /api/mentorat/couverture":               "all",
+
 	// admin
 	"GET /admin/roles":               "admin",
 	"POST /admin/roles":              "admin",
