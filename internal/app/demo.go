@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"maillage/internal/demo"
+	"maillage/internal/mentoring"
 	"maillage/internal/postgres"
 )
 
@@ -21,7 +22,9 @@ type DemoStep struct {
 // DemoSteps lists the capabilities' demo steps in loading order. A new
 // capability with demo data adds one line here.
 func (a *App) DemoSteps() []DemoStep {
-	return []DemoStep{}
+	return []DemoStep{
+		{Name: "mentoring", Load: mentoring.DemoDeps{At: a.Mentoring.At, Users: a.Users, Profiles: a.Profiles}.Load},
+	}
 }
 
 // LoadDemo writes the demo network (seed) and then every capability's

@@ -445,11 +445,12 @@ func (s *MentoringService) moveRequest(ctx context.Context, tx bun.IDB, r *mento
 	if err := transition(ctx, tx, mentoring.RequestMachine, r.ID, r.Status, to, actor, motivation); err != nil {
 		return err
 	}
-	answered := "answered_at"
+	var answered *time.Time
 	if to == mentoring.RequestAccepted || to == mentoring.RequestDeclined {
-		answered = "now()"
+		now := s.Now()
+		answered = &now
 	}
-	_, err := tx.NewRaw("UPDATE mentoring_requests SET status = ?, answer = ?, answered_at = "+answered+" WHERE id = ?", to, motivation, r.ID).Exec(ctx)
+	_, err := tx.NewRaw("UPDATE mentoring_requests SET status = ?, answer = ?, answered_at = coalesce(?, answered_at) WHERE id = ?", to, motivation, answered, r.ID).Exec(ctx)
 	return err
 }
 
@@ -493,8 +494,8 @@ func (s *MentoringService) AnswerRequest(ctx context.Context, mentorID, id int64
 			return err
 		}
 		var pid int64
-		if err := tx.NewRaw(`INSERT INTO mentoring_pairings (request_id, mentee_id, mentor_id) VALUES (?, ?, ?)
-			ON CONFLICT (mentee_id, mentor_id) WHERE status = 'active' DO NOTHING RETURNING id`, id, r.Mentee.UserID, mentorID).Scan(ctx, &pid); err != nil {
+		if err := tx.NewRaw(`INSERT INTO mentoring_pairings (request_id, mentee_id, mentor_id, started_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (mentee_id, mentor_id) WHERE status = 'active' DO NOTHING RETURNING id`, id, r.Mentee.UserID, mentorID, s.Now()).Scan(ctx, &pid); err != nil {
 			if isNoRows(err) {
 				return maillage.Invalid("accept", "mentoring.request.paired")
 			}
@@ -609,8 +610,8 @@ func (s *MentoringService) EndPairing(ctx context.Context, userID, id int64, in 
 		if err := transition(ctx, tx, mentoring.PairingMachine, id, p.Status, mentoring.PairingEnded, &userID, in.Reason); err != nil {
 			return err
 		}
-		if _, err := tx.NewRaw("UPDATE mentoring_pairings SET status = ?, ended_at = now(), ended_by = ?, end_reason = ? WHERE id = ?",
-			mentoring.PairingEnded, userID, in.Reason, id).Exec(ctx); err != nil {
+		if _, err := tx.NewRaw("UPDATE mentoring_pairings SET status = ?, ended_at = ?, ended_by = ?, end_reason = ? WHERE id = ?",
+			mentoring.PairingEnded, s.Now(), userID, in.Reason, id).Exec(ctx); err != nil {
 			return err
 		}
 		other := p.Other(v)
@@ -904,3 +905,11 @@ func (s *MentoringService) RunExpiry(ctx context.Context) {
 }
 
 var _ mentoring.Service = (*MentoringService)(nil)
+
+// At returns the service with its clock at now (the demo writes a history
+// through it: requests sent and pairings started weeks ago).
+func (s *MentoringService) At(now time.Time) mentoring.Service {
+	c := *s
+	c.Now = func() time.Time { return now }
+	return &c
+}
