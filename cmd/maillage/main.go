@@ -24,6 +24,10 @@ Usage:
                                charge le réseau de démonstration (base sans profils)
   maillage import lieux FICHIER
                                importe des lieux au standard national (CSV ou JSON)
+  maillage match --dry-run [--departement 69 | --region 84]
+                               calcule l'appariement optimal conseillers–mentors d'un
+                               territoire (la France par défaut) et affiche les
+                               propositions et les chiffres, sans rien écrire
   maillage reindex             reconstruit les index de recherche depuis la base et les
                                bascule d'un coup (DATABASE_URL et MEILI_URL requis)
   maillage services exec -- CMD [ARGS…]
@@ -66,6 +70,8 @@ func run(args []string) int {
 		err = cmdSeed(ctx, args[1:])
 	case "reindex":
 		err = cmdReindex(ctx)
+	case "match":
+		err = cmdMatch(ctx, args[1:])
 	case "services":
 		return cmdServices(ctx, args[1:])
 	case "help", "-h", "--help":

@@ -165,9 +165,12 @@ const (
 // placesLeft are the mentor's free places to show.
 func Explain(p Proposal, placesLeft int, a Audience) []Reason {
 	var out []Reason
-	if p.Remote {
+	switch {
+	case p.Remote:
 		out = append(out, Reason{"mentoring.reason.remote", []any{"Km", Distance(p.DistanceKm)}})
-	} else {
+	case p.DistanceKm < 0.05: // people are placed at their commune's centre
+		out = append(out, Reason{"mentoring.reason." + string(a) + ".same_commune", nil})
+	default:
 		out = append(out, Reason{"mentoring.reason.distance", []any{"Km", Distance(p.DistanceKm)}})
 	}
 	switch {
