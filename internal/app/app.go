@@ -22,6 +22,7 @@ import (
 	"maillage/internal/web"
 	"maillage/internal/web/account"
 	"maillage/internal/web/admin"
+	cartoweb "maillage/internal/web/carto"
 	"maillage/internal/web/home"
 	"maillage/internal/web/kit"
 	lieuxweb "maillage/internal/web/lieux"
@@ -155,7 +156,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	}
 	a.SearchSync = &search.Syncer{Client: a.Search, Registry: a.SearchRegistry, IDs: a.SearchStore, Outbox: a.SearchStore, Log: log}
 	a.SearchService = &search.Service{Client: a.Search, Registry: a.SearchRegistry, Territories: a.Territories,
-		Fallback: postgres.NewSearchFallback(db, french), Log: log}
+		Fallback: postgres.NewSearchFallback(db, french), Pending: a.SearchStore, Log: log}
 	// Every capability with the services it uses: the catalogue holds
 	// their messages, the web server mounts their routes.
 	caps := capabilities(a)
@@ -236,9 +237,10 @@ func capabilities(a *App) []kit.Capability {
 		home.New(home.Deps{Territories: a.Territories}),
 		account.New(account.Deps{Auth: a.Auth, Users: a.Users, Sessions: a.Sessions, Profiles: a.Profiles, APITokens: a.APITokens, Mails: a.Mails}),
 		network.New(network.Deps{Profiles: a.Profiles, Structures: a.Structures, Referential: a.Referential, Territories: a.Territories}),
-		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories}),
+		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories, Places: a.SearchStore}),
 		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
 		admin.New(admin.Deps{Users: a.Users}),
+		cartoweb.New(cartoweb.Deps{Search: a.SearchService, Places: a.SearchStore, Structures: a.Structures}),
 		mentoringweb.New(mentoringweb.Deps{Mentoring: a.Mentoring, Profiles: a.Profiles, Referential: a.Referential, Territories: a.Territories}),
 	}
 }

@@ -147,6 +147,10 @@ var expectedAccess = map[string]string{
 	"POST /admin/roles":              "admin",
 	"POST /admin/roles/:id/revoquer": "admin",
 	"GET /admin/journal":             "admin",
+
+	// carto: the embeddable map and how to embed it
+	"GET /carte":          "all",
+	"GET /carte/integrer": "all",
 }
 
 type principal struct {

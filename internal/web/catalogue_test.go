@@ -16,6 +16,7 @@ import (
 
 	"maillage/internal/app"
 	"maillage/internal/i18n"
+	"maillage/internal/lieux"
 	"maillage/internal/maillage"
 	"maillage/internal/testenv"
 )
@@ -159,6 +160,7 @@ func families(a *app.App) map[string][]string {
 		"network.claim.status.":  maillage.ClaimMachine.States,
 		"network.profile.field.": maillage.ProfileFields,
 		"format.month.":          months,
+		"lieux.field.":           lieux.FieldNames(),
 		"status.service.":        {"postgres", "meilisearch"},
 		"status.state.":          {"ok", "down"},
 	}

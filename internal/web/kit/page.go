@@ -34,6 +34,10 @@ type Flash struct{ Kind, Message string }
 // T translates key in the page's language; args are name/value pairs.
 func (p *Page) T(key string, args ...any) string { return p.cat.T(p.Lang, key, args...) }
 
+// Has tells whether the catalogue defines key (for names built from data,
+// such as a file's column, that may have no label).
+func (p *Page) Has(key string) bool { return p.cat.Has(key) }
+
 // TArgs translates key with arguments held in a list (from data).
 func (p *Page) TArgs(key string, args []any) string { return p.cat.T(p.Lang, key, args...) }
 
@@ -114,9 +118,16 @@ func (k *Kit) Render(c *fiber.Ctx, status int, name string, p *Page) error {
 // none).
 func (k *Kit) RedirectFlash(c *fiber.Ctx, to, flash string) error {
 	if flash != "" {
-		k.SetCookie(c, "flash", "ok:"+flash, k.Now().Add(time.Minute))
+		k.Flash(c, flash)
 	}
 	return Redirect(c, to)
+}
+
+// Flash keeps the message flash (a catalogue key) for the next page this
+// browser shows, even after a detour through another site (the sign-out at
+// the provider).
+func (k *Kit) Flash(c *fiber.Ctx, flash string) {
+	k.SetCookie(c, "flash", "ok:"+flash, k.Now().Add(time.Minute))
 }
 
 // RequestID returns the id of the request (logs, error pages).
