@@ -2,7 +2,6 @@ package mentoring
 
 import (
 	"encoding/csv"
-	"html/template"
 	"sort"
 	"strconv"
 	"strings"
@@ -65,7 +64,7 @@ type coordinationData struct {
 	Lonely      []lonelyRow
 	Loads       []mentoring.Load
 	Waiting     []*mentoring.Request
-	Map         template.HTML
+	Map         *coverageMap
 	Query       string
 	ScopeChoice string
 }
@@ -128,7 +127,7 @@ func (m *Capability) coordination(c *fiber.Ctx) error {
 	if d.Waiting, err = m.d.Mentoring.Waiting(ctx, u, sc); err != nil {
 		return err
 	}
-	if d.Map, err = m.coverageMap(c, cov, "/mentorat/coordination?departement="); err != nil {
+	if d.Map, err = m.drawCoverage(c, cov, sc); err != nil {
 		return err
 	}
 	page := m.Page(c, "mentoring.coordination.title", "mentoring", d)
@@ -328,7 +327,7 @@ type observatoryData struct {
 	Total        coverageRow
 	Regions      []coverageRow
 	Departements []coverageRow
-	Map          template.HTML
+	Map          *coverageMap
 }
 
 // observatory is the public page of coverage: per région and
@@ -346,7 +345,7 @@ func (m *Capability) observatory(c *fiber.Ctx) error {
 	}
 	total := mentoring.Sum("", "", deps)
 	d := observatoryData{Total: coverageRow{total, percent(lang, total.Percent())}, Regions: coverageRows(lang, regs), Departements: coverageRows(lang, deps)}
-	if d.Map, err = m.coverageMap(c, deps, ""); err != nil {
+	if d.Map, err = m.drawCoverage(c, deps, mentoring.Scope{}); err != nil {
 		return err
 	}
 	return m.Render(c, fiber.StatusOK, "mentoring/observatory", m.Page(c, "mentoring.observatory.title", "observatory", d))
