@@ -243,3 +243,79 @@ func TestMentoringAuthorization(t *testing.T) {
 		t.Errorf("open data CSV: %d %.80s", r.Status, r.Body)
 	}
 }
+
+// TestMentoringAPISchemas: every key the mentoring API returns is a
+// property of its schema in the OpenAPI document, and the required ones
+// are there.
+func TestMentoringAPISchemas(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	doc, _ := fetchOpenAPI(t)
+	m := newMentoringPeople(t, a, "schema")
+	h := cookie(m.s["mentee"], true)
+	check := func(schema string, v any, where string) {
+		t.Helper()
+		props, _ := doc.Components.Schemas[schema]["properties"].(map[string]any)
+		obj, ok := v.(map[string]any)
+		if !ok || props == nil {
+			t.Fatalf("%s: %v (schema %s)", where, v, schema)
+		}
+		for k := range obj {
+			if _, ok := props[k]; !ok {
+				t.Errorf("%s: key %q is not a property of %s", where, k, schema)
+			}
+		}
+		for _, req := range asStrings(doc.Components.Schemas[schema]["required"]) {
+			if _, ok := obj[req]; !ok {
+				t.Errorf("%s: required %q missing", where, req)
+			}
+		}
+	}
+	get := func(target string, h map[string]string) map[string]any {
+		r := send(t, a, "GET", target, "", h)
+		wantStatus(t, r, 200)
+		var v map[string]any
+		decode(t, r, &v)
+		return v
+	}
+	l := get("/api/mentorat/mentors?max_km=20", h)
+	check("MentorList", l, "mentors")
+	check("Mentor", l["items"].([]any)[0], "mentor")
+
+	r := send(t, a, "POST", "/api/mentorat/demandes", fmt.Sprintf(`{"mentor_id": %d, "max_km": 20, "message": "Bonjour"}`, m.mentorP.ID), h)
+	wantStatus(t, r, 201)
+	var req map[string]any
+	decode(t, r, &req)
+	check("Request", req, "request")
+	check("MentoringPerson", req["mentor"], "request.mentor")
+	id := int64(req["id"].(float64))
+	l = get("/api/mentorat/demandes?role=mentor", cookie(m.s["mentor"], false))
+	check("RequestList", l, "requests")
+	r = send(t, a, "POST", fmt.Sprintf("/api/mentorat/demandes/%d/reponse", id), `{"accept": true, "message": "Oui"}`, cookie(m.s["mentor"], true))
+	wantStatus(t, r, 200)
+	decode(t, r, &req)
+	check("Request", req, "answered request")
+	pid := int64(req["pairing_id"].(float64))
+	r = send(t, a, "POST", fmt.Sprintf("/api/mentorat/binomes/%d/rencontres", pid),
+		`{"date": "`+mentoring.Today(time.Now()).Format(time.DateOnly)+`", "duration_min": 40, "format": "telephone", "topics": ["1.1"], "notes": "n", "validate": [{"code": "1.1", "level": 4}]}`,
+		cookie(m.s["mentor"], true))
+	wantStatus(t, r, 201)
+	var meeting map[string]any
+	decode(t, r, &meeting)
+	check("Meeting", meeting, "meeting")
+	check("Validation", meeting["validated"].([]any)[0], "meeting.validated")
+	r = send(t, a, "POST", fmt.Sprintf("/api/mentorat/binomes/%d/rencontres", pid), `{"date": "2099-01-01", "duration_min": 40, "format": "visio"}`, h)
+	wantStatus(t, r, 422)
+	l = get(fmt.Sprintf("/api/mentorat/binomes/%d/rencontres", pid), h)
+	check("MeetingList", l, "meetings")
+	l = get("/api/mentorat/binomes", h)
+	check("PairingList", l, "pairings")
+	check("Pairing", l["items"].([]any)[0], "pairing")
+	r = send(t, a, "POST", fmt.Sprintf("/api/mentorat/binomes/%d/fin", pid), `{"reason": "Fin"}`, h)
+	wantStatus(t, r, 200)
+	cov := get("/api/mentorat/couverture", nil)
+	check("CoverageReport", cov, "coverage")
+	check("Coverage", cov["total"], "coverage.total")
+	check("Coverage", cov["departements"].([]any)[0], "coverage.departements")
+	_ = ctx
+}
