@@ -314,7 +314,7 @@ func (a *Atlas) svg(m Map, layout []*placed, w, h, s float64, markers []Marker) 
 			a.path(&b, pl, c, fill, landStroke, 0.7)
 		}
 		if pl.label != "" {
-			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="10" fill="#1f2933">%s</text>`, num(pl.clip.Min.X+4), num(pl.clip.Min.Y+10), esc(pl.label))
+			fmt.Fprintf(&b, `<text x="%s" y="%s" font-size="10" fill="#1f2933" lang="fr">%s</text>`, num(pl.clip.Min.X+4), num(pl.clip.Min.Y+10), esc(pl.label))
 		}
 		b.WriteString(`</g>`)
 	}
@@ -360,7 +360,7 @@ func (a *Atlas) path(b *strings.Builder, pl *placed, code, fill, stroke string, 
 		}
 		b.WriteByte('z')
 	}
-	fmt.Fprintf(b, `" fill="%s" stroke="%s" stroke-width="%s" stroke-linejoin="round" vector-effect="non-scaling-stroke" data-code="%s"><title>%s</title></path>`,
+	fmt.Fprintf(b, `" fill="%s" stroke="%s" stroke-width="%s" stroke-linejoin="round" vector-effect="non-scaling-stroke" data-code="%s"><title lang="fr">%s</title></path>`,
 		fill, stroke, strconv.FormatFloat(width, 'f', -1, 64), template.HTMLEscapeString(code), template.HTMLEscapeString(dep.Nom))
 }
 

@@ -34,7 +34,7 @@ func TestDrawNational(t *testing.T) {
 	dump(t, "national", svg)
 	for _, want := range []string{
 		`role="img"`, `aria-labelledby="m-titre m-desc"`, `<title id="m-titre">Carte des lieux</title>`, `<desc id="m-desc">7 lieux</desc>`,
-		`data-code="69"`, `data-code="2A"`, `data-code="971"`, `data-code="976"`, `<title>Rhône</title>`,
+		`data-code="69"`, `data-code="2A"`, `data-code="971"`, `data-code="976"`, `<title lang="fr">Rhône</title>`,
 		`data-code="988"`, // a collectivity with a point gets its inset
 		`data-frame="metro" data-mercator="`,
 	} {
