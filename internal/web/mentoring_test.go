@@ -319,3 +319,51 @@ func TestMentoringAPISchemas(t *testing.T) {
 	check("Coverage", cov["departements"].([]any)[0], "coverage.departements")
 	_ = ctx
 }
+
+// TestMentoringInEnglish: with ?lang=en, the mentoring pages show no
+// French text but names and what they mark as French (territories,
+// competencies, themes).
+func TestMentoringInEnglish(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	m := newMentoringPeople(t, a, "english")
+	r, err := a.Mentoring.SendRequest(ctx, m.other.ID, mentoring.RequestInput{MentorID: m.mentorP.ID, MaxKm: 20, Message: "Hello"}, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err = a.Mentoring.AnswerRequest(ctx, m.mentor.ID, r.ID, mentoring.AnswerInput{Accept: true}, "en"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Mentoring.LogMeeting(ctx, m.mentor.ID, *r.PairingID, mentoring.MeetingInput{Date: mentoring.Today(time.Now()), DurationMin: 30,
+		Format: "visio", Topics: []string{"1.1"}, Notes: "First talk", Validations: []mentoring.Validation{{Code: "1.1", Level: 4}}}); err != nil {
+		t.Fatal(err)
+	}
+	admin := newUser(t, a, "admin.english@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleAdministrateur})
+	m.s["admin"] = newSession(t, a, admin)
+	pages := map[string][]string{
+		"other":  {"/mentorat", "/mentorat/trouver", "/mentorat/demandes", fmt.Sprintf("/mentorat/binomes/%d", *r.PairingID)},
+		"mentee": {"/mentorat/trouver?max_km=distance", fmt.Sprintf("/mentorat/mentors/%d/demande", m.mentorP.ID)},
+		"mentor": {"/mentorat/mentores", fmt.Sprintf("/mentorat/binomes/%d", *r.PairingID), "/tableau-de-bord"},
+		"admin":  {"/mentorat/coordination?departement=69", "/mentorat/coordination?national=1", "/mentorat/coordination/propositions?departement=69"},
+		"":       {"/observatoire"},
+	}
+	for who, targets := range pages {
+		for _, target := range targets {
+			h := map[string]string{"Cookie": "lang=en"}
+			if who != "" {
+				h["Cookie"] += "; maillage_session=" + m.s[who]
+			}
+			r := do(t, a.Web.App(), "GET", target, h)
+			if r.Status != 200 || !strings.Contains(r.Body, `<html lang="en">`) {
+				t.Errorf("%s as %s: %d", target, who, r.Status)
+				continue
+			}
+			text := strings.ReplaceAll(visibleText(r.Body), "Français", "")
+			for _, line := range strings.Split(text, "\n") {
+				if w := frenchWords.FindString(line); w != "" {
+					t.Errorf("%s: French word %q in %q", target, w, strings.Join(strings.Fields(line), " "))
+				}
+			}
+		}
+	}
+}
