@@ -87,7 +87,7 @@ CREATE TABLE mentor_pauses (
 CREATE TABLE mentoring_notifications (
     id          bigserial PRIMARY KEY,
     user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    kind        text NOT NULL CHECK (kind IN ('request_received', 'request_accepted', 'request_declined',
+    kind        text NOT NULL CHECK (kind IN ('request_received', 'request_proposed', 'request_accepted', 'request_declined',
                     'request_expiring', 'request_expired', 'request_cancelled', 'pairing_ended')),
     other_id    bigint REFERENCES users (id) ON DELETE CASCADE,
     request_id  bigint REFERENCES mentoring_requests (id) ON DELETE CASCADE,

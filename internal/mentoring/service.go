@@ -34,7 +34,7 @@ type Notification struct {
 
 // NotificationKinds are the events told on the dashboard (and by mail):
 // names "mentoring.notice.<kind>".
-var NotificationKinds = []string{"request_received", "request_accepted", "request_declined", "request_expiring",
+var NotificationKinds = []string{"request_received", "request_proposed", "request_accepted", "request_declined", "request_expiring",
 	"request_expired", "request_cancelled", "pairing_ended"}
 
 // Territory is a département or a région a coordinator may choose (the

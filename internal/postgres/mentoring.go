@@ -115,9 +115,10 @@ func (s *MentoringService) referential(ctx context.Context, db bun.IDB) ([]strin
 
 // FindMentors lists the mentors a person may ask, ranked for them under
 // the query (mentoring.Rank), with every theme offered. Only mentors whose
-// profile, commune and mentor settings the person may see are listed; a
-// person without a commune gets ENOTFOUND-free empty results and
-// located=false.
+// profile, commune and mentor settings the person may see are listed, and
+// not those who declined them, whose pairing with them ended, or already
+// mentor them. A person without a commune gets no mentor and located
+// false; without a profile, ENOTFOUND.
 func (s *MentoringService) FindMentors(ctx context.Context, userID int64, q mentoring.Query) (ranked []mentoring.Ranked, themes []string, located bool, err error) {
 	viewer := maillage.Viewer{UserID: userID}
 	me, err := s.person(ctx, s.db.DB, viewer, userID)
@@ -415,6 +416,15 @@ func (s *MentoringService) sendRequestTx(ctx context.Context, tx bun.Tx, menteeI
 	}
 	if err := s.notify(ctx, tx, mentorUser, "request_received", menteeID, &id, nil); err != nil {
 		return 0, err
+	}
+	if coordinator != nil {
+		// The mentee is told that a request went in their name.
+		if err := s.notify(ctx, tx, menteeID, "request_proposed", mentorUser, &id, nil); err != nil {
+			return 0, err
+		}
+		if err := s.mail(ctx, tx, menteeID, lang, "request_proposed", "/mentorat/demandes", "Name", mentor.Name); err != nil {
+			return 0, err
+		}
 	}
 	return id, s.mail(ctx, tx, mentorUser, lang, "request_received", "/mentorat/mentores",
 		"Name", me.Name, "Message", in.Message, "Days", int(mentoring.RequestTTL.Hours()/24))

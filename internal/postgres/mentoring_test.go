@@ -65,9 +65,9 @@ func wantProblem(t *testing.T, err error, field, key string) {
 	}
 }
 
-func coverage69(t *testing.T, f mentoringFixture) mentoring.Coverage {
+func coverage35(t *testing.T, f mentoringFixture) mentoring.Coverage {
 	t.Helper()
-	rows, err := f.svc.Coverage(context.Background(), maillage.Viewer{UserID: 1, Admin: true}, mentoring.Scope{Departement: "69"})
+	rows, err := f.svc.Coverage(context.Background(), maillage.Viewer{UserID: 1, Admin: true}, mentoring.Scope{Departement: "35"})
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("coverage: %v %v", rows, err)
 	}
@@ -82,11 +82,11 @@ func coverage69(t *testing.T, f mentoringFixture) mentoring.Coverage {
 func TestMentoringLifecycle(t *testing.T) {
 	f := newMentoringFixture(t, "cycle")
 	ctx := context.Background()
-	nadia := f.conseiller(t, "Nadia Cycle", "69123", maillage.ProfileCompetence{Code: "1.1", Level: 2})
-	paul := f.conseiller(t, "Paul Cycle", "69123")
-	anne, anneP := f.mentor(t, "Anne Cycle", "69266", 1, 10, false, maillage.ProfileCompetence{Code: "4.2", Level: 6}) // Villeurbanne
+	nadia := f.conseiller(t, "Nadia Cycle", "35238", maillage.ProfileCompetence{Code: "1.1", Level: 2})
+	paul := f.conseiller(t, "Paul Cycle", "35238")
+	anne, anneP := f.mentor(t, "Anne Cycle", "35051", 1, 10, false, maillage.ProfileCompetence{Code: "4.2", Level: 6}) // Cesson-Sévigné
 	_, marcP := f.mentor(t, "Marc Cycle", "13055", 2, 20, false)                                                       // Marseille
-	before := coverage69(t, f)
+	before := coverage35(t, f)
 
 	// Ranked mentors: Anne within 20 km, not Marc.
 	ranked, themes, located, err := f.svc.FindMentors(ctx, nadia.ID, mentoring.Query{MaxKm: 20})
@@ -146,7 +146,7 @@ func TestMentoringLifecycle(t *testing.T) {
 	if err != nil || r.Status != mentoring.RequestAccepted || r.PairingID == nil || r.Answer != "Avec plaisir" {
 		t.Fatalf("accept: %+v %v", r, err)
 	}
-	if got := coverage69(t, f); got.Covered != before.Covered+1 || got.Conseillers != before.Conseillers {
+	if got := coverage35(t, f); got.Covered != before.Covered+1 || got.Conseillers != before.Conseillers {
 		t.Errorf("coverage after acceptance %+v, before %+v", got, before)
 	}
 	// Anne is full now: Paul's request cannot be accepted, and stays.
@@ -155,7 +155,7 @@ func TestMentoringLifecycle(t *testing.T) {
 	if got, _ := f.svc.FindRequest(ctx, maillage.Viewer{UserID: paul.ID}, r2.ID); got.Status != mentoring.RequestSent {
 		t.Errorf("Paul's request after a refused acceptance: %s", got.Status)
 	}
-	lea := f.conseiller(t, "Léa Cycle", "69123")
+	lea := f.conseiller(t, "Léa Cycle", "35238")
 	_, err = send(lea, anneP.ID, 20)
 	wantProblem(t, err, "mentor_id", "mentoring.request.full")
 
@@ -228,7 +228,7 @@ func TestMentoringLifecycle(t *testing.T) {
 	if _, err := f.svc.EndPairing(ctx, anne.ID, pid, mentoring.EndInput{Reason: "encore"}, "fr"); maillage.ErrorCode(err) != maillage.ECONFLICT {
 		t.Errorf("ended twice: %v", err)
 	}
-	if got := coverage69(t, f); got.Covered != before.Covered {
+	if got := coverage35(t, f); got.Covered != before.Covered {
 		t.Errorf("coverage after the end %+v, before %+v", got, before)
 	}
 	_, err = meet(nadia, mentoring.MeetingInput{Date: today, DurationMin: 30, Format: "visio"})
@@ -256,11 +256,11 @@ func TestMentoringLifecycle(t *testing.T) {
 func TestMentoringLimitsPauseExpiry(t *testing.T) {
 	f := newMentoringFixture(t, "limits")
 	ctx := context.Background()
-	zoe := f.conseiller(t, "Zoé Limite", "69123")
+	zoe := f.conseiller(t, "Zoé Limite", "35238")
 	var mentors []*maillage.Profile
 	var users []*maillage.User
 	for i := range 5 {
-		u, p := f.mentor(t, fmt.Sprintf("Mentor%d Limite", i), "69266", 2, 20, false)
+		u, p := f.mentor(t, fmt.Sprintf("Mentor%d Limite", i), "35051", 2, 20, false)
 		users, mentors = append(users, u), append(mentors, p)
 	}
 	var sent []*mentoring.Request
@@ -358,10 +358,17 @@ func TestMentoringLimitsPauseExpiry(t *testing.T) {
 func TestCoordination(t *testing.T) {
 	f := newMentoringFixture(t, "coord")
 	ctx := context.Background()
-	admin := &maillage.User{ID: 1, Grants: []maillage.RoleGrant{{Role: maillage.RoleAdministrateur}}}
-	dep := &maillage.User{ID: 2, Grants: []maillage.RoleGrant{{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeDepartement, ScopeValue: "69"}}}
-	reg := &maillage.User{ID: 3, Grants: []maillage.RoleGrant{{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeRegion, ScopeValue: "84"}}}
-	none := &maillage.User{ID: 4, Grants: []maillage.RoleGrant{{Role: maillage.RoleConseiller}}}
+	account := func(email string) int64 {
+		out, err := f.users.SignInEmail(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.User.ID
+	}
+	admin := &maillage.User{ID: account("admin.coord@exemple.fr"), Grants: []maillage.RoleGrant{{Role: maillage.RoleAdministrateur}}}
+	dep := &maillage.User{ID: account("dep.coord@exemple.fr"), Grants: []maillage.RoleGrant{{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeDepartement, ScopeValue: "35"}}}
+	reg := &maillage.User{ID: account("reg.coord@exemple.fr"), Grants: []maillage.RoleGrant{{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeRegion, ScopeValue: "53"}}}
+	none := &maillage.User{ID: account("none.coord@exemple.fr"), Grants: []maillage.RoleGrant{{Role: maillage.RoleConseiller}}}
 	for _, tt := range []struct {
 		u    *maillage.User
 		sc   mentoring.Scope
@@ -369,14 +376,14 @@ func TestCoordination(t *testing.T) {
 	}{
 		{admin, mentoring.Scope{}, ""},
 		{admin, mentoring.Scope{Departement: "13"}, ""},
-		{dep, mentoring.Scope{Departement: "69"}, ""},
+		{dep, mentoring.Scope{Departement: "35"}, ""},
 		{dep, mentoring.Scope{Departement: "13"}, maillage.EFORBIDDEN},
-		{dep, mentoring.Scope{Region: "84"}, maillage.EFORBIDDEN},
+		{dep, mentoring.Scope{Region: "53"}, maillage.EFORBIDDEN},
 		{dep, mentoring.Scope{}, maillage.EFORBIDDEN},
-		{reg, mentoring.Scope{Departement: "69"}, ""},
-		{reg, mentoring.Scope{Region: "84"}, ""},
+		{reg, mentoring.Scope{Departement: "35"}, ""},
+		{reg, mentoring.Scope{Region: "53"}, ""},
 		{reg, mentoring.Scope{Departement: "13"}, maillage.EFORBIDDEN},
-		{none, mentoring.Scope{Departement: "69"}, maillage.EFORBIDDEN},
+		{none, mentoring.Scope{Departement: "35"}, maillage.EFORBIDDEN},
 		{admin, mentoring.Scope{Departement: "00"}, maillage.ENOTFOUND},
 	} {
 		if _, err := f.svc.CheckScope(ctx, tt.u, tt.sc); maillage.ErrorCode(err) != tt.code {
@@ -384,14 +391,14 @@ func TestCoordination(t *testing.T) {
 		}
 	}
 	scopes, err := f.svc.Scopes(ctx, reg)
-	if err != nil || len(scopes) != 1 || scopes[0].Code != "84" {
+	if err != nil || len(scopes) != 1 || scopes[0].Code != "53" {
 		t.Errorf("scopes of a région's coordinator: %+v %v", scopes, err)
 	}
 
-	alone := f.conseiller(t, "Hugo Seul", "69123", maillage.ProfileCompetence{Code: "1.1", Level: 1})
-	_, mp := f.mentor(t, "Inès Proche", "69266", 3, 20, false, maillage.ProfileCompetence{Code: "1.2", Level: 6})
+	alone := f.conseiller(t, "Hugo Seul", "35238", maillage.ProfileCompetence{Code: "1.1", Level: 1})
+	_, mp := f.mentor(t, "Inès Proche", "35051", 3, 20, false, maillage.ProfileCompetence{Code: "1.2", Level: 6})
 	mentorUser, _ := f.profiles.FindProfileByID(ctx, maillage.Viewer{UserID: 1, Admin: true}, mp.ID)
-	lonely, err := f.svc.Lonely(ctx, dep, mentoring.Scope{Departement: "69"})
+	lonely, err := f.svc.Lonely(ctx, dep, mentoring.Scope{Departement: "35"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,19 +407,19 @@ func TestCoordination(t *testing.T) {
 		if lonely[i].UserID == alone.ID {
 			hugo = &lonely[i]
 		}
-		if lonely[i].Departement != "69" {
+		if lonely[i].Departement != "35" {
 			t.Errorf("outside the scope: %+v", lonely[i])
 		}
 	}
 	if hugo == nil || hugo.NearestKm == nil || *hugo.NearestKm > 10 {
 		t.Fatalf("Hugo alone: %+v", hugo)
 	}
-	loads, err := f.svc.Loads(ctx, dep, mentoring.Scope{Departement: "69"})
+	loads, err := f.svc.Loads(ctx, dep, mentoring.Scope{Departement: "35"})
 	if err != nil || len(loads) == 0 {
 		t.Fatalf("loads %v %v", loads, err)
 	}
 
-	pr, err := f.svc.Propose(ctx, dep, mentoring.Scope{Departement: "69"})
+	pr, err := f.svc.Propose(ctx, dep, mentoring.Scope{Departement: "35"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,7 +434,7 @@ func TestCoordination(t *testing.T) {
 		if _, ok := pr.Mentors[p.MentorID]; !ok {
 			t.Errorf("proposal to an unknown mentor %+v", p)
 		}
-		if d := pr.Mentees[p.MenteeID].Departement; d != "69" {
+		if d := pr.Mentees[p.MenteeID].Departement; d != "35" {
 			t.Errorf("proposal for a mentee of %q", d)
 		}
 	}
@@ -436,16 +443,22 @@ func TestCoordination(t *testing.T) {
 	}
 	// Confirmed: a request on behalf of the coordinator; a pair outside
 	// the scope is refused.
-	sent, refused, err := f.svc.ConfirmProposals(ctx, dep, mentoring.Scope{Departement: "69"},
+	sent, refused, err := f.svc.ConfirmProposals(ctx, dep, mentoring.Scope{Departement: "35"},
 		[]mentoring.Pair{{MenteeID: mine.MenteeID, MentorID: mine.MentorID}, {MenteeID: 999999, MentorID: mentorUser.UserID}}, "fr")
 	if err != nil || len(sent) != 1 || len(refused) != 1 || !sent[0].Proposed {
 		t.Fatalf("confirm: %+v %+v %v", sent, refused, err)
+	}
+	if n := f.count(t, "SELECT count(*) FROM mails WHERE kind = 'mentoring.request_proposed' AND recipient = 'hugo.seul.coord@exemple.fr'"); n != 1 {
+		t.Errorf("the mentee was not told of the request sent in their name (%d mails)", n)
+	}
+	if n := f.count(t, "SELECT count(*) FROM state_transitions WHERE entity = 'mentoring_request' AND entity_id = ? AND actor_id = ? AND motivation = 'mentoring.request.proposed'", sent[0].ID, dep.ID); n != 1 {
+		t.Error("the coordinator is not recorded as the actor of the proposal")
 	}
 	if _, _, err := f.svc.ConfirmProposals(ctx, dep, mentoring.Scope{Departement: "13"}, nil, "fr"); maillage.ErrorCode(err) != maillage.EFORBIDDEN {
 		t.Errorf("confirm outside the scope: %v", err)
 	}
 	// The waiting request shows to the coordinator; the pair is no longer proposed.
-	waiting, err := f.svc.Waiting(ctx, dep, mentoring.Scope{Departement: "69"})
+	waiting, err := f.svc.Waiting(ctx, dep, mentoring.Scope{Departement: "35"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -456,7 +469,7 @@ func TestCoordination(t *testing.T) {
 	if !ok {
 		t.Error("the confirmed proposal is not among the waiting requests")
 	}
-	pr, _ = f.svc.Propose(ctx, dep, mentoring.Scope{Departement: "69"})
+	pr, _ = f.svc.Propose(ctx, dep, mentoring.Scope{Departement: "35"})
 	for _, p := range pr.Result.Proposals {
 		if p.MenteeID == mine.MenteeID && p.MentorID == mine.MentorID {
 			t.Error("a pair already waiting is proposed again")

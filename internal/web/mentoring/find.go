@@ -103,7 +103,6 @@ type requestData struct {
 	Why     string
 	Pending bool
 	Radii   []int
-	Places  int
 }
 
 // requestPage draws the request form for a mentor (a profile id).
@@ -120,12 +119,12 @@ func (m *Capability) requestPage(c *fiber.Ctx, f *kit.Form, status int) error {
 	if p.Mentor == nil || !p.Mentor.Available {
 		return maillage.Errorf(maillage.ENOTFOUND, "mentoring.request.not_mentor")
 	}
-	d := requestData{Mentor: p, Radii: maillage.MentorRadii, Places: -1}
+	d := requestData{Mentor: p, Radii: maillage.MentorRadii}
 	if ranked, _, _, err := m.d.Mentoring.FindMentors(c.UserContext(), u.ID, mentoring.Query{MaxKm: 100, Remote: true}); err == nil {
 		for _, r := range ranked {
 			if r.ProfileID == id {
 				d.Why = m.explain(kit.Lang(c), mentoring.Explain(r.Proposal, r.Mentor.Capacity, mentoring.ForMentee))
-				d.Pending, d.Places = r.Pending, r.Mentor.Capacity
+				d.Pending = r.Pending
 			}
 		}
 	}

@@ -66,7 +66,7 @@ func (m *Capability) myRequests(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := m.d.Mentoring.MarkRead(ctx, u.ID, "request_accepted", "request_declined", "request_expired"); err != nil {
+	if err := m.d.Mentoring.MarkRead(ctx, u.ID, "request_proposed", "request_accepted", "request_declined", "request_expired"); err != nil {
 		return err
 	}
 	open := 0
