@@ -77,7 +77,7 @@ func printMatch(ctx context.Context, w io.Writer, a *app.App, sc mentoring.Scope
 		return err
 	}
 	fmt.Fprintf(w, "Appariement — %s (aucune écriture : --dry-run)\n", nom)
-	fmt.Fprintf(w, "conseillers seuls : %d · mentors avec une place : %d · paires possibles : %d\n", pr.Alone, pr.Offering, res.Stats.Arcs)
+	fmt.Fprintf(w, "conseillers seuls : %d · mentors avec une place à portée : %d · paires possibles : %d\n", pr.Alone, mentoring.Reachable(in), res.Stats.Arcs)
 	fmt.Fprintf(w, "optimal : %d accompagnés, %d sans proposition, distance totale %.0f km, coût %d, objectif %d (%s, %d résolutions)\n",
 		res.Covered, len(res.Uncovered), res.DistanceKm, res.Cost, res.Objective, took.Round(time.Millisecond), res.Stats.Rounds)
 	fmt.Fprintf(w, "glouton (le mentor libre le plus proche) : %d accompagnés, distance totale %.0f km\n", greedy.Covered, greedy.DistanceKm)

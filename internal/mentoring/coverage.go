@@ -117,3 +117,18 @@ func Nearest(e Mentee, mentors []Mentor) *float64 {
 	}
 	return best
 }
+
+// Reachable counts the mentors of the instance with a place who may
+// mentor at least one of its mentees (Evaluate; forbidden pairs aside).
+func Reachable(in Instance) int {
+	n := 0
+	for _, m := range in.Mentors {
+		for _, e := range in.Mentees {
+			if _, ok := Evaluate(e, m, 0); ok {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}

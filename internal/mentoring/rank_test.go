@@ -123,6 +123,10 @@ func TestCoverage(t *testing.T) {
 	if d := mentoring.Nearest(e, ms); d == nil || *d < 270 || *d > 290 {
 		t.Errorf("nearest %v", d)
 	}
+	if n := mentoring.Reachable(mentoring.Instance{Mentees: []mentoring.Mentee{{ID: 1, Lat: lyon[0], Lng: lyon[1], MaxKm: 20, Territory: mentoring.Metropole}},
+		Mentors: []mentoring.Mentor{ms[0], {ID: 5, Lat: villeurbanne[0], Lng: villeurbanne[1], RadiusKm: 10, Capacity: 1, Territory: mentoring.Metropole}}}); n != 1 {
+		t.Errorf("reachable %d", n)
+	}
 	if d := mentoring.Nearest(e, ms[1:]); d != nil {
 		t.Errorf("nearest among full and overseas: %v", *d)
 	}

@@ -62,8 +62,9 @@ type Proposals struct {
 	Mentees map[int64]Lonely    // by user id
 	Mentors map[int64]Candidate // by user id
 	// Alone is how many conseillers of the scope have no mentor and a
-	// commune; Offering how many mentors with a free place their
-	// territories have.
+	// commune; Offering how many mentors with a free place are within
+	// reach of at least one of them (Instance: every mentor with a place
+	// of their territories).
 	Alone, Offering int
 }
 

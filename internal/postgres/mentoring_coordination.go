@@ -378,6 +378,7 @@ func (s *MentoringService) Propose(ctx context.Context, u *maillage.User, sc men
 	if pr.Result, err = mentoring.Match(in, mentoring.DefaultOptions()); err != nil {
 		return nil, err
 	}
+	pr.Offering = mentoring.Reachable(in)
 	return pr, nil
 }
 
