@@ -835,7 +835,7 @@ func (s *MentoringService) mail(ctx context.Context, tx bun.IDB, userID int64, l
 		lang = "fr"
 	}
 	args = append(args, "Link", strings.TrimSuffix(s.BaseURL, "/")+path)
-	return EnqueueMail(ctx, tx, &maillage.Mail{To: *to, Kind: "mentoring." + kind, Lang: lang,
+	return EnqueueMail(ctx, tx, &maillage.Mail{To: *to, Kind: "mentoring_" + kind, Lang: lang,
 		Subject: s.Texts.T(lang, "mentoring.mail."+kind+".subject", args...),
 		Text:    s.Texts.T(lang, "mentoring.mail."+kind+".body", args...)})
 }

@@ -123,7 +123,7 @@ func TestMentoringLifecycle(t *testing.T) {
 	}
 	_, err = send(nadia, anneP.ID, 20)
 	wantProblem(t, err, "mentor_id", "mentoring.request.twice")
-	if n := f.count(t, "SELECT count(*) FROM mails WHERE kind = 'mentoring.request_received' AND recipient = ?", "anne.cycle.cycle@exemple.fr"); n != 1 {
+	if n := f.count(t, "SELECT count(*) FROM mails WHERE kind = 'mentoring_request_received' AND recipient = ?", "anne.cycle.cycle@exemple.fr"); n != 1 {
 		t.Errorf("%d mails to the mentor", n)
 	}
 	notes, err := f.svc.FindNotifications(ctx, anne.ID)
@@ -246,7 +246,7 @@ func TestMentoringLifecycle(t *testing.T) {
 	if n := f.count(t, "SELECT count(*) FROM state_transitions WHERE entity = 'mentoring_pairing' AND entity_id = ? AND to_state = 'terminee' AND motivation = 'Je change de poste' AND actor_id = ?", pid, nadia.ID); n != 1 {
 		t.Error("the end is not recorded with its actor and reason")
 	}
-	if n := f.count(t, "SELECT count(*) FROM mails WHERE kind = 'mentoring.pairing_ended' AND recipient = 'anne.cycle.cycle@exemple.fr'"); n != 1 {
+	if n := f.count(t, "SELECT count(*) FROM mails WHERE kind = 'mentoring_pairing_ended' AND recipient = 'anne.cycle.cycle@exemple.fr'"); n != 1 {
 		t.Errorf("%d pairing-ended mails", n)
 	}
 }
@@ -318,7 +318,7 @@ func TestMentoringLimitsPauseExpiry(t *testing.T) {
 	if err != nil || reminded < 1 {
 		t.Fatalf("reminders: %d %v", reminded, err)
 	}
-	if n := f.count(t, "SELECT count(*) FROM mails WHERE kind = 'mentoring.request_expiring' AND recipient = ?", "mentor1.limite.limits@exemple.fr"); n != 1 {
+	if n := f.count(t, "SELECT count(*) FROM mails WHERE kind = 'mentoring_request_expiring' AND recipient = ?", "mentor1.limite.limits@exemple.fr"); n != 1 {
 		t.Errorf("%d reminders to the mentor", n)
 	}
 	if _, again, _ := f.svc.ExpireRequests(ctx, time.Now().Add(12*24*time.Hour)); again != 0 {
@@ -448,7 +448,7 @@ func TestCoordination(t *testing.T) {
 	if err != nil || len(sent) != 1 || len(refused) != 1 || !sent[0].Proposed {
 		t.Fatalf("confirm: %+v %+v %v", sent, refused, err)
 	}
-	if n := f.count(t, "SELECT count(*) FROM mails WHERE kind = 'mentoring.request_proposed' AND recipient = 'hugo.seul.coord@exemple.fr'"); n != 1 {
+	if n := f.count(t, "SELECT count(*) FROM mails WHERE kind = 'mentoring_request_proposed' AND recipient = 'hugo.seul.coord@exemple.fr'"); n != 1 {
 		t.Errorf("the mentee was not told of the request sent in their name (%d mails)", n)
 	}
 	if n := f.count(t, "SELECT count(*) FROM state_transitions WHERE entity = 'mentoring_request' AND entity_id = ? AND actor_id = ? AND motivation = 'mentoring.request.proposed'", sent[0].ID, dep.ID); n != 1 {
