@@ -28,6 +28,8 @@ Usage:
                                calcule l'appariement optimal conseillers–mentors d'un
                                territoire (la France par défaut) et affiche les
                                propositions et les chiffres, sans rien écrire
+  maillage charter verify      vérifie toute la chaîne des signatures de la charte et nomme
+                               le premier enregistrement qui ne tient pas (DATABASE_URL requis)
   maillage reindex             reconstruit les index de recherche depuis la base et les
                                bascule d'un coup (DATABASE_URL et MEILI_URL requis)
   maillage services exec -- CMD [ARGS…]
@@ -68,6 +70,8 @@ func run(args []string) int {
 		err = cmdImport(ctx, args[1:])
 	case "seed":
 		err = cmdSeed(ctx, args[1:])
+	case "charter":
+		err = cmdCharter(ctx, args[1:])
 	case "reindex":
 		err = cmdReindex(ctx)
 	case "match":

@@ -23,6 +23,7 @@ import (
 	"maillage/internal/web/account"
 	"maillage/internal/web/admin"
 	cartoweb "maillage/internal/web/carto"
+	charterweb "maillage/internal/web/charter"
 	"maillage/internal/web/home"
 	"maillage/internal/web/kit"
 	lieuxweb "maillage/internal/web/lieux"
@@ -55,6 +56,9 @@ type App struct {
 	Referential *postgres.ReferentialService
 	APITokens   *postgres.APITokenService
 	Territories *postgres.TerritoryService
+	// Charter is the aidant charter: versions, the chain of signatures,
+	// structures' views (its worker announces new versions).
+	Charter *postgres.CharterService
 	// LieuxImports runs the imports of places in the background.
 	LieuxImports *lieux.Service
 	// Mentoring: requests, pairings, meetings, coverage and matching.
@@ -138,6 +142,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.LieuxImports = postgres.NewImportService(db, log)
 	a.Mentoring = postgres.NewMentoringService(db)
 	a.Mentoring.Log = log
+	a.Charter = postgres.NewCharterService(db)
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {
 		db.Close()
@@ -167,6 +172,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Auth.Texts = a.Catalog
 	a.Structures.BaseURL, a.Structures.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Mentoring.BaseURL, a.Mentoring.Texts = cfg.BaseURL.String(), a.Catalog
+	a.Charter.BaseURL, a.Charter.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Log: log, Catalog: a.Catalog,
 		Templates: webfs.Templates(), Static: webfs.Static(),
@@ -242,6 +248,7 @@ func capabilities(a *App) []kit.Capability {
 		admin.New(admin.Deps{Users: a.Users}),
 		cartoweb.New(cartoweb.Deps{Search: a.SearchService, Places: a.SearchStore, Structures: a.Structures}),
 		mentoringweb.New(mentoringweb.Deps{Mentoring: a.Mentoring, Profiles: a.Profiles, Referential: a.Referential, Territories: a.Territories}),
+		charterweb.New(charterweb.Deps{Charter: a.Charter, Profiles: a.Profiles}),
 	}
 }
 
