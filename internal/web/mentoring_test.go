@@ -367,3 +367,32 @@ func TestMentoringInEnglish(t *testing.T) {
 		}
 	}
 }
+
+// TestMentorProfileAsks: an available mentor's profile page offers to ask
+// them (the network's page, through partials_mentoring_profile), to a
+// signed-in visitor; anonymous visitors are invited to sign in first; the
+// mentor does not see it on their own page.
+func TestMentorProfileAsks(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	m := newMentoringPeople(t, a, "profil")
+	target := fmt.Sprintf("/profils/%d", m.mentorP.ID)
+	ask := fmt.Sprintf(`href="/mentorat/mentors/%d/demande"`, m.mentorP.ID)
+	if r := getAs(t, a, m.s["mentee"], target); r.Status != 200 || !strings.Contains(r.Body, ask) {
+		t.Errorf("a member does not see how to ask: %d", r.Status)
+	}
+	if r := getAs(t, a, m.s["mentor"], target); strings.Contains(r.Body, ask) {
+		t.Error("the mentor is offered to ask themself")
+	}
+	// The profile is for members only (the default): make it public to
+	// read it anonymously.
+	saveProfile(t, a, m.mentor, maillage.ProfileUpdate{Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPublic}})
+	if r := getAs(t, a, "", target); r.Status != 200 || !strings.Contains(r.Body, "/connexion?retour=/mentorat/mentors/") {
+		t.Errorf("anonymous: %d", r.Status)
+	}
+	// The form reached from there, then sent.
+	form := getAs(t, a, m.s["mentee"], fmt.Sprintf("/mentorat/mentors/%d/demande", m.mentorP.ID))
+	if form.Status != 200 {
+		t.Fatalf("request form: %d", form.Status)
+	}
+	mustContain(t, form.Body, m.mentor.DisplayName, "place libre")
+}
