@@ -215,16 +215,20 @@ func (s *MentoringService) pairsOf(ctx context.Context, db bun.IDB, menteeID int
 	return out, nil
 }
 
-// requestSelect reads requests with both sides.
-const requestSelect = `SELECT r.id, r.status, r.message, r.answer, r.max_km, r.remote, r.distance_km, r.proposed_by, r.created_at,
+// requestSelect reads requests with both sides. The mentee's département
+// and the distance are shown (to the mentor, a coordinator) only when the
+// mentee's commune is visible to members.
+var requestSelect = fmt.Sprintf(`SELECT r.id, r.status, r.message, r.answer, r.max_km, r.remote, r.distance_km, r.proposed_by, r.created_at,
 	r.expires_at, r.answered_at, r.mentee_id, coalesce(pe.id, 0) AS mentee_profile_id, coalesce(pe.display_name, ue.display_name, '') AS mentee_name,
 	coalesce(ce.code_departement, '') AS mentee_departement, coalesce(ce.code_region, '') AS mentee_region,
 	r.mentor_id, coalesce(pm.id, 0) AS mentor_profile_id, coalesce(pm.display_name, um.display_name, '') AS mentor_name,
 	coalesce(cm.code_departement, '') AS mentor_departement,
-	(SELECT x.id FROM mentoring_pairings x WHERE x.request_id = r.id) AS pairing_id
+	(SELECT x.id FROM mentoring_pairings x WHERE x.request_id = r.id) AS pairing_id,
+	%s AS mentee_located
 	FROM mentoring_requests r
 	JOIN users ue ON ue.id = r.mentee_id LEFT JOIN profiles pe ON pe.user_id = r.mentee_id LEFT JOIN communes ce ON ce.code_insee = pe.code_insee
-	JOIN users um ON um.id = r.mentor_id LEFT JOIN profiles pm ON pm.user_id = r.mentor_id LEFT JOIN communes cm ON cm.code_insee = pm.code_insee`
+	JOIN users um ON um.id = r.mentor_id LEFT JOIN profiles pm ON pm.user_id = r.mentor_id LEFT JOIN communes cm ON cm.code_insee = pm.code_insee`,
+	"coalesce("+strings.ReplaceAll(visibleSQL(maillage.AnyMember, maillage.FieldCommune), "p.", "pe.")+", false)")
 
 type requestRow struct {
 	ID                int64
@@ -248,9 +252,13 @@ type requestRow struct {
 	MentorName        string
 	MentorDepartement string
 	PairingID         *int64
+	MenteeLocated     bool
 }
 
 func (r *requestRow) domain() *mentoring.Request {
+	if !r.MenteeLocated {
+		r.MenteeDepartement, r.MenteeRegion, r.DistanceKm = "", "", nil
+	}
 	return &mentoring.Request{ID: r.ID, Status: r.Status, Message: r.Message, Answer: r.Answer, MaxKm: r.MaxKm, Remote: r.Remote,
 		DistanceKm: r.DistanceKm, ProposedBy: r.ProposedBy, Proposed: r.ProposedBy != nil, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
 		AnsweredAt: r.AnsweredAt, PairingID: r.PairingID,
@@ -525,16 +533,18 @@ func (s *MentoringService) AnswerRequest(ctx context.Context, mentorID, id int64
 	return s.findRequest(ctx, s.db.DB, id, false)
 }
 
-// pairingSelect reads pairings with both sides.
-const pairingSelect = `SELECT x.id, x.request_id, x.status, x.started_at, x.ended_at, x.end_reason,
+// pairingSelect reads pairings with both sides (the mentee's département
+// only when their commune is visible to members).
+var pairingSelect = fmt.Sprintf(`SELECT x.id, x.request_id, x.status, x.started_at, x.ended_at, x.end_reason,
 	x.mentee_id, coalesce(pe.id, 0) AS mentee_profile_id, coalesce(pe.display_name, ue.display_name, '') AS mentee_name,
 	coalesce(ce.code_departement, '') AS mentee_departement,
 	x.mentor_id, coalesce(pm.id, 0) AS mentor_profile_id, coalesce(pm.display_name, um.display_name, '') AS mentor_name,
 	coalesce(cm.code_departement, '') AS mentor_departement,
-	(SELECT count(*) FROM mentoring_meetings m WHERE m.pairing_id = x.id) AS meetings
+	(SELECT count(*) FROM mentoring_meetings m WHERE m.pairing_id = x.id) AS meetings, %s AS mentee_located
 	FROM mentoring_pairings x
 	JOIN users ue ON ue.id = x.mentee_id LEFT JOIN profiles pe ON pe.user_id = x.mentee_id LEFT JOIN communes ce ON ce.code_insee = pe.code_insee
-	JOIN users um ON um.id = x.mentor_id LEFT JOIN profiles pm ON pm.user_id = x.mentor_id LEFT JOIN communes cm ON cm.code_insee = pm.code_insee`
+	JOIN users um ON um.id = x.mentor_id LEFT JOIN profiles pm ON pm.user_id = x.mentor_id LEFT JOIN communes cm ON cm.code_insee = pm.code_insee`,
+	"coalesce("+strings.ReplaceAll(visibleSQL(maillage.AnyMember, maillage.FieldCommune), "p.", "pe.")+", false)")
 
 type pairingRow struct {
 	ID                int64
@@ -552,9 +562,13 @@ type pairingRow struct {
 	MentorName        string
 	MentorDepartement string
 	Meetings          int
+	MenteeLocated     bool
 }
 
 func (r *pairingRow) domain() *mentoring.Pairing {
+	if !r.MenteeLocated {
+		r.MenteeDepartement = ""
+	}
 	return &mentoring.Pairing{ID: r.ID, RequestID: r.RequestID, Status: r.Status, StartedAt: r.StartedAt, EndedAt: r.EndedAt,
 		EndReason: r.EndReason, Meetings: r.Meetings,
 		Mentee: mentoring.Person{UserID: r.MenteeID, ProfileID: r.MenteeProfileID, Name: r.MenteeName, Departement: r.MenteeDepartement},

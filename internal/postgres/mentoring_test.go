@@ -480,3 +480,33 @@ func TestCoordination(t *testing.T) {
 		t.Fatalf("régions %d %v", len(regions), err)
 	}
 }
+
+// TestMentoringPrivateCommune: a mentee whose commune is private can ask
+// a mentor (the rules use it), but neither the mentor nor anyone else is
+// shown their département or the distance.
+func TestMentoringPrivateCommune(t *testing.T) {
+	f := newMentoringFixture(t, "prive")
+	ctx := context.Background()
+	u, _ := f.person(t, "secret.prive@exemple.fr", maillage.ProfileUpdate{Kind: ptr(maillage.KindConseiller), DisplayName: ptr("Secret Privé"),
+		Commune: ptr("35238"), Visibility: map[string]maillage.Visibility{maillage.FieldCommune: maillage.VisPrivate}})
+	mentor, mp := f.mentor(t, "Ouvert Prive", "35051", 2, 20, false)
+	r, err := f.svc.SendRequest(ctx, u.ID, mentoring.RequestInput{MentorID: mp.ID, MaxKm: 20}, "fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen, err := f.svc.FindRequest(ctx, maillage.Viewer{UserID: mentor.ID}, r.ID)
+	if err != nil || seen.Mentee.Departement != "" || seen.DistanceKm != nil {
+		t.Fatalf("the mentor sees the private commune's traces: %+v %v", seen, err)
+	}
+	rs, _ := f.svc.FindRequests(ctx, mentoring.RequestFilter{MentorID: mentor.ID})
+	if len(rs) != 1 || rs[0].Mentee.Departement != "" {
+		t.Fatalf("listed: %+v", rs)
+	}
+	if r, err = f.svc.AnswerRequest(ctx, mentor.ID, r.ID, mentoring.AnswerInput{Accept: true}, "fr"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.svc.FindPairing(ctx, maillage.Viewer{UserID: mentor.ID}, *r.PairingID)
+	if err != nil || p.Mentee.Departement != "" || p.Mentor.Departement != "35" {
+		t.Fatalf("pairing %+v %v", p, err)
+	}
+}
