@@ -374,6 +374,9 @@ func (s *MentoringService) sendRequestTx(ctx context.Context, tx bun.Tx, menteeI
 		return 0, err
 	}
 	me, err := s.person(ctx, tx, maillage.Viewer{UserID: menteeID}, menteeID)
+	if maillage.ErrorCode(err) == maillage.ENOTFOUND {
+		return 0, maillage.Invalid("mentor_id", "mentoring.profile.required") // no profile yet: said next to the request
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -166,10 +166,7 @@ func (m *Capability) requestSend(c *fiber.Ctx) error {
 			return m.RedirectFlash(c, "/mentorat/demandes", "mentoring.flash.request_sent")
 		}
 		if !f.Fail(err) {
-			if maillage.ErrorCode(err) != maillage.ENOTFOUND {
-				return err
-			}
-			f.Add("mentor_id", "mentoring.profile.required")
+			return err
 		}
 	}
 	return m.requestPage(c, f, fiber.StatusUnprocessableEntity)
