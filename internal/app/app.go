@@ -27,6 +27,7 @@ import (
 	"maillage/internal/web/home"
 	"maillage/internal/web/kit"
 	lieuxweb "maillage/internal/web/lieux"
+	mentoringweb "maillage/internal/web/mentoring"
 	"maillage/internal/web/network"
 	recruitingweb "maillage/internal/web/recruiting"
 	searchweb "maillage/internal/web/search"
@@ -61,6 +62,8 @@ type App struct {
 	Charter *postgres.CharterService
 	// LieuxImports runs the imports of places in the background.
 	LieuxImports *lieux.Service
+	// Mentoring: requests, pairings, meetings, coverage and matching.
+	Mentoring *postgres.MentoringService
 	// Recruiting: job offers, candidates, applications, contacts.
 	Recruiting *postgres.RecruitingService
 
@@ -140,6 +143,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Referential = postgres.NewReferentialService(db)
 	a.Territories = postgres.NewTerritoryService(db)
 	a.LieuxImports = postgres.NewImportService(db, log)
+	a.Mentoring = postgres.NewMentoringService(db)
+	a.Mentoring.Log = log
 	a.Charter = postgres.NewCharterService(db)
 	a.Recruiting = postgres.NewRecruitingService(db, cfg.FilesDir)
 	synonyms, err := search.LoadSynonyms(content.FS())
@@ -171,6 +176,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	}
 	a.Auth.Texts = a.Catalog
 	a.Structures.BaseURL, a.Structures.Texts = cfg.BaseURL.String(), a.Catalog
+	a.Mentoring.BaseURL, a.Mentoring.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Charter.BaseURL, a.Charter.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Recruiting.BaseURL, a.Recruiting.Texts, a.Recruiting.Log = cfg.BaseURL.String(), a.Catalog, log
 	a.Web, err = web.New(web.Deps{
@@ -247,6 +253,7 @@ func capabilities(a *App) []kit.Capability {
 		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
 		admin.New(admin.Deps{Users: a.Users}),
 		cartoweb.New(cartoweb.Deps{Search: a.SearchService, Places: a.SearchStore, Structures: a.Structures}),
+		mentoringweb.New(mentoringweb.Deps{Mentoring: a.Mentoring, Profiles: a.Profiles, Referential: a.Referential, Territories: a.Territories}),
 		charterweb.New(charterweb.Deps{Charter: a.Charter, Profiles: a.Profiles}),
 		recruitingweb.New(recruitingweb.Deps{Recruiting: a.Recruiting, Profiles: a.Profiles, Referential: a.Referential, Territories: a.Territories}),
 	}

@@ -21,8 +21,8 @@ import (
 // (recruiting.SeekerOf), so a hidden field can neither be shown nor
 // match nor rank.
 
-// viewerOf is the viewer a user reads profiles as.
-func viewerOf(u *maillage.User) maillage.Viewer {
+// jobViewer is the viewer a user reads profiles as.
+func jobViewer(u *maillage.User) maillage.Viewer {
 	if u == nil {
 		return maillage.Anonymous
 	}
@@ -176,7 +176,7 @@ func (s *RecruitingService) FindCandidates(ctx context.Context, u *maillage.User
 	if f.RadiusKm <= 0 {
 		f.RadiusKm = recruiting.DefaultRadius
 	}
-	q := candidateQuery{v: viewerOf(u), exclude: u.ID, lat: f.NearLat, lng: f.NearLng, km: f.RadiusKm, minPix: f.MinPix,
+	q := candidateQuery{v: jobViewer(u), exclude: u.ID, lat: f.NearLat, lng: f.NearLng, km: f.RadiusKm, minPix: f.MinPix,
 		availBy: f.AvailableBy, limit: maxCandidates}
 	for _, ref := range f.Holds {
 		cert, _, _ := strings.Cut(ref, "/")
@@ -218,7 +218,7 @@ func (s *RecruitingService) FindCandidate(ctx context.Context, u *maillage.User,
 	if err := s.mustEmploy(ctx, u); err != nil {
 		return nil, nil, err
 	}
-	view, err := s.profiles.FindProfileByID(ctx, viewerOf(u), profileID)
+	view, err := s.profiles.FindProfileByID(ctx, jobViewer(u), profileID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -245,7 +245,7 @@ func (s *RecruitingService) RankCandidates(ctx context.Context, u *maillage.User
 	if radiusKm <= 0 {
 		radiusKm = recruiting.DefaultRadius
 	}
-	q := candidateQuery{v: viewerOf(u), exclude: u.ID, km: radiusKm, limit: maxCandidates}
+	q := candidateQuery{v: jobViewer(u), exclude: u.ID, km: radiusKm, limit: maxCandidates}
 	if o.Remote != recruiting.RemoteFull {
 		q.lat, q.lng = o.Latitude, o.Longitude
 	}

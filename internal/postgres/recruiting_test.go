@@ -129,7 +129,7 @@ func (e *recruitingEnv) count(query string, args ...any) int {
 	return n
 }
 
-func wantProblem(t *testing.T, err error, field, key string) {
+func wantJobProblem(t *testing.T, err error, field, key string) {
 	t.Helper()
 	if got := maillage.ErrorProblems(err).Key(field); got != key {
 		t.Fatalf("problem on %s = %q, want %q (error %v)", field, got, key, err)
@@ -239,14 +239,14 @@ func TestOfferBadInputKeepsWhatIsStored(t *testing.T) {
 	past.TitleMasculine = "Changé"
 	past.ClosesOn = recruiting.Today(time.Now()).AddDate(0, 0, -1).Format(recruiting.DateLayout)
 	_, err := e.svc.UpdateOffer(ctx, boss, o.ID, past)
-	wantProblem(t, err, "closes_on", "recruiting.offer.closes.past")
+	wantJobProblem(t, err, "closes_on", "recruiting.offer.closes.past")
 
 	order := e.offerInput(st)
 	order.TitleMasculine = "Changé"
 	lo, hi := 2500, 2000
 	order.Salary = &recruiting.Salary{Min: &lo, Max: &hi, Period: recruiting.PeriodMonth}
 	_, err = e.svc.UpdateOffer(ctx, boss, o.ID, order)
-	wantProblem(t, err, "salary.min", "recruiting.offer.salary.order")
+	wantJobProblem(t, err, "salary.min", "recruiting.offer.salary.order")
 
 	got, err := e.svc.FindOffer(ctx, boss, o.ID)
 	if err != nil {
@@ -331,12 +331,12 @@ func TestApplications(t *testing.T) {
 
 	// Not a PDF: refused next to the CV, nothing stored, no file kept.
 	_, err := e.svc.Apply(ctx, cand, o.ID, recruiting.ApplicationInput{Message: "Bonjour"}, &recruiting.CVFile{Name: "cv.pdf", Data: []byte("<html>pas un pdf</html>")})
-	wantProblem(t, err, "cv", "recruiting.cv.not_pdf")
+	wantJobProblem(t, err, "cv", "recruiting.cv.not_pdf")
 	if e.count("SELECT count(*) FROM job_applications WHERE offer_id = ?", o.ID) != 0 {
 		t.Fatal("an application with a bad CV was stored")
 	}
 	_, err = e.svc.Apply(ctx, cand, o.ID, recruiting.ApplicationInput{Message: "  "}, nil)
-	wantProblem(t, err, "message", "recruiting.application.message.required")
+	wantJobProblem(t, err, "message", "recruiting.application.message.required")
 
 	a, err := e.svc.Apply(ctx, cand, o.ID, recruiting.ApplicationInput{Message: "Bonjour, je suis disponible en janvier."},
 		&recruiting.CVFile{Name: `C:\Documents\CV Nadia.pdf`, Data: pdf})
@@ -358,7 +358,7 @@ func TestApplications(t *testing.T) {
 	}
 	// Applying twice: refused next to the message, the first one intact.
 	_, err = e.svc.Apply(ctx, cand, o.ID, recruiting.ApplicationInput{Message: "Encore moi"}, nil)
-	wantProblem(t, err, "message", "recruiting.application.twice")
+	wantJobProblem(t, err, "message", "recruiting.application.twice")
 	if e.count("SELECT count(*) FROM job_applications WHERE offer_id = ? AND message LIKE 'Bonjour%'", o.ID) != 1 {
 		t.Fatal("the first application changed")
 	}
@@ -483,7 +483,7 @@ func TestContactRevealsNoAddress(t *testing.T) {
 		t.Fatalf("contact shows an address: %+v", c)
 	}
 	_, err = e.svc.Contact(ctx, boss, recruiting.ContactInput{StructureID: st.ID, ProfileID: p.ID, Message: "Relance"})
-	wantProblem(t, err, "message", "recruiting.contact.pending")
+	wantJobProblem(t, err, "message", "recruiting.contact.pending")
 
 	ms, _, _ := e.mails.FindMails(ctx, maillage.MailFilter{To: cand.Email, Kind: "job_contact_received"})
 	if len(ms) != 1 || strings.Contains(ms[0].Text, boss.Email) || strings.Contains(ms[0].Text, "@") || !strings.Contains(ms[0].Text, "Centre social des Canuts") {
