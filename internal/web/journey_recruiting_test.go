@@ -83,6 +83,9 @@ func TestJourneyRecruiting(t *testing.T) {
 	b.AssertAccessible(t)
 	b.Run(t,
 		chromedp.Click(`form input[name="status"][value="publiee"] ~ button`, chromedp.ByQuery),
+		// The page comes back without the publish button (the flash of the
+		// previous page is shown until then).
+		chromedp.WaitNotPresent(`form input[name="status"][value="publiee"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(".flash", chromedp.ByQuery),
 	)
 	if f := text(".flash"); !strings.Contains(f, "publiée") {
@@ -144,6 +147,7 @@ func TestJourneyRecruiting(t *testing.T) {
 		chromedp.SendKeys("#motivation", "Entretien proposé jeudi à 14 h.", chromedp.ByQuery),
 		chromedp.Click("form.move-form button[type=submit]", chromedp.ByQuery),
 		chromedp.WaitVisible(".flash", chromedp.ByQuery),
+		chromedp.WaitNotPresent(`form.move-form input[value="entretien"]`, chromedp.ByQuery),
 	)
 	if s := text("#application-status"); s != "Entretien" {
 		t.Fatalf("after the move: %q", s)
