@@ -1,5 +1,3 @@
-DROP TRIGGER job_forget_deleted_user ON users;
-DROP FUNCTION job_forget_deleted_user();
 DELETE FROM state_transitions WHERE entity IN ('job_offer', 'job_application', 'job_contact');
 DELETE FROM search_outbox WHERE entity = 'job';
 DROP TABLE job_contacts;

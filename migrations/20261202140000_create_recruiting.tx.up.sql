@@ -89,17 +89,3 @@ CREATE TABLE job_contacts (
 -- One open request per structure and person.
 CREATE UNIQUE INDEX job_contacts_open_idx ON job_contacts (structure_id, candidate_id) WHERE status = 'envoyee';
 CREATE INDEX job_contacts_candidate_idx ON job_contacts (candidate_id);
-
--- A deleted account keeps its users row (anonymised): what the person
--- wrote as a candidate goes with it (their CV files are then swept by the
--- recruiting worker).
-CREATE FUNCTION job_forget_deleted_user() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM job_applications WHERE user_id = NEW.id;
-    DELETE FROM job_contacts WHERE candidate_id = NEW.id;
-    DELETE FROM job_seekers WHERE user_id = NEW.id;
-    RETURN NEW;
-END $$;
-CREATE TRIGGER job_forget_deleted_user AFTER UPDATE OF deleted_at ON users
-    FOR EACH ROW WHEN (OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL)
-    EXECUTE FUNCTION job_forget_deleted_user();

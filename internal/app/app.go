@@ -149,6 +149,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Users.Export = append(a.Users.Export, a.Mentoring.ExportAccount)
 	a.Charter = postgres.NewCharterService(db)
 	a.Recruiting = postgres.NewRecruitingService(db, cfg.FilesDir)
+	a.Users.Forget = append(a.Users.Forget, a.Recruiting.ForgetAccount)
+	a.Users.Export = append(a.Users.Export, a.Recruiting.ExportAccount)
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {
 		db.Close()

@@ -442,12 +442,24 @@ func TestApplications(t *testing.T) {
 		t.Fatalf("my applications: %v %+v", err, list)
 	}
 
-	// A deleted account takes its applications with it; the worker then
+	// The data download holds the applications with their history; a
+	// deleted account takes its applications with it, and the worker then
 	// removes the CV file no application holds.
+	e.users.Export = append(e.users.Export, e.svc.ExportAccount)
+	e.users.Forget = append(e.users.Forget, e.svc.ForgetAccount)
+	exp, err := e.users.ExportUser(ctx, cand.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mineExported := exp.Extra["recruiting"].(map[string]any)["applications"].([]*recruiting.Application)
+	if len(mineExported) != 1 || mineExported[0].Message != "Bonjour, je suis disponible en janvier." || len(mineExported[0].Events) != 4 {
+		t.Fatalf("export %+v", exp.Extra["recruiting"])
+	}
 	if err := e.users.DeleteUser(ctx, cand.ID, "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	if e.count("SELECT count(*) FROM job_applications WHERE user_id = ?", cand.ID) != 0 {
+	if e.count("SELECT count(*) FROM job_applications WHERE user_id = ?", cand.ID) != 0 ||
+		e.count("SELECT count(*) FROM state_transitions WHERE entity = 'job_application' AND entity_id = ?", a.ID) != 0 {
 		t.Fatal("applications of a deleted account remain")
 	}
 	if n, err := e.svc.SweepCVs(ctx, time.Now().Add(2*time.Hour)); err != nil || n != 1 {
