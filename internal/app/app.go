@@ -27,6 +27,7 @@ import (
 	lieuxweb "maillage/internal/web/lieux"
 	"maillage/internal/web/network"
 	searchweb "maillage/internal/web/search"
+	trainingweb "maillage/internal/web/training"
 	webfs "maillage/web"
 )
 
@@ -55,6 +56,8 @@ type App struct {
 	Territories *postgres.TerritoryService
 	// LieuxImports runs the imports of places in the background.
 	LieuxImports *lieux.Service
+	// Training: training bodies, offers, sessions, LHEO and RNCP, paths.
+	Training *postgres.TrainingService
 
 	// Catalog holds every message of the portal (French and English).
 	Catalog *i18n.Catalog
@@ -132,6 +135,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Referential = postgres.NewReferentialService(db)
 	a.Territories = postgres.NewTerritoryService(db)
 	a.LieuxImports = postgres.NewImportService(db, log)
+	a.Training = postgres.NewTrainingService(db)
+	a.Training.Log = log
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {
 		db.Close()
@@ -143,6 +148,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.SearchRegistry, err = search.NewRegistry(
 		search.Profiles(a.SearchStore, french, synonyms),
 		search.Structures(a.SearchStore, french, synonyms),
+		search.Trainings(a.SearchStore, french, synonyms),
 	)
 	if err != nil {
 		db.Close()
@@ -233,6 +239,7 @@ func capabilities(a *App) []kit.Capability {
 		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories}),
 		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
 		admin.New(admin.Deps{Users: a.Users}),
+		trainingweb.New(trainingweb.Deps{Training: a.Training, Territories: a.Territories}),
 	}
 }
 
