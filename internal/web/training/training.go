@@ -118,7 +118,7 @@ func (t *Capability) steps(c *fiber.Ctx, u *maillage.User) ([]kit.Step, error) {
 	case len(v.Path.Missing) > 0 && v.Certification != nil:
 		first := v.Path.Missing[0]
 		out = append(out, kit.Step{Key: "training.step.path", Text: "training.step.path.text", Href: "/parcours#bloc-" + first,
-			Args: []any{"Count", len(v.Path.Missing), "Bloc", v.BlocLabels[first], "Title", v.Certification.Title}, Order: 30})
+			Args: []any{"Count", len(v.Path.Missing), "Bloc", first, "Title", v.Certification.Title}, Order: 30})
 	}
 	orgs, err := t.d.Training.ManagedOrganisations(ctx, u.ID)
 	if err != nil {
