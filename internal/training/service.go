@@ -13,19 +13,19 @@ import (
 
 // Keys of the service's refusals and of the declaration of a body.
 const (
-	KeyNotBody          = "training.body.not_declared"    // the structure is not a declared training body
-	KeyBodyForbidden    = "training.body.forbidden"       // the viewer is not one of the body's people
-	KeyBodyNotFound     = "training.body.not_found"       //
-	KeyOfferNotFound    = "training.offer.not_found"      //
-	KeySessionNotFound  = "training.session.not_found"    //
-	KeySessionPast      = "training.session.past"         // a past session is kept as it was
+	KeyNotBody          = "training.body.not_declared" // the structure is not a declared training body
+	KeyBodyForbidden    = "training.body.forbidden"    // the viewer is not one of the body's people
+	KeyBodyNotFound     = "training.body.not_found"    //
+	KeyOfferNotFound    = "training.offer.not_found"   //
+	KeySessionNotFound  = "training.session.not_found" //
+	KeySessionPast      = "training.session.past"      // a past session is kept as it was
 	KeyUnknownCommune   = "training.session.unknown_commune"
-	KeyOtherBody        = "training.lheo.other_body"      // SIRET: a formation of another body in a body's own import
-	KeyUnknownBody      = "training.lheo.unknown_body"    // SIRET: the body is not known and cannot be created
-	KeyFormationRefused = "training.lheo.refused"         // the database refused a formation
-	KeyShareNotFound    = "training.share.not_found"      //
-	KeyRadius           = "training.path.radius"          // a radius not in the list
-	KeyPathNoProfile    = "training.path.no_profile"      //
+	KeyOtherBody        = "training.lheo.other_body"   // SIRET: a formation of another body in a body's own import
+	KeyUnknownBody      = "training.lheo.unknown_body" // SIRET: the body is not known and cannot be created
+	KeyFormationRefused = "training.lheo.refused"      // the database refused a formation
+	KeyShareNotFound    = "training.share.not_found"   //
+	KeyRadius           = "training.path.radius"       // a radius not in the list
+	KeyPathNoProfile    = "training.path.no_profile"   //
 )
 
 // Roles of the people of a structure who manage its training offers.

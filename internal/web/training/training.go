@@ -143,4 +143,6 @@ var paris = func() *time.Location {
 }()
 
 // french translates into French (the texts of open data files).
-func (t *Capability) french(key string, args ...any) string { return t.Catalog.T(i18n.FR, key, args...) }
+func (t *Capability) french(key string, args ...any) string {
+	return t.Catalog.T(i18n.FR, key, args...)
+}
