@@ -52,9 +52,13 @@ func (t *Capability) pathPage(c *fiber.Ctx, status int, set training.PathSetting
 			}
 		}
 	case maillage.ErrorCode(err) == maillage.EINVALID:
-		set = training.PathSettings{Remote: true}
+		// A radius not in the list (typed in the address): the default.
+		set = training.PathSettings{Target: set.Target, Remote: set.Remote}
 		set.Normalize()
-		return t.pathPage(c, fiber.StatusUnprocessableEntity, set, "")
+		if set.Validate().Err() != nil {
+			set = training.PathSettings{Remote: true, RadiusKm: training.DefaultRadiusKm}
+		}
+		return t.pathPage(c, status, set, newLink)
 	default:
 		return err
 	}
