@@ -83,4 +83,6 @@ func TestImportExportLHEOCommand(t *testing.T) {
 	}
 }
 
-func readableCLI(s string) string { return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s) }
+func readableCLI(s string) string {
+	return strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
+}

@@ -37,7 +37,7 @@ func trainingBody(t *testing.T, a *app.App, title string, modality training.Moda
 	if err != nil {
 		t.Fatal(err)
 	}
-	siret := luhnKey(luhnKey(fmt.Sprintf("8%07d", time.Now().UnixNano()%1e7))+"0001")
+	siret := luhnKey(luhnKey(fmt.Sprintf("8%07d", time.Now().UnixNano()%1e7)) + "0001")
 	st, _, err := a.Structures.CreateStructure(ctx, out.User.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureFormation},
 		Lieu: maillage.Lieu{Pivot: siret, Nom: "Institut " + title, Adresse: "1 place Bellecour", CodePostal: "69002", Commune: "Lyon", CodeInsee: "69123"}})
 	if err != nil {

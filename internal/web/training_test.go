@@ -125,8 +125,8 @@ func TestTrainingFormsSayWhatIsWrong(t *testing.T) {
 		t.Fatalf("redirected to %q", offerURL)
 	}
 
-	start := time.Now().Add(40 * 24 * time.Hour).In(time.UTC).Format("2006-01-02") + "T09:00"
-	bad := url.Values{"start": {start}, "end": {time.Now().Add(39 * 24 * time.Hour).Format("2006-01-02") + "T17:00"}, "place.code_insee": {"Villeurbanne"},
+	start := time.Now().Add(40*24*time.Hour).In(time.UTC).Format("2006-01-02") + "T09:00"
+	bad := url.Values{"start": {start}, "end": {time.Now().Add(39*24*time.Hour).Format("2006-01-02") + "T17:00"}, "place.code_insee": {"Villeurbanne"},
 		"seats": {"-3"}, "seats_left": {"0"}, "registration": {"ouverte"}}
 	r = postForm(t, a, session, offerURL+"/sessions/nouvelle", bad, nil)
 	wantStatus(t, r, 422)
@@ -137,7 +137,7 @@ func TestTrainingFormsSayWhatIsWrong(t *testing.T) {
 		t.Errorf("negative seats: message %q", msg)
 	}
 	mustContain(t, r.Body, `value="Villeurbanne (69266)"`, `value="-3"`)
-	good := url.Values{"start": {start}, "end": {time.Now().Add(42 * 24 * time.Hour).Format("2006-01-02") + "T17:00"}, "place.code_insee": {"Villeurbanne"},
+	good := url.Values{"start": {start}, "end": {time.Now().Add(42*24*time.Hour).Format("2006-01-02") + "T17:00"}, "place.code_insee": {"Villeurbanne"},
 		"place.address": {"Maison du numérique\n3 rue Francis-de-Pressensé"}, "seats": {"12"}, "seats_left": {"12"}, "registration": {"ouverte"}}
 	r = postForm(t, a, session, offerURL+"/sessions/nouvelle", good, nil)
 	wantStatus(t, r, 303)
