@@ -76,8 +76,20 @@ func (s *TrainingService) ImportLHEO(ctx context.Context, req training.ImportReq
 	if err != nil {
 		return nil, err
 	}
+	if res.OffersCreated+res.OffersUpdated >= analyzeAfter {
+		// A large import changes the tables' statistics at once: refresh
+		// them now rather than at the next autovacuum, so that the first
+		// paths after it get good plans.
+		if _, err := s.db.ExecContext(ctx, "ANALYZE training_offers, training_offer_blocs, training_offer_certifications, training_sessions"); err != nil {
+			s.log().Warn("analyze after LHEO import", "err", err)
+		}
+	}
 	return res, nil
 }
+
+// analyzeAfter is how many formations an import writes before it
+// refreshes the tables' statistics.
+const analyzeAfter = 1000
 
 type lheoImport struct {
 	s        *TrainingService

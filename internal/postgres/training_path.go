@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -121,62 +120,82 @@ func (s *TrainingService) PathForPerson(ctx context.Context, person training.Per
 		p, ok := coords[code]
 		return p[0], p[1], ok
 	})
-	return si.Path(training.PathQuery{Person: person, Target: code, Now: now})
+	return si.Path(training.PathQuery{Person: person, Target: code, Now: now, PerBloc: PathPerBloc})
 }
 
-// candidates reads the sessions a path may propose.
+// PathPerBloc is how many sessions a path lists for each missing bloc
+// (the cover still weighs every candidate that can be part of it).
+const PathPerBloc = 10
+
+// candidates reads the sessions a path may propose: upcoming, open
+// sessions of offers (not withdrawn) that prepare a missing bloc, in a
+// box around the person's radius or remote. Remote sessions are all at
+// 0 km, so only two kinds of them can matter, and only those are read:
+// for each offer the one that ends first (the best of its set of blocs for
+// the cover: fewest sessions, then distance, then the earliest end), and
+// for each missing bloc the PathPerBloc that start first (its list is
+// ordered by distance, then start). The path is the same as with every
+// remote session, without reading thousands of them.
 func (s *TrainingService) candidates(ctx context.Context, missing []string, person training.Person, now time.Time, coords map[string][2]float64) ([]*training.Offer, error) {
 	geo := "FALSE"
-	args := []any{now, pgArray(missing), person.Remote}
+	args := []any{pgArray(missing), now}
 	if person.RadiusKm > 0 {
 		dLat := person.RadiusKm/111.0 + 0.01
 		dLon := dLat / math.Max(math.Cos(person.Lat*math.Pi/180), 0.05)
 		geo = "(c.latitude BETWEEN ? AND ? AND c.longitude BETWEEN ? AND ?)"
 		args = append(args, person.Lat-dLat, person.Lat+dLat, person.Lon-dLon, person.Lon+dLon)
 	}
-	var rows []trainingSessionRow
-	err := s.db.NewRaw(trainingSessionSelect+`
-		WHERE ts.start_at > ? AND ts.registration = 'ouverte'
-		AND ts.offer_id IN (SELECT ob.offer_id FROM training_offer_blocs ob JOIN training_offers o ON o.id = ob.offer_id
-			WHERE ob.bloc_code = ANY (?::text[]) AND o.withdrawn_at IS NULL)
-		AND ((? AND ts.remote) OR (NOT ts.remote AND `+geo+`))`, args...).Scan(ctx, &rows)
+	args = append(args, person.Remote, pgArray(missing), PathPerBloc)
+	var rows []struct {
+		trainingSessionRow
+		StructureID int64    `bun:"structure_id"`
+		Title       string   `bun:"title"`
+		Modality    string   `bun:"modality"`
+		Blocs       []string `bun:"blocs,array"`
+	}
+	err := s.db.NewRaw(`WITH offers AS (
+			SELECT o.id, o.structure_id, o.title, o.modality, array_agg(ob.bloc_code ORDER BY ob.rank) AS blocs
+			FROM training_offers o JOIN training_offer_blocs ob ON ob.offer_id = o.id
+			WHERE o.withdrawn_at IS NULL
+				AND o.id IN (SELECT x.offer_id FROM training_offer_blocs x WHERE x.bloc_code = ANY (?::text[]))
+			GROUP BY o.id),
+		open AS (
+			SELECT ts.* FROM training_sessions ts JOIN offers ON offers.id = ts.offer_id
+			WHERE ts.start_at > ? AND ts.registration = 'ouverte'),
+		local AS (
+			SELECT ts.id FROM open ts JOIN communes c ON c.code_insee = ts.code_insee
+			WHERE NOT ts.remote AND `+geo+`),
+		remote AS (
+			SELECT ts.id, ts.offer_id, ts.start_at, ts.end_at FROM open ts WHERE ts.remote AND ?),
+		keep AS (
+			SELECT id FROM local
+			UNION
+			SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY offer_id ORDER BY end_at, id) AS n FROM remote) x WHERE n = 1
+			UNION
+			SELECT id FROM (SELECT r.id, row_number() OVER (PARTITION BY ob.bloc_code ORDER BY r.start_at, r.id) AS n
+				FROM remote r JOIN training_offer_blocs ob ON ob.offer_id = r.offer_id AND ob.bloc_code = ANY (?::text[])) y WHERE n <= ?)
+		SELECT `+trainingSessionColumns+`, offers.structure_id, offers.title, offers.modality, offers.blocs
+		FROM keep JOIN training_sessions ts ON ts.id = keep.id JOIN offers ON offers.id = ts.offer_id
+		LEFT JOIN communes c ON c.code_insee = ts.code_insee
+		ORDER BY ts.offer_id, ts.start_at, ts.id`, args...).Scan(ctx, &rows)
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	ids := map[int64]bool{}
-	var offerIDs []int64
-	for _, r := range rows {
-		if !ids[r.OfferID] {
-			ids[r.OfferID] = true
-			offerIDs = append(offerIDs, r.OfferID)
-		}
-	}
-	var orows []trainingOfferRow
-	if err := s.db.NewRaw(trainingOfferSelect+" WHERE o.id IN (?)", bun.In(offerIDs)).Scan(ctx, &orows); err != nil {
-		return nil, err
-	}
 	byID := map[int64]*training.Offer{}
-	out := make([]*training.Offer, 0, len(orows))
-	for i := range orows {
-		o, _ := orows[i].domain()
-		byID[o.ID] = o
-		out = append(out, o)
-	}
+	var out []*training.Offer
 	for i := range rows {
 		r := &rows[i]
 		o := byID[r.OfferID]
 		if o == nil {
-			continue
+			o = &training.Offer{ID: r.OfferID, StructureID: r.StructureID, Title: r.Title, Modality: training.Modality(r.Modality), Blocs: r.Blocs}
+			byID[r.OfferID] = o
+			out = append(out, o)
 		}
 		o.Sessions = append(o.Sessions, r.domain())
 		if r.CodeInsee != nil && r.Latitude != nil && r.Longitude != nil {
 			coords[*r.CodeInsee] = [2]float64{*r.Latitude, *r.Longitude}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
 

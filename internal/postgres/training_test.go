@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -887,5 +888,91 @@ func TestRNCPImportXML(t *testing.T) {
 	res, _ = run()
 	if res.Unchanged != 2 || res.Created+res.Updated+res.Linked != 0 {
 		t.Errorf("second import: %+v", res)
+	}
+}
+
+// TestTrainingPathReadsOnlyWhatMatters: the path computed from what the
+// database reads (remote sessions pruned to those that can matter, a box
+// around the radius) equals the path computed in memory from every
+// session, on random people and offers of a certification of the test.
+func TestTrainingPathReadsOnlyWhatMatters(t *testing.T) {
+	e := newTrainingEnv(t)
+	ctx := context.Background()
+	code := fmt.Sprintf("TPATH%d", trainingSeq.Add(1))
+	if _, err := e.db.NewRaw("INSERT INTO certifications (code, kind, title) VALUES (?, 'RNCP', 'Titre des chemins')", code).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var blocs []string
+	for i := 1; i <= 4; i++ {
+		b := fmt.Sprintf("%s-B%d", code, i)
+		blocs = append(blocs, b)
+		if _, err := e.db.NewRaw("INSERT INTO blocs (code, certification_code, rank, label, status) VALUES (?, ?, ?, ?, 'confirme')", b, code, i, "Bloc "+b).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	owner := e.user(t, "chemins")
+	org := e.body(t, owner, "Organisme des chemins")
+	me := maillage.Viewer{UserID: owner.ID}
+	places := []training.Place{{CodeInsee: "69123", Postcode: "69001", City: "Lyon"}, {CodeInsee: "69282", Postcode: "69330", City: "Meyzieu"},
+		{CodeInsee: "38185", Postcode: "38000", City: "Grenoble"}, {CodeInsee: "42218", Postcode: "42000", City: "Saint-Étienne"}, {Remote: true}}
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range 12 {
+		o := &training.Offer{Title: fmt.Sprintf("Chemin %d", i), Objectives: "o", Certifications: []string{code}, Modality: training.ModalityHybride}
+		for _, j := range r.Perm(4)[:1+r.IntN(3)] {
+			o.Blocs = append(o.Blocs, blocs[j])
+		}
+		for range 3 + r.IntN(6) {
+			start := days(2 + r.IntN(200)).Add(time.Duration(r.IntN(24)) * time.Hour)
+			s := &training.Session{Start: start, End: start.Add(time.Duration(1+r.IntN(400)) * time.Hour), Registration: training.RegistrationOpen, Place: places[r.IntN(len(places))]}
+			if r.IntN(8) == 0 {
+				s.Registration = training.RegistrationClosed
+			}
+			o.Sessions = append(o.Sessions, s)
+		}
+		if _, err := e.svc.CreateOffer(ctx, me, org.Body.StructureID, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, _, err := e.svc.FindOffers(ctx, training.OfferFilter{StructureID: org.Body.StructureID, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offers []*training.Offer
+	for _, v := range all {
+		offers = append(offers, v.Offer)
+	}
+	ix, _ := e.svc.Certifications(ctx)
+	coords := map[string][2]float64{}
+	for _, p := range places[:4] {
+		var c struct{ Latitude, Longitude float64 }
+		if err := e.db.NewRaw("SELECT latitude, longitude FROM communes WHERE code_insee = ?", p.CodeInsee).Scan(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+		coords[p.CodeInsee] = [2]float64{c.Latitude, c.Longitude}
+	}
+	inMemory := training.NewSessionIndex(ix, offers, func(c string) (float64, float64, bool) { p, ok := coords[c]; return p[0], p[1], ok })
+	now := time.Now()
+	for i := range 40 {
+		person := training.Person{Lat: 45.70 + r.Float64()*0.2, Lon: 4.8 + r.Float64()*0.3, RadiusKm: float64([]int{5, 20, 40, 100}[r.IntN(4)]), Remote: r.IntN(3) > 0}
+		for _, b := range blocs {
+			if r.IntN(3) == 0 {
+				person.Blocs = append(person.Blocs, training.HeldBloc{Code: b, Evidence: maillage.EvidenceCertified})
+			}
+		}
+		if len(person.Blocs) == len(blocs) {
+			continue
+		}
+		got, err := e.svc.PathForPerson(ctx, person, code, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := inMemory.Path(training.PathQuery{Person: person, Target: code, Now: now, PerBloc: postgres.PathPerBloc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := cmp.Options{cmp.Comparer(func(a, b *training.Session) bool { return a.ID == b.ID }), cmp.Comparer(func(a, b *training.Offer) bool { return a.ID == b.ID })}
+		if diff := cmp.Diff(want, got, opts); diff != "" {
+			t.Fatalf("person %d (%+v): read path differs from the whole one (-whole +read):\n%s", i, person, diff)
+		}
 	}
 }
