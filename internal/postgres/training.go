@@ -37,6 +37,13 @@ type TrainingService struct {
 	communeMu sync.Mutex
 	communes  map[string]trainingCommune // code → commune, for imports and paths
 	byPostal  map[string][]string        // postcode → codes
+
+	// The index of upcoming sessions that answers paths (sessionIndex).
+	pathMu       sync.Mutex
+	pathIx       *training.SessionIndex
+	pathCerts    *training.CertIndex
+	pathAt       time.Time
+	pathSessions int
 }
 
 // trainingCommune is what the training service keeps of a commune.
@@ -726,6 +733,7 @@ func (s *TrainingService) CreateOffer(ctx context.Context, actor maillage.Viewer
 	if err != nil {
 		return nil, err
 	}
+	s.changed()
 	return s.FindOffer(ctx, id)
 }
 
@@ -763,6 +771,7 @@ func (s *TrainingService) UpdateOffer(ctx context.Context, actor maillage.Viewer
 	if err != nil {
 		return nil, err
 	}
+	s.changed()
 	return s.FindOffer(ctx, id)
 }
 
@@ -773,6 +782,7 @@ func (s *TrainingService) DeleteOffer(ctx context.Context, actor maillage.Viewer
 	if err != nil {
 		return 0, err
 	}
+	defer s.changed()
 	return v.StructureID, s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := outboxTrainingOffers(ctx, tx, "o.id = ?", id); err != nil {
 			return err
@@ -844,6 +854,7 @@ func (s *TrainingService) CreateSession(ctx context.Context, actor maillage.View
 	if err != nil {
 		return nil, err
 	}
+	s.changed()
 	out, _, err := s.FindSession(ctx, id)
 	return out, err
 }
@@ -883,6 +894,7 @@ func (s *TrainingService) UpdateSession(ctx context.Context, actor maillage.View
 	if err != nil {
 		return nil, err
 	}
+	s.changed()
 	out, _, err := s.FindSession(ctx, id)
 	return out, err
 }
@@ -893,6 +905,7 @@ func (s *TrainingService) DeleteSession(ctx context.Context, actor maillage.View
 	if err != nil {
 		return 0, err
 	}
+	defer s.changed()
 	return cur.OfferID, s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewRaw("DELETE FROM training_sessions WHERE id = ? AND start_at > now()", id).Exec(ctx); err != nil {
 			return err

@@ -76,6 +76,7 @@ func (s *TrainingService) ImportLHEO(ctx context.Context, req training.ImportReq
 	if err != nil {
 		return nil, err
 	}
+	s.changed()
 	if res.OffersCreated+res.OffersUpdated >= analyzeAfter {
 		// A large import changes the tables' statistics at once: refresh
 		// them now rather than at the next autovacuum, so that the first

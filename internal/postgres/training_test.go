@@ -891,11 +891,10 @@ func TestRNCPImportXML(t *testing.T) {
 	}
 }
 
-// TestTrainingPathReadsOnlyWhatMatters: the path computed from what the
-// database reads (remote sessions pruned to those that can matter, a box
-// around the radius) equals the path computed in memory from every
-// session, on random people and offers of a certification of the test.
-func TestTrainingPathReadsOnlyWhatMatters(t *testing.T) {
+// TestTrainingPathIndex: the path the service answers from its index of
+// upcoming sessions equals the path computed from every session of the
+// offers as stored, on random people; a session added is proposed at once.
+func TestTrainingPathIndex(t *testing.T) {
 	e := newTrainingEnv(t)
 	ctx := context.Background()
 	code := fmt.Sprintf("TPATH%d", trainingSeq.Add(1))
@@ -972,7 +971,25 @@ func TestTrainingPathReadsOnlyWhatMatters(t *testing.T) {
 		}
 		opts := cmp.Options{cmp.Comparer(func(a, b *training.Session) bool { return a.ID == b.ID }), cmp.Comparer(func(a, b *training.Offer) bool { return a.ID == b.ID })}
 		if diff := cmp.Diff(want, got, opts); diff != "" {
-			t.Fatalf("person %d (%+v): read path differs from the whole one (-whole +read):\n%s", i, person, diff)
+			t.Fatalf("person %d (%+v): the service's path differs from the whole one (-whole +service):\n%s", i, person, diff)
 		}
+	}
+	// A new session in Lyon, sooner than any: proposed at once.
+	person := training.Person{Lat: 45.758, Lon: 4.8351, RadiusKm: 5}
+	first := lyonSession(days(1))
+	created, err := e.svc.CreateSession(ctx, me, all[0].ID, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.svc.PathForPerson(ctx, person, code, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, bs := range p.Sessions {
+		found = found || (len(bs.Sessions) > 0 && bs.Sessions[0].Session.ID == created.ID)
+	}
+	if !found {
+		t.Errorf("the new session is not proposed first: %+v", p.Sessions)
 	}
 }
