@@ -29,6 +29,8 @@ Usage:
   maillage import lheo FICHIER importe des offres de formation LHEO 2.3 ou 2.2 (une transaction)
   maillage export lheo [--siret SIRET] > FICHIER
                                exporte les offres de formation (toutes, ou d'un organisme) en LHEO 2.3
+  maillage charter verify      vérifie toute la chaîne des signatures de la charte et nomme
+                               le premier enregistrement qui ne tient pas (DATABASE_URL requis)
   maillage reindex             reconstruit les index de recherche depuis la base et les
                                bascule d'un coup (DATABASE_URL et MEILI_URL requis)
   maillage services exec -- CMD [ARGS…]
@@ -71,6 +73,8 @@ func run(args []string) int {
 		err = cmdExport(ctx, args[1:])
 	case "seed":
 		err = cmdSeed(ctx, args[1:])
+	case "charter":
+		err = cmdCharter(ctx, args[1:])
 	case "reindex":
 		err = cmdReindex(ctx)
 	case "services":

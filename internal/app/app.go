@@ -22,6 +22,8 @@ import (
 	"maillage/internal/web"
 	"maillage/internal/web/account"
 	"maillage/internal/web/admin"
+	cartoweb "maillage/internal/web/carto"
+	charterweb "maillage/internal/web/charter"
 	"maillage/internal/web/home"
 	"maillage/internal/web/kit"
 	lieuxweb "maillage/internal/web/lieux"
@@ -54,6 +56,9 @@ type App struct {
 	Referential *postgres.ReferentialService
 	APITokens   *postgres.APITokenService
 	Territories *postgres.TerritoryService
+	// Charter is the aidant charter: versions, the chain of signatures,
+	// structures' views (its worker announces new versions).
+	Charter *postgres.CharterService
 	// LieuxImports runs the imports of places in the background.
 	LieuxImports *lieux.Service
 	// Training: training bodies, offers, sessions, LHEO and RNCP, paths.
@@ -137,6 +142,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.LieuxImports = postgres.NewImportService(db, log)
 	a.Training = postgres.NewTrainingService(db)
 	a.Training.Log = log
+	a.Charter = postgres.NewCharterService(db)
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {
 		db.Close()
@@ -156,7 +162,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	}
 	a.SearchSync = &search.Syncer{Client: a.Search, Registry: a.SearchRegistry, IDs: a.SearchStore, Outbox: a.SearchStore, Log: log}
 	a.SearchService = &search.Service{Client: a.Search, Registry: a.SearchRegistry, Territories: a.Territories,
-		Fallback: postgres.NewSearchFallback(db, french), Log: log}
+		Fallback: postgres.NewSearchFallback(db, french), Pending: a.SearchStore, Log: log}
 	// Every capability with the services it uses: the catalogue holds
 	// their messages, the web server mounts their routes.
 	caps := capabilities(a)
@@ -166,6 +172,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	}
 	a.Auth.Texts = a.Catalog
 	a.Structures.BaseURL, a.Structures.Texts = cfg.BaseURL.String(), a.Catalog
+	a.Charter.BaseURL, a.Charter.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Log: log, Catalog: a.Catalog,
 		Templates: webfs.Templates(), Static: webfs.Static(),
@@ -236,10 +243,12 @@ func capabilities(a *App) []kit.Capability {
 		home.New(home.Deps{Territories: a.Territories}),
 		account.New(account.Deps{Auth: a.Auth, Users: a.Users, Sessions: a.Sessions, Profiles: a.Profiles, APITokens: a.APITokens, Mails: a.Mails}),
 		network.New(network.Deps{Profiles: a.Profiles, Structures: a.Structures, Referential: a.Referential, Territories: a.Territories}),
-		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories}),
+		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories, Places: a.SearchStore}),
 		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
 		admin.New(admin.Deps{Users: a.Users}),
 		trainingweb.New(trainingweb.Deps{Training: a.Training, Territories: a.Territories}),
+		cartoweb.New(cartoweb.Deps{Search: a.SearchService, Places: a.SearchStore, Structures: a.Structures}),
+		charterweb.New(charterweb.Deps{Charter: a.Charter, Profiles: a.Profiles}),
 	}
 }
 

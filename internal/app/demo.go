@@ -23,6 +23,7 @@ type DemoStep struct {
 func (a *App) DemoSteps() []DemoStep {
 	return []DemoStep{
 		{Name: "training", Load: a.Training.LoadDemo},
+		{Name: "charter", Load: a.demoCharter},
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"github.com/markbates/goth"
 	"github.com/markbates/goth/providers/github"
 	"github.com/markbates/goth/providers/google"
@@ -233,6 +232,20 @@ func (s *Service) Callback(ctx context.Context, providerID string, q url.Values,
 	if _, err := gs.Authorize(gp, params); err != nil {
 		return nil, refuse("code exchange failed", err, "account.signin.refused.code")
 	}
+	// The ID token is checked before anything else is asked of the
+	// provider: a bad one means no userinfo request at all.
+	var (
+		claims  map[string]any
+		idToken string // kept with the session, for the provider's sign-out
+	)
+	if p.oidc != nil {
+		if oc, ok := gs.(*openidConnect.Session); ok {
+			idToken = oc.IDToken
+		}
+		if claims, err = p.oidc.verifyIDToken(ctx, idToken, flow.Nonce); err != nil {
+			return nil, refuse("id token rejected", err, "account.signin.refused.id_token")
+		}
+	}
 	gu, err := gp.FetchUser(gs)
 	if err != nil {
 		return nil, refuse("user info failed", err, "account.signin.refused.userinfo")
@@ -241,13 +254,8 @@ func (s *Service) Callback(ctx context.Context, providerID string, q url.Values,
 	if ext.Name == "" {
 		ext.Name = strings.TrimSpace(gu.FirstName + " " + gu.LastName)
 	}
-	idToken := ""
 	if p.oidc != nil {
-		claims, err := p.oidc.verifyIDToken(ctx, gu.IDToken, flow.Nonce)
-		if err != nil {
-			return nil, refuse("id token rejected", err, "account.signin.refused.id_token")
-		}
-		if sub, _ := claims["sub"].(string); sub != gu.UserID {
+		if sub, _ := claims["sub"].(string); sub == "" || sub != gu.UserID {
 			return nil, refuse("subject mismatch", nil, "account.signin.refused.subject")
 		}
 		ext.EmailVerified = p.trustEm
@@ -259,7 +267,6 @@ func (s *Service) Callback(ctx context.Context, providerID string, q url.Values,
 			usual, _ := gu.RawData["usual_name"].(string)
 			ext.Name = strings.TrimSpace(given + " " + usual)
 		}
-		idToken = gu.IDToken
 	} else if v, ok := gu.RawData["verified_email"].(bool); ok { // Google
 		ext.EmailVerified = v
 	} else if v, ok := gu.RawData["email_verified"].(bool); ok {
@@ -312,9 +319,7 @@ type oidcMeta struct {
 		JWKSURI               string `json:"jwks_uri"`
 		EndSessionEndpoint    string `json:"end_session_endpoint"`
 	}
-	keysMu sync.Mutex
-	keys   *jose.JSONWebKeySet
-	keysAt time.Time
+	keys *KeySet // set by discover
 }
 
 func (m *oidcMeta) discover(ctx context.Context) error {
@@ -336,59 +341,13 @@ func (m *oidcMeta) discover(ctx context.Context) error {
 	if m.doc.AuthorizationEndpoint == "" || m.doc.TokenEndpoint == "" || m.doc.JWKSURI == "" {
 		return fmt.Errorf("openid discovery: missing endpoints")
 	}
+	m.keys = &KeySet{URL: m.doc.JWKSURI, Client: m.hc}
 	return nil
 }
 
-// keySet returns the provider's signing keys, refreshed when a key id is
-// unknown (key rotation), at most once a minute.
-func (m *oidcMeta) keySet(ctx context.Context, kid string) (*jose.JSONWebKeySet, error) {
-	m.keysMu.Lock()
-	defer m.keysMu.Unlock()
-	if m.keys != nil && (len(m.keys.Key(kid)) > 0 || time.Since(m.keysAt) < time.Minute) {
-		return m.keys, nil
-	}
-	req, _ := http.NewRequestWithContext(ctx, "GET", m.doc.JWKSURI, nil)
-	resp, err := m.hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var ks jose.JSONWebKeySet
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&ks); err != nil {
-		return nil, fmt.Errorf("jwks: %w", err)
-	}
-	m.keys, m.keysAt = &ks, time.Now()
-	return m.keys, nil
-}
-
-var signingAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512, jose.ES256, jose.ES384, jose.ES512}
-
 // verifyJWS checks a compact JWS against the provider's keys and returns its payload.
 func (m *oidcMeta) verifyJWS(ctx context.Context, raw string) ([]byte, error) {
-	jws, err := jose.ParseSigned(raw, signingAlgs)
-	if err != nil {
-		return nil, err
-	}
-	if len(jws.Signatures) != 1 {
-		return nil, fmt.Errorf("expected one signature, got %d", len(jws.Signatures))
-	}
-	kid := jws.Signatures[0].Header.KeyID
-	ks, err := m.keySet(ctx, kid)
-	if err != nil {
-		return nil, err
-	}
-	var candidates []jose.JSONWebKey
-	if kid != "" {
-		candidates = ks.Key(kid)
-	} else {
-		candidates = ks.Keys
-	}
-	for _, k := range candidates {
-		if payload, err := jws.Verify(k); err == nil {
-			return payload, nil
-		}
-	}
-	return nil, fmt.Errorf("no key of the provider verifies the signature (kid %q)", kid)
+	return m.keys.Verify(ctx, raw)
 }
 
 // verifyIDToken checks signature, issuer, audience, expiry and nonce.

@@ -59,8 +59,8 @@ var (
 	// LimitEmailPerAddressAll bounds the mails an address receives from
 	// every IP together (against mail bombing from many addresses).
 	LimitEmailPerAddressAll = Limit{Max: 30, Window: time.Hour}
-	LimitEmailPerIP      = Limit{Max: 20, Window: 15 * time.Minute}
-	LimitSignInPerIP     = Limit{Max: 30, Window: 5 * time.Minute}
+	LimitEmailPerIP         = Limit{Max: 20, Window: 15 * time.Minute}
+	LimitSignInPerIP        = Limit{Max: 30, Window: 5 * time.Minute}
 )
 
 // Limit is a number of events allowed per window.

@@ -64,7 +64,11 @@ func Km(lang string, meters float64) string {
 // Date formats t in Paris time: « 3 décembre 2026 », "3 December 2026".
 func (c *Catalog) Date(lang string, t time.Time) string {
 	t = t.In(Paris)
-	return c.T(lang, "format.date", "Day", t.Day(), "Month", c.T(lang, "format.month."+strconv.Itoa(int(t.Month()))), "Year", t.Year())
+	key := "format.date"
+	if t.Day() == 1 {
+		key = "format.date_first" // « 1er décembre »
+	}
+	return c.T(lang, key, "Day", t.Day(), "Month", c.T(lang, "format.month."+strconv.Itoa(int(t.Month()))), "Year", t.Year())
 }
 
 // DateTime formats t in Paris time: « 3 décembre 2026 à 14 h 05 ».

@@ -120,11 +120,32 @@ const (
 	KeyHoursInterval       = "lieux.hours.interval" // From, To
 	KeyHoursPublicHolidays = "lieux.hours.public_holidays"
 	KeyHoursSchoolHolidays = "lieux.hours.school_holidays"
-	KeyHoursWeeks          = "lieux.hours.weeks"  // From, To, Step
-	KeyHoursMonths         = "lieux.hours.months" // From, To (month keys translated)
-	KeyHoursDate           = "lieux.hours.date"   // Day, Month
-	KeyHoursNth            = "lieux.hours.nth"    // Day, Nth
+	KeyHoursWeeks          = "lieux.hours.weeks"      // From, To, Step
+	KeyHoursMonths         = "lieux.hours.months"     // From, To (month keys translated)
+	KeyHoursDate           = "lieux.hours.date"       // Day, Month
+	KeyHoursDate1          = "lieux.hours.date_first" // Month (the first of a month)
+	KeyHoursDates          = "lieux.hours.dates"      // From, To (dates with their day)
+	KeyHoursDays           = "lieux.hours.days"       // From, To (weekday names)
+	KeyHoursTwoDays        = "lieux.hours.two_days"   // From, To (two days in a row)
+	KeyHoursTime           = "lieux.hours.time"       // H, M (minutes, two digits)
+	KeyHoursTimeH          = "lieux.hours.time_h"     // H (on the hour)
+	KeyHoursOpenEnd        = "lieux.hours.open_end"   // From
+	KeyHoursComment        = "lieux.hours.comment"    // What, Comment
+	KeyHoursEvery          = "lieux.hours.every_day"
+	KeyHoursWeek           = "lieux.hours.week"      // From
+	KeyHoursWeekAll        = "lieux.hours.weeks_all" // From, To
+	KeyHoursNthLast        = "lieux.hours.nth.last"  // Day
+	KeyHoursLine           = "lieux.hours.line"      // When, What (a line, in templates)
 )
+
+// NthKeys name the nth weekday of a month (1–5).
+var NthKeys = [5]string{
+	"lieux.hours.nth.1", // Day
+	"lieux.hours.nth.2", // Day
+	"lieux.hours.nth.3", // Day
+	"lieux.hours.nth.4", // Day
+	"lieux.hours.nth.5", // Day
+}
 
 // WeekdayKeys name the days, Monday first (index of Schedule.Week).
 var WeekdayKeys = [7]string{

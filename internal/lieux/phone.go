@@ -1,6 +1,7 @@
 package lieux
 
 import (
+	"maillage/internal/maillage"
 	"strings"
 	"unicode"
 
@@ -126,4 +127,17 @@ func FormatPhone(stored string) string {
 func NormalisePhone(s, postcode string) (string, bool) {
 	n, res := normalisePhone(s, postcode)
 	return n, res == phoneOK || res == phoneUnassigned
+}
+
+// Normalize puts what a person typed into the form the schema stores, the
+// way the importer reads a file: a French telephone number written the
+// national way (« 04 78 12 34 56 », « 0262 12 34 56 ») becomes « +33478123456 ».
+// Forms, the API and the CLI go through it (the storage calls it before
+// Validate); a value it cannot read is left for Validate to refuse.
+func Normalize(l *maillage.Lieu) {
+	if l.Telephone != "" {
+		if n, ok := NormalisePhone(l.Telephone, l.CodePostal); ok {
+			l.Telephone = n
+		}
+	}
 }

@@ -181,3 +181,13 @@ func checkValue(f *field, v string) (string, []any) {
 	}
 	return "", nil
 }
+
+// FieldNames lists the fields of the national schema in column order (the
+// web layer names each with the key "lieux.field.<name>").
+func FieldNames() []string {
+	out := make([]string, len(schema.Fields))
+	for i, f := range schema.Fields {
+		out[i] = f.Name
+	}
+	return out
+}

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"maillage/internal/charter"
 	"maillage/internal/maillage"
 )
 
@@ -23,6 +24,9 @@ type Store interface {
 	ContentHash(ctx context.Context, name string) (string, error)
 	SyncTerritories(ctx context.Context, sha string, r []*maillage.Region, d []*maillage.Departement, c []*maillage.Commune) error
 	SyncReferentiel(ctx context.Context, sha string, ref *maillage.Referential) error
+	// SyncCharter stores the charter versions (a text already stored never
+	// changes) and returns warnings (a text rendered differently).
+	SyncCharter(ctx context.Context, sha string, versions []charter.Version) ([]maillage.Problem, error)
 }
 
 // Loader syncs content into a Store.
@@ -40,7 +44,7 @@ type Result struct {
 }
 
 // Sync loads every content set that changed, in this order: territoires,
-// referentiel.
+// referentiel, charte.
 func (l *Loader) Sync(ctx context.Context) ([]Result, error) {
 	sets := []struct {
 		name string
@@ -48,6 +52,7 @@ func (l *Loader) Sync(ctx context.Context) ([]Result, error) {
 	}{
 		{"territoires", l.syncTerritories},
 		{"referentiel", l.syncReferentiel},
+		{"charte", l.syncCharter},
 	}
 	out := make([]Result, 0, len(sets))
 	for _, s := range sets {
@@ -199,4 +204,50 @@ func ParseCommunes(fsys fs.FS, name string) ([]*maillage.Commune, error) {
 		return nil
 	})
 	return out, err
+}
+
+// syncCharter reads content/charte (charter.ParseVersions checks every
+// file before anything is stored) and stores the versions.
+func (l *Loader) syncCharter(ctx context.Context) (Result, error) {
+	res := Result{Name: "charte"}
+	sub, err := fs.Sub(l.FS, "charte")
+	if err != nil {
+		return res, err
+	}
+	entries, err := fs.ReadDir(sub, ".")
+	if err != nil {
+		return res, err
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, "charte/"+e.Name())
+	}
+	sha, err := hashFiles(l.FS, names...)
+	if err != nil {
+		return res, err
+	}
+	if prev, err := l.Store.ContentHash(ctx, res.Name); err != nil {
+		return res, err
+	} else if prev == sha {
+		res.Skipped = true
+		return res, nil
+	}
+	versions, err := charter.ParseVersions(sub)
+	if err != nil {
+		return res, err
+	}
+	warnings, err := l.Store.SyncCharter(ctx, sha, versions)
+	if err != nil {
+		return res, err
+	}
+	for _, w := range warnings {
+		if l.Log != nil {
+			l.Log.Warn("charter version", "field", w.Field, "key", w.Key)
+		}
+	}
+	res.Rows = len(versions)
+	if l.Log != nil {
+		l.Log.Info("content synced", "set", res.Name, "versions", len(versions))
+	}
+	return res, nil
 }

@@ -208,7 +208,7 @@ func (s *ProfileService) FindProfiles(ctx context.Context, f maillage.ProfileFil
 		limit = 50
 	}
 	var rows []profileRow
-	if err := s.db.NewRaw(profileSelect+whereSQL+" ORDER BY p.display_name, p.id LIMIT ? OFFSET ?", append(args, limit, f.Offset)...).Scan(ctx, &rows); err != nil {
+	if err := s.db.NewRaw(profileSelect+whereSQL+" ORDER BY p.display_name COLLATE \"fr-x-icu\", p.id LIMIT ? OFFSET ?", append(args, limit, f.Offset)...).Scan(ctx, &rows); err != nil {
 		return nil, 0, err
 	}
 	ps := make([]*maillage.Profile, len(rows))
@@ -422,7 +422,7 @@ func (s *ProfileService) count(ctx context.Context, viewer maillage.Viewer, col,
 	q := fmt.Sprintf(`WITH people AS (
 			SELECT c.%[1]s AS code, p.kind, count(*) AS n FROM profiles p JOIN communes c ON c.code_insee = p.code_insee
 			WHERE %[2]s GROUP BY 1, 2),
-		places AS (
+		places AS MATERIALIZED (
 			SELECT c.%[1]s AS code, count(*) AS n FROM structures s JOIN communes c ON c.code_insee = s.commune_insee GROUP BY 1)
 		SELECT t.code, t.nom, coalesce((SELECT sum(n) FROM people WHERE people.code = t.code), 0) AS people,
 			coalesce((SELECT n FROM places WHERE places.code = t.code), 0) AS places,

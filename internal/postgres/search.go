@@ -48,18 +48,20 @@ func (s *SearchStore) Profiles(ctx context.Context, ids []int64) ([]*maillage.Pr
 	return ps, s.profiles.load(ctx, ps...)
 }
 
-// VisibleProfiles tells which of these profiles the viewer may see now
-// (the same rule as listings: visibleSQL).
-func (s *SearchStore) VisibleProfiles(ctx context.Context, viewer maillage.Viewer, ids []int64) (map[int64]bool, error) {
+// PendingIDs tells which of these ids of entity have a change the indexes
+// have not applied yet (a search_outbox row not processed: rejected ones
+// included, their document never reached the index).
+func (s *SearchStore) PendingIDs(ctx context.Context, entity string, ids []int64) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var visible []int64
-	if err := s.db.NewRaw("SELECT p.id FROM profiles p WHERE p.id IN (?) AND "+visibleSQL(viewer, maillage.FieldProfile), bun.In(ids)).Scan(ctx, &visible); err != nil {
+	var pending []int64
+	if err := s.db.NewRaw(`SELECT DISTINCT entity_id FROM search_outbox
+		WHERE processed_at IS NULL AND entity = ? AND entity_id IN (?)`, entity, bun.In(ids)).Scan(ctx, &pending); err != nil {
 		return nil, err
 	}
-	for _, id := range visible {
+	for _, id := range pending {
 		out[id] = true
 	}
 	return out, nil

@@ -249,7 +249,7 @@ func (s *StructureService) FindStructures(ctx context.Context, f maillage.Struct
 		limit = 50
 	}
 	var rows []structureRow
-	if err := s.db.NewRaw(structureSelect+where+" ORDER BY s.nom, s.id LIMIT ? OFFSET ?", append(args, limit, f.Offset)...).Scan(ctx, &rows); err != nil {
+	if err := s.db.NewRaw(structureSelect+where+" ORDER BY s.nom COLLATE \"fr-x-icu\", s.id LIMIT ? OFFSET ?", append(args, limit, f.Offset)...).Scan(ctx, &rows); err != nil {
 		return nil, 0, err
 	}
 	out := make([]*maillage.Structure, len(rows))
@@ -276,13 +276,15 @@ func (s *StructureService) AllLieux(ctx context.Context, f maillage.StructureFil
 }
 
 // validateStructure is the one check of a structure typed in a form or
-// sent to the API: the national standard for its place (lieux.Validate,
-// under "lieu."), then Structure.Validate (a real pivot, known roles).
+// sent to the API: what was typed put in the stored form (lieux.Normalize),
+// the national standard for its place (lieux.Validate, under "lieu."), then
+// Structure.Validate (a real pivot, known roles).
 func (s *StructureService) validateStructure(ctx context.Context, st *maillage.Structure) error {
 	communes, err := s.Communes(ctx)
 	if err != nil {
 		return err
 	}
+	lieux.Normalize(&st.Lieu)
 	ps := lieux.RowErrors(lieux.Validate(st.Lieu, communes)).Problems("lieu.")
 	ps.Extend("", st.Validate())
 	return ps.Err()

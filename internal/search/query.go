@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -62,6 +63,10 @@ type Service struct {
 	Fallback    maillage.SearchService
 	Log         *slog.Logger
 	Timeout     time.Duration // per search; default 3 s
+	// Pending tells which entities have changes the indexes have not
+	// applied yet (the search outbox): their hits are checked against the
+	// database before they are shown (current). Nil: none is checked.
+	Pending PendingStore
 
 	namesOnce sync.Once
 	depNames  map[string]string
@@ -73,6 +78,13 @@ type Service struct {
 }
 
 var _ maillage.SearchService = (*Service)(nil)
+
+// PendingStore reads the search outbox (internal/postgres).
+type PendingStore interface {
+	// PendingIDs tells which of these ids of entity have a change not yet
+	// applied to the indexes.
+	PendingIDs(ctx context.Context, entity string, ids []int64) (map[int64]bool, error)
+}
 
 // Types lists the result types in display order.
 func (s *Service) Types() []string { return s.Registry.TypeNames() }
@@ -307,8 +319,9 @@ type rawHit struct {
 	Formatted   json.RawMessage `json:"_formatted"`
 }
 
-// Search runs a query on Meilisearch; when it cannot be reached, on the
-// PostgreSQL fallback (Degraded is then true).
+// Search runs a query on Meilisearch; when it cannot be reached, or an
+// index the query reads is not ready (missing, lost, being rebuilt: see
+// Readiness), on the PostgreSQL fallback (Degraded is then true).
 func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage.SearchResult, error) {
 	start := time.Now()
 	s.Normalize(&q)
@@ -331,6 +344,12 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	req := s.request(&q, near, within)
 	if len(req.Queries) == 0 { // a filter no type has
 		return res, nil
+	}
+	// An index missing, lost or being rebuilt would answer nothing, or
+	// too little, as if it were the truth: PostgreSQL answers instead.
+	specs := s.readSpecs(req)
+	if err := s.Client.readiness.notReady(specs); err != nil {
+		return s.degraded(ctx, q, err)
 	}
 	if near != nil && q.Sort == "distance" {
 		// Facets and totals come from the federated query (no hits);
@@ -368,6 +387,9 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if indexNotFound(err) {
+			s.Client.markNotFound(err, specs)
+		}
 		return s.degraded(ctx, q, err)
 	}
 	s.names(ctx)
@@ -377,13 +399,17 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
+			if indexNotFound(err) {
+				s.Client.markNotFound(err, specs)
+			}
 			return s.degraded(ctx, q, err)
 		}
 	}
-	if res.Hits, err = s.hits(hits, near); err != nil {
+	var docs []json.RawMessage
+	if res.Hits, docs, err = s.hits(hits, near); err != nil {
 		return nil, err
 	}
-	if res.Hits, err = s.stillVisible(ctx, q.Viewer, res.Hits); err != nil {
+	if res.Hits, err = s.current(ctx, q.Members(), res.Hits, docs); err != nil {
 		return nil, err
 	}
 	res.Total = int(resp.EstimatedTotalHits)
@@ -410,16 +436,17 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 }
 
 // hits turns Meilisearch hits into results, each mapped by its type.
-func (s *Service) hits(raw []meilisearch.Hit, near *maillage.Commune) ([]maillage.SearchHit, error) {
+func (s *Service) hits(raw []meilisearch.Hit, near *maillage.Commune) ([]maillage.SearchHit, []json.RawMessage, error) {
 	out := make([]maillage.SearchHit, 0, len(raw))
+	docs := make([]json.RawMessage, 0, len(raw))
 	for _, h := range raw {
 		doc, err := json.Marshal(h)
 		if err != nil {
-			return nil, fmt.Errorf("decode hit: %w", err)
+			return nil, nil, fmt.Errorf("decode hit: %w", err)
 		}
 		var r rawHit
 		if err := json.Unmarshal(doc, &r); err != nil {
-			return nil, fmt.Errorf("decode hit: %w", err)
+			return nil, nil, fmt.Errorf("decode hit: %w", err)
 		}
 		t := s.Registry.Type(r.Type)
 		if t == nil {
@@ -440,49 +467,133 @@ func (s *Service) hits(raw []meilisearch.Hit, near *maillage.Commune) ([]maillag
 			}
 		}
 		if err := t.Hit(doc, &hit); err != nil {
-			return nil, fmt.Errorf("decode %s hit: %w", r.Type, err)
+			return nil, nil, fmt.Errorf("decode %s hit: %w", r.Type, err)
 		}
 		if near != nil && r.Geo != nil {
 			d := int(math.Round(distance(near.Latitude, near.Longitude, r.Geo.Lat, r.Geo.Lng)))
 			hit.DistanceM = &d
 		}
 		out = append(out, hit)
+		docs = append(docs, doc)
 	}
-	return out, nil
+	return out, docs, nil
 }
 
-// stillVisible drops the results the viewer may no longer see: an index
-// follows the database within the sync lag, and a field or profile made
-// private just now must not show meanwhile (types with a Visible check).
-func (s *Service) stillVisible(ctx context.Context, viewer maillage.Viewer, hits []maillage.SearchHit) ([]maillage.SearchHit, error) {
+// current drops the results whose document is stale in a way that
+// matters: an index follows the database within the sync lag, and a
+// profile hidden or a field made private just now must neither show nor
+// match meanwhile. A hit is stale when its entity has a change the indexes
+// have not applied yet (the search outbox); its type then builds the
+// document it would index now for the same audience, and the hit is kept
+// only if that document exists and still holds every field the indexed one
+// holds (values may have changed; a field that disappeared may be what
+// matched the query).
+func (s *Service) current(ctx context.Context, members bool, hits []maillage.SearchHit, docs []json.RawMessage) ([]maillage.SearchHit, error) {
+	if s.Pending == nil || len(hits) == 0 {
+		return hits, nil
+	}
+	audience := AudiencePublic
+	if members {
+		audience = AudienceMembers
+	}
 	byType := map[string][]int64{}
 	for _, h := range hits {
 		byType[h.Type] = append(byType[h.Type], h.ID)
 	}
-	visible := map[string]map[int64]bool{}
+	fresh := map[string]map[int64]any{} // type → stale id → document now (nil: none)
 	for name, ids := range byType {
 		t := s.Registry.Type(name)
-		if t == nil || t.Visible == nil {
+		stale, err := s.Pending.PendingIDs(ctx, name, ids)
+		if err != nil {
+			return nil, fmt.Errorf("check %s changes: %w", name, err)
+		}
+		if len(stale) == 0 {
 			continue
 		}
-		ok, err := t.Visible(ctx, viewer, ids)
-		if err != nil {
-			return nil, fmt.Errorf("check %s visibility: %w", name, err)
+		staleIDs := make([]int64, 0, len(stale))
+		for id := range stale {
+			staleIDs = append(staleIDs, id)
 		}
-		visible[name] = ok
+		byAudience, err := t.Documents(ctx, staleIDs)
+		if err != nil {
+			return nil, fmt.Errorf("rebuild %s documents: %w", name, err)
+		}
+		docsNow := audienceDocs(t, byAudience, audience)
+		fresh[name] = map[int64]any{}
+		for _, id := range staleIDs {
+			fresh[name][id] = docsNow[id]
+		}
 	}
 	out := hits[:0]
-	for _, h := range hits {
-		if v, checked := visible[h.Type]; checked && !v[h.ID] {
-			continue
+	for i, h := range hits {
+		if now, stale := fresh[h.Type][h.ID]; stale {
+			if now == nil || !holdsFields(now, docs[i]) {
+				continue
+			}
 		}
 		out = append(out, h)
 	}
 	return out, nil
 }
 
+// readSpecs are the indexes a request reads.
+func (s *Service) readSpecs(req *meilisearch.MultiSearchRequest) []*IndexSpec {
+	var out []*IndexSpec
+	for _, spec := range s.Registry.Specs() {
+		for _, sr := range req.Queries {
+			if sr.IndexUID == s.Client.Index(spec.Name) {
+				out = append(out, spec)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// audienceDocs picks the documents of the audience the query reads: the
+// type's index for that audience, else its public one (as querySpecs).
+func audienceDocs(t *Type, byAudience map[string]map[int64]any, audience string) map[int64]any {
+	for _, spec := range t.Indexes {
+		if spec.Audience == audience {
+			return byAudience[audience]
+		}
+	}
+	return byAudience[AudiencePublic]
+}
+
+// holdsFields tells whether the document now has every field of the
+// indexed one (Meilisearch's own fields, such as _formatted, aside).
+func holdsFields(now any, indexed json.RawMessage) bool {
+	b, err := json.Marshal(now)
+	if err != nil {
+		return false
+	}
+	var nowFields, oldFields map[string]json.RawMessage
+	if json.Unmarshal(b, &nowFields) != nil || json.Unmarshal(indexed, &oldFields) != nil {
+		return false
+	}
+	for k, v := range oldFields {
+		if strings.HasPrefix(k, "_") && k != "_geo" {
+			continue
+		}
+		if string(v) == "null" {
+			continue
+		}
+		if _, ok := nowFields[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Service) degraded(ctx context.Context, q maillage.SearchQuery, cause error) (*maillage.SearchResult, error) {
-	s.Log.Warn("meilisearch unreachable: basic PostgreSQL search", "err", cause)
+	var nr *NotReadyError
+	if errors.As(cause, &nr) {
+		// Ensure logged the rebuild once; not every search meanwhile.
+		s.Log.Debug("search index not ready: basic PostgreSQL search", "err", cause)
+	} else {
+		s.Log.Warn("meilisearch unreachable or failing: basic PostgreSQL search", "err", cause)
+	}
 	if q.Near != "" {
 		// The commune was resolved once (ResolveCommune): the fallback
 		// gets its INSEE code, not the text to resolve again.

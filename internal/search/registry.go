@@ -36,11 +36,6 @@ type Type struct {
 	Documents func(ctx context.Context, ids []int64) (map[string]map[int64]any, error)
 	// Hit fills a result from a document as Meilisearch returns it.
 	Hit func(doc json.RawMessage, h *maillage.SearchHit) error
-	// Visible, if set, tells which of these ids the viewer may see now:
-	// results are checked against the current state before they are
-	// shown, so a change not yet applied to the index (the sync lag)
-	// never shows what was just hidden.
-	Visible func(ctx context.Context, viewer maillage.Viewer, ids []int64) (map[int64]bool, error)
 }
 
 // Labels translates catalogue keys into the French text indexed for

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -286,5 +287,62 @@ func TestFacetsAreDisjunctive(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]int{"29": 3, "35": 1}, counts(res, "departement")); diff != "" {
 		t.Errorf("département facet for médiateurs or aidants (-want +got):\n%s", diff)
+	}
+}
+
+// TestJustHiddenIsNotShown: within the sync lag (changes saved, not yet
+// applied to the indexes), a field just made private neither matches nor
+// shows, a profile just hidden leaves the results, and a profile whose
+// public fields merely changed is still found.
+func TestJustHiddenIsNotShown(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	hidden := person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Ninon Trébuchet"), Commune: ptr("69123"),
+		Bio: ptr("Ateliers xylotrombe"), Visibility: public()})
+	gone := person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Octave Brunissard"), Commune: ptr("69123"),
+		Bio: ptr("Ateliers xylotrombe aussi"), Visibility: public()})
+	edited := person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Paule Gourdonnet"), Commune: ptr("69123"),
+		Bio: ptr("Ateliers xylotrombe encore"), Visibility: public()})
+	synced(t, a)
+	search := func(q string) []string {
+		t.Helper()
+		res, err := a.SearchService.Search(ctx, maillage.SearchQuery{Viewer: maillage.Anonymous, Q: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return titles(res)
+	}
+	if got := search("xylotrombe"); len(got) != 3 {
+		t.Fatalf("before the changes: %v", got)
+	}
+
+	if _, err := a.Profiles.SaveProfile(ctx, hidden.UserID, maillage.ProfileUpdate{Visibility: map[string]maillage.Visibility{maillage.FieldBio: maillage.VisPrivate}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Profiles.SaveProfile(ctx, gone.UserID, maillage.ProfileUpdate{Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisMembers}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Profiles.SaveProfile(ctx, edited.UserID, maillage.ProfileUpdate{Bio: ptr("Ateliers xylotrombe, le mardi")}); err != nil {
+		t.Fatal(err)
+	}
+	// Not synced: the indexes still hold the old documents.
+	got := search("xylotrombe")
+	if has(got, "Ninon Trébuchet") {
+		t.Errorf("matched by a field made private just now: %v", got)
+	}
+	if has(got, "Octave Brunissard") {
+		t.Errorf("a profile just hidden from the public still shows: %v", got)
+	}
+	if !has(got, "Paule Gourdonnet") {
+		t.Errorf("a profile whose public bio changed should still be found: %v", got)
+	}
+
+	synced(t, a)
+	got = search("xylotrombe")
+	if !slices.Equal(got, []string{"Paule Gourdonnet"}) {
+		t.Errorf("after the sync: %v", got)
+	}
+	if got := search("Ninon Trébuchet"); !has(got, "Ninon Trébuchet") {
+		t.Errorf("after the sync the profile is found by its public name: %v", got)
 	}
 }

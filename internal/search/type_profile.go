@@ -12,8 +12,6 @@ import (
 type ProfileStore interface {
 	// Profiles returns whole profiles (not views) by id; missing ids are absent.
 	Profiles(ctx context.Context, ids []int64) ([]*maillage.Profile, error)
-	// VisibleProfiles tells which of these profiles the viewer may see now.
-	VisibleProfiles(ctx context.Context, viewer maillage.Viewer, ids []int64) (map[int64]bool, error)
 }
 
 // ProfileDoc is a profile in a search index: only the fields of one view.
@@ -89,7 +87,6 @@ func Profiles(store ProfileStore, labels Labels, synonyms map[string][]string) *
 			h.URL = "/profils/" + strconv.FormatInt(d.ID, 10)
 			return nil
 		},
-		Visible: store.VisibleProfiles,
 	}
 }
 

@@ -93,7 +93,9 @@ func TestLieuxImportPage(t *testing.T) {
 		before := countIn69(t, a)
 		r := importAndWait(t, a, coord, "lieux-69.csv", file)
 		mustContain(t, r.Body, "Rapport d&#39;import : lieux-69.csv", "<dd>3</dd>", "<dd>2</dd>", "<dd>1</dd>",
-			"SIRET bouche-trou", "code_postal « 6900 » : 5 chiffres attendus", "rapport.csv")
+			"SIRET bouche-trou", "code_postal « 6900 » : 5 chiffres attendus", "rapport.csv",
+			// The field is named, not only given as the column of the file.
+			"<td>Code postal <code>code_postal</code></td>")
 		if n := countIn69(t, a) - before; n != 2 {
 			t.Fatalf("%d structures created in 69, want 2", n)
 		}

@@ -49,7 +49,89 @@ type testOP struct {
 	// forge, when set, re-signs the ID tokens of the token endpoint with a
 	// key the provider never published (the claims are left as they are).
 	forge atomic.Bool
+	keys  *opKeys
+
+	mu       sync.Mutex
+	requests []opRequest // every request the provider answered, in order
 }
+
+// opRequest is one request the provider received.
+type opRequest struct {
+	Path  string
+	Query url.Values
+}
+
+// Paths of the provider's endpoints.
+const (
+	opUserinfo   = "/userinfo"
+	opEndSession = "/end_session"
+	opKeysPath   = "/keys"
+)
+
+// calls returns the queries of the requests the provider received on path.
+func (o *testOP) calls(path string) []url.Values {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []url.Values
+	for _, r := range o.requests {
+		if r.Path == path {
+			out = append(out, r.Query)
+		}
+	}
+	return out
+}
+
+func (o *testOP) record(r *http.Request) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.requests = append(o.requests, opRequest{Path: r.URL.Path, Query: r.URL.Query()})
+}
+
+// rotate makes the provider sign with a new key and publish only that one
+// (the old key is withdrawn at once, the hardest case for a client). With
+// sameID the new key keeps the old key id.
+func (o *testOP) rotate(t *testing.T, sameID bool) {
+	t.Helper()
+	k := newOPKey(t)
+	o.keys.mu.Lock()
+	defer o.keys.mu.Unlock()
+	if sameID {
+		k.id = o.keys.current.id
+	}
+	o.keys.current = k
+}
+
+// opKeys is the provider's signing key, which tests may rotate.
+type opKeys struct {
+	mu      sync.Mutex
+	current *opKey
+}
+
+// opKey is both the private signing key (op.SigningKey) and, through
+// opPublicKey, the published one (op.Key).
+type opKey struct {
+	id  string
+	key *rsa.PrivateKey
+}
+
+func newOPKey(t *testing.T) *opKey {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &opKey{id: "cle-" + randomHex(4), key: key}
+}
+
+func (k *opKey) SignatureAlgorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k *opKey) Key() any                                    { return k.key }
+func (k *opKey) ID() string                                  { return k.id }
+
+type opPublicKey struct{ *opKey }
+
+func (k opPublicKey) Algorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k opPublicKey) Use() string                        { return "sig" }
+func (k opPublicKey) Key() any                           { return &k.key.PublicKey }
 
 // opUsers is the provider's user store.
 type opUsers map[string]*storage.User
@@ -66,10 +148,28 @@ func (u opUsers) GetUserByUsername(name string) *storage.User {
 }
 
 // opStorage is the example storage, with the portal's sign-out return
-// address registered for the client (the example's clients have none).
+// address registered for the client (the example's clients have none) and
+// a signing key that tests can rotate.
 type opStorage struct {
 	*storage.Storage
 	postLogout []string
+	keys       *opKeys
+}
+
+func (s opStorage) SigningKey(context.Context) (op.SigningKey, error) {
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	return s.keys.current, nil
+}
+
+func (s opStorage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
+	return []jose.SignatureAlgorithm{jose.RS256}, nil
+}
+
+func (s opStorage) KeySet(context.Context) ([]op.Key, error) {
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	return []op.Key{opPublicKey{s.keys.current}}, nil
 }
 
 func (s opStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
@@ -92,15 +192,16 @@ func (c logoutClient) PostLogoutRedirectURIs() []string { return c.uris }
 func startOP(t *testing.T, callback, postLogout string, users opUsers) *testOP {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	o := &testOP{Issuer: "http://" + srv.Listener.Addr().String()}
+	o := &testOP{Issuer: "http://" + srv.Listener.Addr().String(), keys: &opKeys{current: newOPKey(t)}}
 	clients := map[string]*storage.Client{opClientID: storage.WebClient(opClientID, opClientSecret, callback)}
-	st := opStorage{storage.NewStorageWithClients(users, clients), []string{postLogout}}
+	st := opStorage{storage.NewStorageWithClients(users, clients), []string{postLogout}, o.keys}
 	router := exampleop.SetupServer(o.Issuer, st, nil, false)
 	otherKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.record(r)
 		if r.URL.Path != "/oauth/token" || !o.forge.Load() {
 			router.ServeHTTP(w, r)
 			return

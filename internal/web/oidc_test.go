@@ -65,6 +65,13 @@ func TestOIDCRoundTrip(t *testing.T) {
 	if n := p.count(t, "SELECT count(*) FROM sessions WHERE user_id = ? AND auth_method = 'oidc'", userID); n != 2 {
 		t.Errorf("oidc sessions = %d, want 2", n)
 	}
+	// One userinfo request per sign-in; the keys are fetched once and kept.
+	if n := len(p.OP.calls(opUserinfo)); n != 2 {
+		t.Errorf("userinfo requests = %d, want 2", n)
+	}
+	if n := len(p.OP.calls(opKeysPath)); n != 1 {
+		t.Errorf("JWKS requests = %d, want 1", n)
+	}
 }
 
 // refused checks a refused sign-in: status, French message on the page, no
@@ -169,9 +176,72 @@ func TestOIDCRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b, target := tt.prepare(t)
-			before, mark := p.sessions(t), p.Logs.mark()
+			before, mark, userinfo := p.sessions(t), p.Logs.mark(), len(p.OP.calls(opUserinfo))
 			pg := b.get(target)
 			refused(t, p, pg, before, mark, tt.status, tt.message, append([]string{`msg="sign-in refused"`}, tt.log...)...)
+			// A refused sign-in asks the provider nothing about the person:
+			// the ID token is checked before userinfo is called.
+			if n := len(p.OP.calls(opUserinfo)) - userinfo; n != 0 {
+				t.Errorf("userinfo requests during a refused sign-in = %d, want 0", n)
+			}
+		})
+	}
+}
+
+// TestOIDCKeyRotation: after the provider rotates its signing key, the
+// next sign-in succeeds without restarting the portal (the keys are fetched
+// again once), and forged ID tokens right after do not make the portal
+// fetch the keys again (at most once per 30 s).
+func TestOIDCKeyRotation(t *testing.T) {
+	tests := []struct {
+		name   string
+		sameID bool
+	}{
+		{"new key id", false},
+		{"same key id, new key", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newOIDCPortal(t)
+			signedIn := func(what string, pg *page) {
+				t.Helper()
+				if pg.Status != http.StatusSeeOther || !strings.HasPrefix(pg.location(), p.URL+"/tableau-de-bord") {
+					t.Fatalf("%s: %d to %q, want 303 to /tableau-de-bord\n%s", what, pg.Status, pg.location(), pg.Body)
+				}
+			}
+			signedIn("sign-in before the rotation", p.signIn(t, newBrowser(t), "camille"))
+			if n := len(p.OP.calls(opKeysPath)); n != 1 {
+				t.Fatalf("JWKS requests after the first sign-in = %d, want 1", n)
+			}
+
+			p.OP.rotate(t, tt.sameID)
+			signedIn("sign-in after the rotation", p.signIn(t, newBrowser(t), "dominique"))
+			if n := len(p.OP.calls(opKeysPath)); n != 2 {
+				t.Errorf("JWKS requests after the rotation = %d, want 2 (fetched again once)", n)
+			}
+			signedIn("second sign-in after the rotation", p.signIn(t, newBrowser(t), "camille"))
+
+			// A stream of ID tokens no published key verifies: each is
+			// refused, and the keys were fetched again too recently to be
+			// fetched again now.
+			keys, userinfo := len(p.OP.calls(opKeysPath)), len(p.OP.calls(opUserinfo))
+			for i := range 3 {
+				b := newBrowser(t)
+				cb := p.authorize(t, b, "camille")
+				p.OP.forge.Store(true)
+				before, mark := p.sessions(t), p.Logs.mark()
+				pg := b.get(cb)
+				p.OP.forge.Store(false)
+				refused(t, p, pg, before, mark, http.StatusUnauthorized,
+					"Le jeton d'identité reçu de ProConnect n'est pas valide. Recommencez la connexion.",
+					`msg="sign-in refused"`, `reason="id token rejected"`, "no key of the provider verifies the signature")
+				if n := len(p.OP.calls(opKeysPath)) - keys; n != 0 {
+					t.Errorf("forged token %d: %d more JWKS requests, want 0", i+1, n)
+				}
+			}
+			if n := len(p.OP.calls(opUserinfo)) - userinfo; n != 0 {
+				t.Errorf("userinfo requests for forged tokens = %d, want 0", n)
+			}
 		})
 	}
 }

@@ -55,3 +55,50 @@ func TestStructurePageShowsOnlyVisibleMembers(t *testing.T) {
 		t.Fatal("the referent does not see the private member")
 	}
 }
+
+// TestStructurePageHoursAndPhone: opening hours in the OpenStreetMap syntax
+// of the national data are written out in the page's language, and the
+// telephone number stored in the schema's form is shown the French way
+// (issue 10 §16); hours that do not parse are shown as typed.
+func TestStructurePageHoursAndPhone(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	ref := newUser(t, a, "referente.horaires@exemple.fr", nil)
+	create := func(pivot, hours string) int64 {
+		st, _, err := a.Structures.CreateStructure(ctx, ref.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: maillage.Lieu{
+			Pivot: pivot, Nom: "Espace numérique " + pivot, Adresse: "3 rue des Tanneurs", CodePostal: "69001", Commune: "Lyon", CodeInsee: "69123",
+			Telephone: "04 78 12 34 56", Horaires: hours,
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.ID
+	}
+	id := create("W691234568", "Mo-Fr 09:00-12:00,14:00-17:30; Sa[1] 10:00-12:00; PH off")
+	cases := []struct {
+		lang string
+		want []string
+	}{
+		{"fr", []string{"Du lundi au vendredi\u00a0: 9 h – 12 h, 14 h – 17 h 30", "Samedi et dimanche\u00a0: Fermé", "1er samedi du mois\u00a0: 10 h – 12 h", "Jours fériés\u00a0: Fermé", "04 78 12 34 56", `href="tel:&#43;33478123456"`}},
+		{"en", []string{"Monday to Friday: 9:00–12:00, 14:00–17:30", "Saturday and Sunday: Closed", "First Saturday of the month: 10:00–12:00", "Public holidays: Closed", "04 78 12 34 56"}},
+	}
+	for _, c := range cases {
+		r := do(t, a.Web.App(), "GET", "/structures/"+strconv.FormatInt(id, 10)+"?lang="+c.lang, nil)
+		if r.Status != 200 {
+			t.Fatalf("%s: status %d", c.lang, r.Status)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(r.Body, w) {
+				t.Errorf("%s: page lacks %q", c.lang, w)
+			}
+		}
+		if strings.Contains(r.Body, "Mo-Fr") {
+			t.Errorf("%s: the raw syntax is shown", c.lang)
+		}
+	}
+	raw := create("W691234569", "sur rendez-vous le matin")
+	r := do(t, a.Web.App(), "GET", "/structures/"+strconv.FormatInt(raw, 10), nil)
+	if !strings.Contains(r.Body, "sur rendez-vous le matin") {
+		t.Error("hours that do not parse are not shown as typed")
+	}
+}

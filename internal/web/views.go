@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"maillage/internal/lieux"
 	"path"
 	"strings"
 	"sync"
@@ -115,7 +116,7 @@ var templateFuncs = template.FuncMap{
 	},
 	"add": func(a, b int) int { return a + b },
 	// phone shows a stored number (+33478123456) the French way.
-	"phone": func(s string) string { return s },
+	"phone": lieux.FormatPhone,
 	"sub":   func(a, b int) int { return a - b },
 	"contains": func(list []string, s string) bool {
 		for _, x := range list {

@@ -155,7 +155,8 @@ func (a *Capability) signOut(c *fiber.Ctx) error {
 	a.EndSession(c)
 	if next != "/" {
 		// The provider's end-session endpoint (its origin is allowed by
-		// the CSP's form-action).
+		// the CSP's form-action); the message waits for the return.
+		a.Flash(c, "account.flash.signed_out")
 		return c.Redirect(next, fiber.StatusSeeOther)
 	}
 	return a.RedirectFlash(c, "/", "account.flash.signed_out")

@@ -12,11 +12,13 @@ import (
 
 // Page is what every template receives.
 type Page struct {
-	Lang      string
-	Title     string
-	Nav       string // key of the current menu entry
-	Menu      []MenuItem
-	Flash     *Flash
+	Lang  string
+	Title string
+	Nav   string // key of the current menu entry
+	Menu  []MenuItem
+	Flash *Flash
+	// Notices are the capabilities' messages to a signed-in person.
+	Notices   []Notice
 	CSRF      string
 	User      *maillage.User
 	RequestID string
@@ -33,6 +35,10 @@ type Flash struct{ Kind, Message string }
 
 // T translates key in the page's language; args are name/value pairs.
 func (p *Page) T(key string, args ...any) string { return p.cat.T(p.Lang, key, args...) }
+
+// Has tells whether the catalogue defines key (for names built from data,
+// such as a file's column, that may have no label).
+func (p *Page) Has(key string) bool { return p.cat.Has(key) }
 
 // TArgs translates key with arguments held in a list (from data).
 func (p *Page) TArgs(key string, args []any) string { return p.cat.T(p.Lang, key, args...) }
@@ -84,6 +90,9 @@ func (p *Page) Keys(keys []string) string {
 func (k *Kit) Page(c *fiber.Ctx, title, nav string, data any) *Page {
 	p := &Page{Lang: Lang(c), Nav: nav, Data: data, RequestID: RequestID(c), User: User(c), CSRF: CSRF(c), cat: k.Catalog, Path: c.Path()}
 	p.Menu = k.Menu(p.User)
+	if p.User != nil {
+		p.Notices = k.Notices(c, p.User)
+	}
 	if title != "" {
 		p.Title = p.T(title)
 	}
@@ -114,9 +123,16 @@ func (k *Kit) Render(c *fiber.Ctx, status int, name string, p *Page) error {
 // none).
 func (k *Kit) RedirectFlash(c *fiber.Ctx, to, flash string) error {
 	if flash != "" {
-		k.SetCookie(c, "flash", "ok:"+flash, k.Now().Add(time.Minute))
+		k.Flash(c, flash)
 	}
 	return Redirect(c, to)
+}
+
+// Flash keeps the message flash (a catalogue key) for the next page this
+// browser shows, even after a detour through another site (the sign-out at
+// the provider).
+func (k *Kit) Flash(c *fiber.Ctx, flash string) {
+	k.SetCookie(c, "flash", "ok:"+flash, k.Now().Add(time.Minute))
 }
 
 // RequestID returns the id of the request (logs, error pages).

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"maillage/internal/lieux"
 	"strings"
 	"time"
 
@@ -180,11 +181,17 @@ type structurePage struct {
 	Invitations []*maillage.Invitation
 	CanEdit     bool
 	Lists       *structureLists
+	// Hours are the opening hours written in the page's language; nil
+	// when they do not follow the OpenStreetMap syntax (shown as typed).
+	Hours []lieux.HoursLine
 }
 
 func (n *Capability) structurePage(c *fiber.Ctx, status int, st *maillage.Structure, f *kit.Form) error {
 	v := kit.Viewer(c)
 	d := structurePage{S: st, CanEdit: st.CanEdit(v), Lists: newStructureLists()}
+	if sch, err := lieux.ParseHoraires(st.Lieu.Horaires); err == nil {
+		d.Hours = lieux.DescribeHours(sch, func(key string, args ...any) string { return n.T(c, key, args...) })
+	}
 	var err error
 	if d.CanEdit {
 		// Those who manage the structure see every active member and the
