@@ -72,15 +72,6 @@ func postFile(t *testing.T, a *app.App, session, target, field, name string, con
 	return response{resp.StatusCode, resp.Header, string(b)}
 }
 
-// fieldError returns the message shown next to a field ("" when none).
-func fieldError(body, field string) string {
-	m := regexp.MustCompile(`<p class="field-error" id="` + regexp.QuoteMeta(field) + `-error">([^<]*)</p>`).FindStringSubmatch(body)
-	if m == nil {
-		return ""
-	}
-	return readable(strings.ReplaceAll(m[1], "&#39;", "'"))
-}
-
 // TestTrainingFormsSayWhatIsWrong: a training body declares itself,
 // publishes an offer and a session through the forms; each bad input
 // (activity number, a bloc of another certification, a session ending
