@@ -197,7 +197,8 @@ func (r *trainingBodyRow) domain() *training.Organisation {
 	}
 	b.Address = training.Place{CodeInsee: str(r.CommuneInsee), Postcode: r.CodePostal, City: trainingCut(r.Commune, training.MaxCity),
 		Address: trainingAddressLines(r.Adresse, r.Complement)}
-	return &training.Organisation{Body: b, Declared: r.Declared, CodeDepartement: str(r.CodeDepartement), Offers: r.Offers}
+	return &training.Organisation{Body: b, Declared: r.Declared, Role: slices.Contains(r.Roles, string(maillage.StructureFormation)),
+		CodeDepartement: str(r.CodeDepartement), Offers: r.Offers}
 }
 
 // trainingAddressLines writes a street address as LHEO lines: at most 4 lines of

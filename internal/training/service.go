@@ -88,6 +88,8 @@ func (in *BodyInput) Validate() maillage.Problems {
 type Organisation struct {
 	Body            Body   `json:"body"`
 	Declared        bool   `json:"declared"` // the role and a declaration number
+	// Role says the structure has the training-body role (declared or not).
+	Role bool `json:"role"`
 	CodeDepartement string `json:"code_departement,omitempty"`
 	// Offers counts its offers that are not withdrawn.
 	Offers int `json:"offers"`

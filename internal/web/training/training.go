@@ -125,9 +125,12 @@ func (t *Capability) steps(c *fiber.Ctx, u *maillage.User) ([]kit.Step, error) {
 		return nil, err
 	}
 	for _, o := range orgs {
-		if o.Declared {
-			out = append(out, kit.Step{Key: "training.step.body", Href: "/organismes/" + itoa(o.Body.StructureID) + "/gestion",
-				Args: []any{"Name", o.Body.Name, "Count", o.Offers}, Order: 45})
+		href := "/organismes/" + itoa(o.Body.StructureID) + "/gestion"
+		switch {
+		case o.Declared:
+			out = append(out, kit.Step{Key: "training.step.body", Href: href, Args: []any{"Name", o.Body.Name, "Count", o.Offers}, Order: 45})
+		case o.Role:
+			out = append(out, kit.Step{Key: "training.step.declare", Text: "training.step.declare.text", Href: href, Args: []any{"Name", o.Body.Name}, Order: 44})
 		}
 	}
 	return out, nil
