@@ -86,10 +86,10 @@ func (in *BodyInput) Validate() maillage.Problems {
 // Organisation is a structure seen as a training body: its LHEO identity
 // (Body), whether it declared itself, and where it is.
 type Organisation struct {
-	Body            Body   `json:"body"`
-	Declared        bool   `json:"declared"` // the role and a declaration number
+	Body     Body `json:"body"`
+	Declared bool `json:"declared"` // the role and a declaration number
 	// Role says the structure has the training-body role (declared or not).
-	Role bool `json:"role"`
+	Role            bool   `json:"role"`
 	CodeDepartement string `json:"code_departement,omitempty"`
 	// Offers counts its offers that are not withdrawn.
 	Offers int `json:"offers"`
