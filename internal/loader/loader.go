@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"maillage/internal/charter"
 	"maillage/internal/maillage"
@@ -127,7 +128,8 @@ func readCSV(fsys fs.FS, name string, want []string, fn func(line int, rec map[s
 	}
 	idx := map[string]int{}
 	for i, h := range header {
-		idx[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+		header[i] = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		idx[header[i]] = i
 	}
 	for _, w := range want {
 		if _, ok := idx[w]; !ok {
@@ -145,15 +147,36 @@ func readCSV(fsys fs.FS, name string, want []string, fn func(line int, rec map[s
 			return fmt.Errorf("%s line %d: %w", name, line, err)
 		}
 		m := make(map[string]string, len(idx))
-		for k, i := range idx {
-			if i < len(rec) {
-				m[k] = strings.TrimSpace(rec[i])
+		for i, k := range header {
+			if i >= len(rec) {
+				break
+			}
+			v := strings.TrimSpace(rec[i])
+			if msg := textProblem(v, false); msg != "" {
+				return fmt.Errorf("%s line %d: column %s %s", name, line, k, msg)
+			}
+			if idx[k] == i { // a column named twice: the last one counts
+				m[k] = v
 			}
 		}
 		if err := fn(line, m); err != nil {
 			return fmt.Errorf("%s line %d: %w", name, line, err)
 		}
 	}
+}
+
+// textProblem says what is wrong with a text of a content file ("" when
+// nothing): PostgreSQL refuses invalid UTF-8 and NUL, and no other control
+// character belongs in a name or a label (tab and newlines only in a
+// multi-line note).
+func textProblem(s string, multiline bool) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not UTF-8"
+	case maillage.HasControl(s, multiline):
+		return "holds a control character"
+	}
+	return ""
 }
 
 // ParseRegions reads regions.csv.
@@ -188,17 +211,17 @@ func ParseCommunes(fsys fs.FS, name string) ([]*maillage.Commune, error) {
 		}
 		if p := m["population"]; p != "" {
 			n, err := strconv.Atoi(p)
-			if err != nil {
-				return fmt.Errorf("population %q: %w", p, err)
+			if err != nil || n < 0 {
+				return fmt.Errorf("population %q: a whole number of inhabitants is expected", p)
 			}
 			c.Population = &n
 		}
 		var err error
-		if c.Latitude, err = strconv.ParseFloat(m["latitude"], 64); err != nil {
-			return fmt.Errorf("latitude %q: %w", m["latitude"], err)
+		if c.Latitude, err = strconv.ParseFloat(m["latitude"], 64); err != nil || !(c.Latitude >= -90 && c.Latitude <= 90) {
+			return fmt.Errorf("latitude %q: a number of degrees from -90 to 90 is expected", m["latitude"])
 		}
-		if c.Longitude, err = strconv.ParseFloat(m["longitude"], 64); err != nil {
-			return fmt.Errorf("longitude %q: %w", m["longitude"], err)
+		if c.Longitude, err = strconv.ParseFloat(m["longitude"], 64); err != nil || !(c.Longitude >= -180 && c.Longitude <= 180) {
+			return fmt.Errorf("longitude %q: a number of degrees from -180 to 180 is expected", m["longitude"])
 		}
 		out = append(out, c)
 		return nil

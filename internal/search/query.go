@@ -698,13 +698,9 @@ func first(ss []string, n int) []string {
 	return ss
 }
 
-// distance is the great-circle distance in metres.
+// distance is the great-circle distance in metres (maillage.DistanceKm).
 func distance(lat1, lng1, lat2, lng2 float64) float64 {
-	const r = 6371008.8
-	rad := math.Pi / 180
-	dlat, dlng := (lat2-lat1)*rad, (lng2-lng1)*rad
-	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlng/2)*math.Sin(dlng/2)
-	return 2 * r * math.Asin(math.Sqrt(a))
+	return maillage.DistanceKm(lat1, lng1, lat2, lng2) * 1000
 }
 
 // Direct runs the Meilisearch requests a search needs (the federated query
