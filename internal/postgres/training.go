@@ -139,9 +139,9 @@ func (s *TrainingService) communeByPostcode(ctx context.Context, postcode, city 
 	if len(codes) == 1 {
 		return codes[0], true
 	}
-	want := communeKey(city)
+	want := maillage.CommuneKey(city)
 	for _, c := range codes {
-		if communeKey(communes[c].Nom) == want {
+		if maillage.CommuneKey(communes[c].Nom) == want {
 			return c, true
 		}
 	}
