@@ -29,6 +29,10 @@ Usage:
   maillage import lheo FICHIER importe des offres de formation LHEO 2.3 ou 2.2 (une transaction)
   maillage export lheo [--siret SIRET] > FICHIER
                                exporte les offres de formation (toutes, ou d'un organisme) en LHEO 2.3
+  maillage match --dry-run [--departement 69 | --region 84]
+                               calcule l'appariement optimal conseillers–mentors d'un
+                               territoire (la France par défaut) et affiche les
+                               propositions et les chiffres, sans rien écrire
   maillage charter verify      vérifie toute la chaîne des signatures de la charte et nomme
                                le premier enregistrement qui ne tient pas (DATABASE_URL requis)
   maillage reindex             reconstruit les index de recherche depuis la base et les
@@ -77,6 +81,8 @@ func run(args []string) int {
 		err = cmdCharter(ctx, args[1:])
 	case "reindex":
 		err = cmdReindex(ctx)
+	case "match":
+		err = cmdMatch(ctx, args[1:])
 	case "services":
 		return cmdServices(ctx, args[1:])
 	case "help", "-h", "--help":

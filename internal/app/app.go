@@ -27,6 +27,7 @@ import (
 	"maillage/internal/web/home"
 	"maillage/internal/web/kit"
 	lieuxweb "maillage/internal/web/lieux"
+	mentoringweb "maillage/internal/web/mentoring"
 	"maillage/internal/web/network"
 	searchweb "maillage/internal/web/search"
 	trainingweb "maillage/internal/web/training"
@@ -63,6 +64,8 @@ type App struct {
 	LieuxImports *lieux.Service
 	// Training: training bodies, offers, sessions, LHEO and RNCP, paths.
 	Training *postgres.TrainingService
+	// Mentoring: requests, pairings, meetings, coverage and matching.
+	Mentoring *postgres.MentoringService
 
 	// Catalog holds every message of the portal (French and English).
 	Catalog *i18n.Catalog
@@ -142,6 +145,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.LieuxImports = postgres.NewImportService(db, log)
 	a.Training = postgres.NewTrainingService(db)
 	a.Training.Log = log
+	a.Mentoring = postgres.NewMentoringService(db)
+	a.Mentoring.Log = log
 	a.Charter = postgres.NewCharterService(db)
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {
@@ -172,6 +177,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	}
 	a.Auth.Texts = a.Catalog
 	a.Structures.BaseURL, a.Structures.Texts = cfg.BaseURL.String(), a.Catalog
+	a.Mentoring.BaseURL, a.Mentoring.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Charter.BaseURL, a.Charter.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Log: log, Catalog: a.Catalog,
@@ -248,6 +254,7 @@ func capabilities(a *App) []kit.Capability {
 		admin.New(admin.Deps{Users: a.Users}),
 		trainingweb.New(trainingweb.Deps{Training: a.Training, Territories: a.Territories}),
 		cartoweb.New(cartoweb.Deps{Search: a.SearchService, Places: a.SearchStore, Structures: a.Structures}),
+		mentoringweb.New(mentoringweb.Deps{Mentoring: a.Mentoring, Profiles: a.Profiles, Referential: a.Referential, Territories: a.Territories}),
 		charterweb.New(charterweb.Deps{Charter: a.Charter, Profiles: a.Profiles}),
 	}
 }

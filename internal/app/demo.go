@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"maillage/internal/demo"
+	"maillage/internal/mentoring"
 	"maillage/internal/postgres"
 )
 
@@ -22,6 +23,7 @@ type DemoStep struct {
 // capability with demo data adds one line here.
 func (a *App) DemoSteps() []DemoStep {
 	return []DemoStep{
+		{Name: "mentoring", Load: mentoring.DemoDeps{At: a.Mentoring.At, Users: a.Users, Profiles: a.Profiles}.Load},
 		{Name: "training", Load: a.Training.LoadDemo},
 		{Name: "charter", Load: a.demoCharter},
 	}

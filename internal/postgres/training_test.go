@@ -58,11 +58,6 @@ type trainingEnv struct {
 	u    *postgres.UserService
 }
 
-// keyTexts writes mails as their keys (the invitations of the tests).
-type keyTexts struct{}
-
-func (keyTexts) T(lang, key string, args ...any) string { return key }
-
 func newTrainingEnv(t *testing.T) *trainingEnv {
 	db := testenv.Get(t).DB(t)
 	e := &trainingEnv{db: db, svc: postgres.NewTrainingService(db), prof: postgres.NewProfileService(db),
