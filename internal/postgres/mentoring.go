@@ -618,6 +618,78 @@ func (s *MentoringService) FindPairings(ctx context.Context, userID int64) ([]*m
 	return out, nil
 }
 
+// ForgetAccount is the mentoring part of deleting an account (a
+// UserService.Forget): the person's open requests are cancelled and their
+// active pairings ended, each transition recorded with the person as actor,
+// and the other side is told (a mentee is alone again and counted so).
+func (s *MentoringService) ForgetAccount(ctx context.Context, tx bun.Tx, userID int64) error {
+	var reqs []int64
+	if err := tx.NewRaw(`SELECT id FROM mentoring_requests WHERE status = ? AND (mentee_id = ?1 OR mentor_id = ?1) ORDER BY id FOR UPDATE`,
+		mentoring.RequestSent, userID).Scan(ctx, &reqs); err != nil {
+		return err
+	}
+	for _, id := range reqs {
+		if err := transition(ctx, tx, mentoring.RequestMachine, id, mentoring.RequestSent, mentoring.RequestCancelled, &userID, accountDeleted); err != nil {
+			return err
+		}
+		if _, err := tx.NewRaw("UPDATE mentoring_requests SET status = ? WHERE id = ?", mentoring.RequestCancelled, id).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	var pairs []int64
+	if err := tx.NewRaw(`SELECT id FROM mentoring_pairings WHERE status = ? AND (mentee_id = ?1 OR mentor_id = ?1) ORDER BY id FOR UPDATE`,
+		mentoring.PairingActive, userID).Scan(ctx, &pairs); err != nil {
+		return err
+	}
+	for _, id := range pairs {
+		p, err := s.findPairing(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if err := transition(ctx, tx, mentoring.PairingMachine, id, p.Status, mentoring.PairingEnded, &userID, accountDeleted); err != nil {
+			return err
+		}
+		if _, err := tx.NewRaw("UPDATE mentoring_pairings SET status = ?, ended_at = ?, ended_by = ? WHERE id = ?",
+			mentoring.PairingEnded, s.Now(), userID, id).Exec(ctx); err != nil {
+			return err
+		}
+		other := p.Other(maillage.Viewer{UserID: userID})
+		if err := s.notify(ctx, tx, other.UserID, "pairing_ended", userID, nil, &id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ExportAccount is the mentoring part of the download of a person's data
+// (a UserService.Export): their requests, as mentee and as mentor, their
+// pairings and the meetings logged in them.
+func (s *MentoringService) ExportAccount(ctx context.Context, userID int64) (string, any, error) {
+	asMentee, err := s.FindRequests(ctx, mentoring.RequestFilter{MenteeID: userID})
+	if err != nil {
+		return "", nil, err
+	}
+	asMentor, err := s.FindRequests(ctx, mentoring.RequestFilter{MentorID: userID})
+	if err != nil {
+		return "", nil, err
+	}
+	pairings, err := s.FindPairings(ctx, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	meetings := map[int64][]*mentoring.Meeting{}
+	for _, p := range pairings {
+		if meetings[p.ID], err = s.FindMeetings(ctx, maillage.Viewer{UserID: userID}, p.ID); err != nil {
+			return "", nil, err
+		}
+	}
+	return "mentoring", map[string]any{"requests_sent": asMentee, "requests_received": asMentor, "pairings": pairings, "meetings": meetings}, nil
+}
+
+// accountDeleted is the motivation recorded in state_transitions when a
+// deleted account ends a request or a pairing (the pages show no reason).
+const accountDeleted = "account deleted"
+
 // EndPairing ends an active pairing, by either side, with a reason; the
 // mentee is alone again (and counted so). The other side gets a mail and
 // a notification.

@@ -510,3 +510,64 @@ func TestMentoringPrivateCommune(t *testing.T) {
 		t.Fatalf("pairing %+v %v", p, err)
 	}
 }
+
+// TestDeletingAnAccountEndsItsMentoring: a mentor's data download holds her
+// requests and pairings; deleting her account ends
+// her pairing (the mentee is alone again, counted so, and told) and
+// cancels the requests waiting for her, each move recorded.
+func TestDeletingAnAccountEndsItsMentoring(t *testing.T) {
+	f := newMentoringFixture(t, "oubli")
+	f.users.Forget = append(f.users.Forget, f.svc.ForgetAccount)
+	ctx := context.Background()
+	lea := f.conseiller(t, "Léa Oubli", "35238")
+	tom := f.conseiller(t, "Tom Oubli", "35238")
+	anne, anneP := f.mentor(t, "Anne Oubli", "35051", 2, 20, false)
+	before := coverage35(t, f)
+	r, err := f.svc.SendRequest(ctx, lea.ID, mentoring.RequestInput{MentorID: anneP.ID, MaxKm: 20}, "fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AnswerRequest(ctx, anne.ID, r.ID, mentoring.AnswerInput{Accept: true}, "fr"); err != nil {
+		t.Fatal(err)
+	}
+	waiting, err := f.svc.SendRequest(ctx, tom.ID, mentoring.RequestInput{MentorID: anneP.ID, MaxKm: 20}, "fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := coverage35(t, f); got.Covered != before.Covered+1 {
+		t.Fatalf("covered %d, want %d", got.Covered, before.Covered+1)
+	}
+	// Her data download holds it.
+	f.users.Export = append(f.users.Export, f.svc.ExportAccount)
+	exp, err := f.users.ExportUser(ctx, anne.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := exp.Extra["mentoring"].(map[string]any)
+	if got, _ := m["requests_received"].([]*mentoring.Request); len(got) != 2 {
+		t.Errorf("export: %d requests received, want 2", len(got))
+	}
+	if got, _ := m["pairings"].([]*mentoring.Pairing); len(got) != 1 {
+		t.Errorf("export: %d pairings, want 1", len(got))
+	}
+
+	if err := f.users.DeleteUser(ctx, anne.ID, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := coverage35(t, f); got.Covered != before.Covered {
+		t.Errorf("after the mentor left: covered %d, want %d", got.Covered, before.Covered)
+	}
+	if n := f.count(t, "SELECT count(*) FROM mentoring_pairings WHERE mentor_id = ? AND status = 'active'", anne.ID); n != 0 {
+		t.Errorf("%d pairings still active", n)
+	}
+	if n := f.count(t, "SELECT count(*) FROM mentoring_requests WHERE id = ? AND status = 'annulee'", waiting.ID); n != 1 {
+		t.Error("the waiting request is not cancelled")
+	}
+	if n := f.count(t, `SELECT count(*) FROM state_transitions WHERE actor_id = ? AND motivation = 'account deleted'`, anne.ID); n != 2 {
+		t.Errorf("%d transitions recorded, want 2 (the pairing and the request)", n)
+	}
+	notes, err := f.svc.FindNotifications(ctx, lea.ID)
+	if err != nil || len(notes) == 0 || notes[0].Kind != "pairing_ended" {
+		t.Errorf("the mentee is not told: %+v %v", notes, err)
+	}
+}
