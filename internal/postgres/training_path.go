@@ -260,3 +260,22 @@ func (s *TrainingService) SharedPath(ctx context.Context, token string, now time
 	v.Owner = name
 	return v, nil
 }
+
+// ForgetAccount deletes the share links of a deleted account, in the
+// transaction that deletes it (UserService.Forget): a link must not show
+// anything once its owner is gone.
+func (s *TrainingService) ForgetAccount(ctx context.Context, tx bun.Tx, userID int64) error {
+	_, err := tx.NewRaw("DELETE FROM training_path_shares WHERE user_id = ?", userID).Exec(ctx)
+	return err
+}
+
+// ExportAccount gives what the training room keeps of a person for the
+// download of their data (UserService.Export): their share links (the
+// offers and sessions belong to the training bodies, not to a person).
+func (s *TrainingService) ExportAccount(ctx context.Context, userID int64) (string, any, error) {
+	shares, err := s.PathShares(ctx, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	return "training", map[string]any{"path_shares": shares}, nil
+}

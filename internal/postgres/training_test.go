@@ -435,6 +435,32 @@ func TestTrainingPath(t *testing.T) {
 	if err := e.db.NewRaw("SELECT count(*) FROM training_path_shares WHERE token_hash = ?", token).Scan(ctx, &stored); err != nil || stored != 0 {
 		t.Errorf("the token is stored as such (%d rows, %v)", stored, err)
 	}
+
+	// The person's data download lists the links; deleting the account
+	// deletes them.
+	again, err := e.svc.SharePath(ctx, person.ID, training.PathSettings{RadiusKm: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := postgres.NewUserService(e.db)
+	users.Forget = []postgres.ForgetFunc{e.svc.ForgetAccount}
+	users.Export = []postgres.ExportFunc{e.svc.ExportAccount}
+	exp, err := users.ExportUser(ctx, person.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := exp.Extra["training"].(map[string]any)["path_shares"].([]*training.PathShare); len(got) != 2 {
+		t.Errorf("export: %+v", exp.Extra["training"])
+	}
+	if err := users.DeleteUser(ctx, person.ID, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.SharedPath(ctx, again, time.Now()); maillage.ErrorCode(err) != maillage.ENOTFOUND {
+		t.Errorf("a deleted account's link still answers: %v", err)
+	}
+	if err := e.db.NewRaw("SELECT count(*) FROM training_path_shares WHERE user_id = ?", person.ID).Scan(ctx, &stored); err != nil || stored != 0 {
+		t.Errorf("%d links left after the account was deleted (%v)", stored, err)
+	}
 }
 
 // ---------------------------------------------------------------- LHEO
