@@ -31,6 +31,7 @@ import (
 	"maillage/internal/web/network"
 	recruitingweb "maillage/internal/web/recruiting"
 	searchweb "maillage/internal/web/search"
+	trainingweb "maillage/internal/web/training"
 	webfs "maillage/web"
 )
 
@@ -62,6 +63,8 @@ type App struct {
 	Charter *postgres.CharterService
 	// LieuxImports runs the imports of places in the background.
 	LieuxImports *lieux.Service
+	// Training: training bodies, offers, sessions, LHEO and RNCP, paths.
+	Training *postgres.TrainingService
 	// Mentoring: requests, pairings, meetings, coverage and matching.
 	Mentoring *postgres.MentoringService
 	// Recruiting: job offers, candidates, applications, contacts.
@@ -143,10 +146,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Referential = postgres.NewReferentialService(db)
 	a.Territories = postgres.NewTerritoryService(db)
 	a.LieuxImports = postgres.NewImportService(db, log)
+	a.Training = postgres.NewTrainingService(db)
+	a.Training.Log = log
 	a.Mentoring = postgres.NewMentoringService(db)
 	a.Mentoring.Log = log
 	a.Users.Forget = append(a.Users.Forget, a.Mentoring.ForgetAccount)
 	a.Users.Export = append(a.Users.Export, a.Mentoring.ExportAccount)
+	a.Users.Forget = append(a.Users.Forget, a.Training.ForgetAccount)
+	a.Users.Export = append(a.Users.Export, a.Training.ExportAccount)
 	a.Charter = postgres.NewCharterService(db)
 	a.Recruiting = postgres.NewRecruitingService(db, cfg.FilesDir)
 	a.Users.Forget = append(a.Users.Forget, a.Recruiting.ForgetAccount)
@@ -162,6 +169,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.SearchRegistry, err = search.NewRegistry(
 		search.Profiles(a.SearchStore, french, synonyms),
 		search.Structures(a.SearchStore, french, synonyms),
+		search.Trainings(a.SearchStore, french, synonyms),
 		search.Jobs(a.Recruiting, french, synonyms),
 	)
 	if err != nil {
@@ -256,6 +264,7 @@ func capabilities(a *App) []kit.Capability {
 		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories, Places: a.SearchStore}),
 		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
 		admin.New(admin.Deps{Users: a.Users}),
+		trainingweb.New(trainingweb.Deps{Training: a.Training, Territories: a.Territories}),
 		cartoweb.New(cartoweb.Deps{Search: a.SearchService, Places: a.SearchStore, Structures: a.Structures}),
 		mentoringweb.New(mentoringweb.Deps{Mentoring: a.Mentoring, Profiles: a.Profiles, Referential: a.Referential, Territories: a.Territories}),
 		charterweb.New(charterweb.Deps{Charter: a.Charter, Profiles: a.Profiles}),

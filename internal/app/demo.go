@@ -24,6 +24,7 @@ type DemoStep struct {
 func (a *App) DemoSteps() []DemoStep {
 	return []DemoStep{
 		{Name: "mentoring", Load: mentoring.DemoDeps{At: a.Mentoring.At, Users: a.Users, Profiles: a.Profiles}.Load},
+		{Name: "training", Load: a.Training.LoadDemo},
 		{Name: "charter", Load: a.demoCharter},
 		{Name: "recruiting", Load: a.loadRecruitingDemo},
 	}

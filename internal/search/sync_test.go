@@ -191,9 +191,9 @@ func TestReindexSwapsAtomically(t *testing.T) {
 		}
 	}
 	sort.Strings(names)
-	var want []string // every index of the registry
-	for _, s := range a.SearchRegistry.Specs() {
-		want = append(want, s.Name)
+	var want []string // every index of the registry (trainings included)
+	for _, spec := range a.SearchRegistry.Specs() {
+		want = append(want, spec.Name)
 	}
 	sort.Strings(want)
 	if diff := cmp.Diff(want, names); diff != "" {

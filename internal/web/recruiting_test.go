@@ -289,7 +289,7 @@ func TestRecruitingForMeAndDashboard(t *testing.T) {
 	mustContain(t, dash.Body, "qui vous correspond", "Coordinatrice numérique / Coordinateur numérique", "1 bloc requis sur 2")
 	forMe := getPage(t, a, p.candS, "/emploi/pour-moi")
 	mustContain(t, forMe.Body, "Coordinatrice numérique", "1 bloc requis sur 2", "à 5 km", "Il vous manque le bloc requis REMN-B2",
-		`href="/parcours?bloc=REMN-B2"`)
+		`href="/parcours?certification=REMN"`)
 	// Availability: a bad date next to its field; a good one saved.
 	r = postForm(t, a, p.candS, "/emploi/disponibilite", url.Values{"available_from": {"15/01/2027"}}, nil)
 	if r.Status != 422 {

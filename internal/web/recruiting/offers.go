@@ -56,7 +56,7 @@ func (h *Capability) view(c *fiber.Ctx, o *recruiting.Offer, missing []recruitin
 		}
 	}
 	for _, w := range o.Wants {
-		wv := wantView{Want: w, Path: TrainingPath(w.Code())}
+		wv := wantView{Want: w, Path: TrainingPath(w)}
 		for _, m := range missing {
 			wv.Missing = wv.Missing || m.Ref == w.Ref
 		}

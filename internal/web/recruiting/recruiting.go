@@ -9,6 +9,7 @@ package recruiting
 import (
 	"embed"
 	"io/fs"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -49,9 +50,13 @@ func (h *Capability) Name() string { return "recruiting" }
 // Messages implements kit.Capability.
 func (h *Capability) Messages() fs.FS { return messages }
 
-// TrainingPath is the page of the training path for a missing bloc (the
-// training capability serves it): /parcours?bloc=CODE.
-func TrainingPath(code string) string { return "/parcours?bloc=" + code }
+// TrainingPath is the bridge from a required title or bloc a person lacks
+// to the training room's « Mon parcours » towards the title it belongs to:
+// the blocs that separate the person from it and the sessions nearby that
+// cover them (/parcours?certification=CODE).
+func TrainingPath(w recruiting.Want) string {
+	return "/parcours?certification=" + url.QueryEscape(w.Certification())
+}
 
 // Mount implements kit.Capability.
 func (h *Capability) Mount(r *kit.Router) {
