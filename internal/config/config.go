@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,10 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed (IPs or CIDR ranges); empty: the socket address is the client.
 	TrustedProxies []string
+
+	// FilesDir holds uploaded files (label evidence) and prepared exports,
+	// outside the web root (MAILLAGE_FILES_DIR; default DataDir/fichiers).
+	FilesDir string
 
 	// Sign-in.
 	OIDC        OIDCConfig
@@ -186,6 +191,7 @@ func Load(getenv func(string) string, opts Options) (*Config, error) {
 	}
 
 	c.DataDir = get("MAILLAGE_DATA_DIR", ".data")
+	c.FilesDir = get("MAILLAGE_FILES_DIR", filepath.Join(c.DataDir, "fichiers"))
 
 	switch lvl := strings.ToLower(get("MAILLAGE_LOG_LEVEL", "info")); lvl {
 	case "debug":

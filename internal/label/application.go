@@ -578,7 +578,7 @@ func CheckWithdrawal(reason string) error {
 	if strings.TrimSpace(reason) == "" {
 		ps.Add("motif", "label.withdraw.reason_required")
 	}
-	maillage.CheckText(&ps, "motif", reason, 5000, true)
+	maillage.CheckText(&ps, "motif", reason, 2000, true)
 	return ps.Err()
 }
 

@@ -62,16 +62,18 @@ func Treated(state string) bool { return IsDecision(state) }
 
 // The states of a granted label.
 const (
-	LabelActif  = "actif"  // granted, until its expiry
-	LabelRetire = "retire" // withdrawn before its expiry (with a reason)
+	LabelActif    = "actif"    // granted, until its expiry
+	LabelRetire   = "retire"   // withdrawn before its expiry (with a reason)
+	LabelRemplace = "remplace" // replaced by the label of its renewal
 )
 
 // LabelMachine: a granted label is withdrawn with a reason (by a reviewer,
-// or because its decision was reopened). Expiry is a date, not a move.
+// or because its decision was reopened), or replaced by the label its
+// renewal grants. Expiry is a date, not a move.
 var LabelMachine = maillage.Machine{
 	Name:   "label",
-	States: []string{LabelActif, LabelRetire},
-	Next:   map[string][]string{LabelActif: {LabelRetire}},
+	States: []string{LabelActif, LabelRetire, LabelRemplace},
+	Next:   map[string][]string{LabelActif: {LabelRetire, LabelRemplace}},
 }
 
 // MoveNeedsMotivation reports whether moving to state to needs a
@@ -93,7 +95,7 @@ func CheckMove(from, to, motivation string) error {
 	if MoveNeedsMotivation(from, to) && len([]rune(trimmed(motivation))) == 0 {
 		ps.Add("motivation", "label.motivation.required")
 	}
-	maillage.CheckText(&ps, "motivation", motivation, 5000, true)
+	maillage.CheckText(&ps, "motivation", motivation, 2000, true)
 	return ps.Err()
 }
 
@@ -153,3 +155,10 @@ var Paris = func() *time.Location {
 	}
 	return loc
 }()
+
+// Search types of the capability (internal/search): the applications, in
+// an index only reviewers reach, and the public register of labels.
+const (
+	SearchApplication = "application"
+	SearchLabel       = "label"
+)

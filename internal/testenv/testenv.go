@@ -178,6 +178,7 @@ func (e *Env) Config(t testing.TB) *config.Config {
 		"MAILLAGE_ADDR":      "127.0.0.1:0",
 		"MAILLAGE_LOG_LEVEL": "warn",
 		"MAILLAGE_DEMO":      "false",
+		"MAILLAGE_FILES_DIR": t.TempDir(),
 	}
 	cfg, err := config.Load(func(k string) string { return vars[k] }, config.Options{})
 	if err != nil {
