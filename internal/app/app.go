@@ -13,6 +13,7 @@ import (
 	"maillage/internal/auth"
 	"maillage/internal/config"
 	"maillage/internal/i18n"
+	"maillage/internal/label"
 	"maillage/internal/lieux"
 	"maillage/internal/loader"
 	"maillage/internal/mail"
@@ -24,6 +25,7 @@ import (
 	"maillage/internal/web/admin"
 	"maillage/internal/web/home"
 	"maillage/internal/web/kit"
+	labelweb "maillage/internal/web/label"
 	lieuxweb "maillage/internal/web/lieux"
 	"maillage/internal/web/network"
 	searchweb "maillage/internal/web/search"
@@ -55,6 +57,9 @@ type App struct {
 	Territories *postgres.TerritoryService
 	// LieuxImports runs the imports of places in the background.
 	LieuxImports *lieux.Service
+	// Labels is the quality label: programmes, applications, reviews,
+	// labels and their register (its worker sends reminders and exports).
+	Labels *postgres.LabelService
 
 	// Catalog holds every message of the portal (French and English).
 	Catalog *i18n.Catalog
@@ -132,6 +137,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Referential = postgres.NewReferentialService(db)
 	a.Territories = postgres.NewTerritoryService(db)
 	a.LieuxImports = postgres.NewImportService(db, log)
+	a.Labels = postgres.NewLabelService(db, cfg.FilesDir)
+	if progs, err := label.LoadProgrammes(content.FS(), "labels"); err != nil {
+		db.Close()
+		return nil, err
+	} else if err := a.Labels.SyncProgrammes(ctx, progs); err != nil {
+		db.Close()
+		return nil, err
+	}
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {
 		db.Close()
@@ -143,6 +156,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.SearchRegistry, err = search.NewRegistry(
 		search.Profiles(a.SearchStore, french, synonyms),
 		search.Structures(a.SearchStore, french, synonyms),
+		search.LabelledPlaces(a.Labels, synonyms),
+		search.Applications(a.Labels, synonyms),
 	)
 	if err != nil {
 		db.Close()
@@ -160,6 +175,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	}
 	a.Auth.Texts = a.Catalog
 	a.Structures.BaseURL, a.Structures.Texts = cfg.BaseURL.String(), a.Catalog
+	a.Labels.BaseURL, a.Labels.Texts, a.Labels.Users, a.Labels.Log = cfg.BaseURL.String(), a.Catalog, a.Users, log
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Log: log, Catalog: a.Catalog,
 		Templates: webfs.Templates(), Static: webfs.Static(),
@@ -233,6 +249,7 @@ func capabilities(a *App) []kit.Capability {
 		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories}),
 		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
 		admin.New(admin.Deps{Users: a.Users}),
+		labelweb.New(labelweb.Deps{Labels: a.Labels, Search: a.SearchService}),
 	}
 }
 

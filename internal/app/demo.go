@@ -21,7 +21,9 @@ type DemoStep struct {
 // DemoSteps lists the capabilities' demo steps in loading order. A new
 // capability with demo data adds one line here.
 func (a *App) DemoSteps() []DemoStep {
-	return []DemoStep{}
+	return []DemoStep{
+		{Name: "labels", Load: func(ctx context.Context, n *demo.Network) error { return a.Labels.LoadDemo(ctx, n, a.Users) }},
+	}
 }
 
 // LoadDemo writes the demo network (seed) and then every capability's

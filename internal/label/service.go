@@ -124,6 +124,7 @@ type Service interface {
 
 	// Labels.
 	Labels(ctx context.Context, structureID int64) ([]*Label, error)
+	Label(ctx context.Context, id int64) (*Label, error)
 	Register(ctx context.Context, departement string, offset, limit int) ([]*Label, int, error)
 	Withdraw(ctx context.Context, u *maillage.User, labelID int64, reason string) error
 }

@@ -339,7 +339,7 @@ func (s *LabelService) notify(ctx context.Context, tx bun.IDB, to []recipient, e
 			continue
 		}
 		seen[r.Email] = true
-		m := &maillage.Mail{To: r.Email, Kind: "label." + kind, Lang: mailLang,
+		m := &maillage.Mail{To: r.Email, Kind: "label_" + kind, Lang: mailLang,
 			Subject: s.Texts.T(mailLang, "label.mail."+kind+".subject", args...),
 			Text:    s.Texts.T(mailLang, "label.mail."+kind+".body", args...)}
 		if err := EnqueueMail(ctx, tx, m); err != nil {

@@ -219,7 +219,7 @@ func (s *LabelService) runOneExport(ctx context.Context) (bool, error) {
 			return nil
 		}
 		link := s.BaseURL + "/labels/exports/" + strconv.FormatInt(e.ID, 10)
-		m := &maillage.Mail{To: u.Email, Kind: "label.export_ready", Lang: mailLang,
+		m := &maillage.Mail{To: u.Email, Kind: "label_export_ready", Lang: mailLang,
 			Subject: s.Texts.T(mailLang, "label.mail.export_ready.subject", "Count", n),
 			Text:    s.Texts.T(mailLang, "label.mail.export_ready.body", "Count", n, "Link", link, "Format", strings.ToUpper(e.Format))}
 		return EnqueueMail(ctx, tx, m)

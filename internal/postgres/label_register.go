@@ -151,6 +151,18 @@ func (s *LabelService) Labels(ctx context.Context, structureID int64) ([]*label.
 	return s.labelsWhere(ctx, "l.structure_id = ?", structureID)
 }
 
+// Label returns one label (public: the register's entry).
+func (s *LabelService) Label(ctx context.Context, id int64) (*label.Label, error) {
+	ls, err := s.labelsWhere(ctx, "l.id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(ls) == 0 {
+		return nil, maillage.Errorf(maillage.ENOTFOUND, "label.label.not_found")
+	}
+	return ls[0], nil
+}
+
 // activeSQL is the condition of a label valid today.
 const activeSQL = "l.status = 'actif' AND l.starts_on <= current_date AND l.expires_on > current_date"
 

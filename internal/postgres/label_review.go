@@ -51,6 +51,12 @@ func queueWhere(f label.Filter) (string, []any, error) {
 		conds = append(conds, "c.code_departement = ?")
 		args = append(args, f.Departement)
 	}
+	if f.Query != "" && !f.HasIDs {
+		// The search engine could not be reached: names and communes.
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Query) + "%"
+		conds = append(conds, "(immutable_unaccent(s.nom) ILIKE immutable_unaccent(?) OR immutable_unaccent(s.commune) ILIKE immutable_unaccent(?))")
+		args = append(args, like, like)
+	}
 	if f.HasIDs {
 		if len(f.IDs) == 0 {
 			conds = append(conds, "FALSE")
