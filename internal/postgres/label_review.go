@@ -626,9 +626,9 @@ func (s *LabelService) SetLead(ctx context.Context, u *maillage.User, programme 
 		if !ok {
 			return maillage.Invalid("user_id", "label.assign.not_reviewer")
 		}
-		action := "label.lead_removed"
+		e := maillage.AuditEntry{Action: "label.lead_removed"}
 		if lead {
-			action = "label.lead_granted"
+			e = maillage.AuditEntry{Action: "label.lead_granted"}
 			_, err = tx.NewRaw("INSERT INTO label_leads (programme_code, user_id, granted_by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", programme, userID, u.ID).Exec(ctx)
 		} else {
 			_, err = tx.NewRaw("DELETE FROM label_leads WHERE programme_code = ? AND user_id = ?", programme, userID).Exec(ctx)
@@ -636,7 +636,8 @@ func (s *LabelService) SetLead(ctx context.Context, u *maillage.User, programme 
 		if err != nil {
 			return err
 		}
-		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &u.ID, Action: action, TargetID: &userID, Details: map[string]any{"programme": programme}})
+		e.ActorID, e.TargetID, e.Details = &u.ID, &userID, map[string]any{"programme": programme}
+		return auditTx(ctx, tx, e)
 	})
 }
 

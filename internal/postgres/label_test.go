@@ -285,7 +285,9 @@ func TestLabelApplicationWorkflow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(ls, func(l maillage.Lieu) bool { return l.ID == st.Lieu.ID && strings.Contains(l.AutresFormationsLabels, "Label Lieu") }) {
+	if !slices.ContainsFunc(ls, func(l maillage.Lieu) bool {
+		return l.ID == st.Lieu.ID && strings.Contains(l.AutresFormationsLabels, "Label Lieu")
+	}) {
 		t.Error("not in the national export")
 	}
 	// Reopening the decision withdraws the label.

@@ -27,25 +27,25 @@ type tab struct {
 
 // queuePage is what the queue shows.
 type queuePage struct {
-	Apps       []*label.Application
-	Total      int
-	F          label.Filter
-	Tabs       []tab
-	Programmes []*label.Programme
-	States     []string
-	Sorts      []string
-	Team       []label.TeamMember
-	Lead       bool
-	Columns    []string
-	Defaults   []string
+	Apps        []*label.Application
+	Total       int
+	F           label.Filter
+	Tabs        []tab
+	Programmes  []*label.Programme
+	States      []string
+	Sorts       []string
+	Team        []label.TeamMember
+	Lead        bool
+	Columns     []string
+	Defaults    []string
 	Page, Pages int
-	Prev, Next string
-	Hidden     url.Values // the filter, for the bulk and export forms
-	Degraded   bool
-	Done       int
-	Skipped    int
-	Now        time.Time
-	Actions    []string
+	Prev, Next  string
+	Hidden      url.Values // the filter, for the bulk and export forms
+	Degraded    bool
+	Done        int
+	Skipped     int
+	Now         time.Time
+	Actions     []string
 }
 
 // filterOf reads the queue's filter from the query (or a posted form).
