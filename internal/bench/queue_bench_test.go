@@ -183,7 +183,6 @@ func BenchmarkQueue(b *testing.B) {
 	}
 }
 
-
 func benchUser(b *testing.B, a maillage.UserService, email string, g *maillage.RoleGrant) *maillage.User {
 	b.Helper()
 	ctx := context.Background()
