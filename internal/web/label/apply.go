@@ -113,9 +113,11 @@ type dossierPage struct {
 	Moves    []string // states a reviewer may move the application to from here
 	Majors   []label.Assessment
 	Changed  int
-	Grades   []string
-	Exts     string
-	MaxMB    int
+	// Renewable: the label this application granted may be renewed now.
+	Renewable bool
+	Grades    []string
+	Exts      string
+	MaxMB     int
 }
 
 func (l *Capability) dossierData(d *label.Dossier) *dossierPage {
@@ -123,6 +125,7 @@ func (l *Capability) dossierData(d *label.Dossier) *dossierPage {
 	if d.App.DueAt != nil && !label.IsDecision(d.App.State) {
 		v.HasDue, v.DaysLeft = true, label.DaysLeft(v.Now, *d.App.DueAt)
 	}
+	v.Renewable = d.Label != nil && d.Label.CanRenew(v.Now)
 	changes := map[string]label.Change{}
 	if d.Reviewer && d.Previous != nil && d.Revision.Frozen() {
 		for _, ch := range label.Diff(d.Programme, d.Previous, d.Revision) {
