@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"maillage/internal/maillage"
 	"maillage/internal/postgres"
 	"maillage/internal/testenv"
+	"maillage/internal/testenv/csvtest"
 )
 
 // placeRow is a valid row of the national standard; tests override fields.
@@ -37,25 +37,8 @@ func placeRow(over map[string]string) map[string]string {
 }
 
 // placesCSV writes rows under the schema's header with the given separator.
-func placesCSV(t *testing.T, comma rune, rows []map[string]string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Comma = comma
-	cols := lieux.Columns()
-	w.Write(cols)
-	for _, r := range rows {
-		rec := make([]string, len(cols))
-		for i, c := range cols {
-			rec[i] = r[c]
-		}
-		w.Write(rec)
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+func placesCSV(comma rune, rows []map[string]string) []byte {
+	return csvtest.New(lieux.Columns()...).Comma(comma).Records(rows...).Bytes()
 }
 
 // remark is what a report line must say: line, field, and whether it is a warning.
@@ -104,7 +87,7 @@ func TestImportLieux(t *testing.T) {
 				placeRow(map[string]string{"id": p + "arrondissement", "nom": p + "Espace Lyon 3e", "code_insee": "69383"}),     // line 9
 			}
 			file := filepath.Join(t.TempDir(), "lieux.csv")
-			if err := os.WriteFile(file, placesCSV(t, tt.comma, rows), 0o644); err != nil {
+			if err := os.WriteFile(file, placesCSV(tt.comma, rows), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			before := countStructures(t, structures)
@@ -176,9 +159,9 @@ func TestImportLieux(t *testing.T) {
 	t.Run("fichier illisible", func(t *testing.T) {
 		for name, data := range map[string][]byte{
 			"vide.csv":       {},
-			"latin1.csv":     []byte("id,nom\n1,M\xe9diath\xe8que\n"),
+			"latin1.csv":     csvtest.CSV([]string{"id", "nom"}, []string{"1", "M\xe9diath\xe8que"}),
 			"cassé.json":     []byte(`[{"id": `),
-			"sans-pivot.csv": []byte("id,nom\n1,Médiathèque\n"),
+			"sans-pivot.csv": csvtest.CSV([]string{"id", "nom"}, []string{"1", "Médiathèque"}),
 		} {
 			file := filepath.Join(t.TempDir(), name)
 			if err := os.WriteFile(file, data, 0o644); err != nil {

@@ -24,6 +24,8 @@ Usage:
                                charge le réseau de démonstration (base sans profils)
   maillage import lieux FICHIER
                                importe des lieux au standard national (CSV ou JSON)
+  maillage charter verify      vérifie toute la chaîne des signatures de la charte et nomme
+                               le premier enregistrement qui ne tient pas (DATABASE_URL requis)
   maillage reindex             reconstruit les index de recherche depuis la base et les
                                bascule d'un coup (DATABASE_URL et MEILI_URL requis)
   maillage services exec -- CMD [ARGS…]
@@ -64,6 +66,8 @@ func run(args []string) int {
 		err = cmdImport(ctx, args[1:])
 	case "seed":
 		err = cmdSeed(ctx, args[1:])
+	case "charter":
+		err = cmdCharter(ctx, args[1:])
 	case "reindex":
 		err = cmdReindex(ctx)
 	case "services":

@@ -23,6 +23,8 @@ import (
 	"maillage/internal/web"
 	"maillage/internal/web/account"
 	"maillage/internal/web/admin"
+	cartoweb "maillage/internal/web/carto"
+	charterweb "maillage/internal/web/charter"
 	"maillage/internal/web/home"
 	"maillage/internal/web/kit"
 	labelweb "maillage/internal/web/label"
@@ -55,6 +57,9 @@ type App struct {
 	Referential *postgres.ReferentialService
 	APITokens   *postgres.APITokenService
 	Territories *postgres.TerritoryService
+	// Charter is the aidant charter: versions, the chain of signatures,
+	// structures' views (its worker announces new versions).
+	Charter *postgres.CharterService
 	// LieuxImports runs the imports of places in the background.
 	LieuxImports *lieux.Service
 	// Labels is the quality label: programmes, applications, reviews,
@@ -145,6 +150,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		db.Close()
 		return nil, err
 	}
+	a.Charter = postgres.NewCharterService(db)
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {
 		db.Close()
@@ -176,6 +182,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Auth.Texts = a.Catalog
 	a.Structures.BaseURL, a.Structures.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Labels.BaseURL, a.Labels.Texts, a.Labels.Users, a.Labels.Log = cfg.BaseURL.String(), a.Catalog, a.Users, log
+	a.Charter.BaseURL, a.Charter.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Log: log, Catalog: a.Catalog,
 		Templates: webfs.Templates(), Static: webfs.Static(),
@@ -246,10 +253,12 @@ func capabilities(a *App) []kit.Capability {
 		home.New(home.Deps{Territories: a.Territories}),
 		account.New(account.Deps{Auth: a.Auth, Users: a.Users, Sessions: a.Sessions, Profiles: a.Profiles, APITokens: a.APITokens, Mails: a.Mails}),
 		network.New(network.Deps{Profiles: a.Profiles, Structures: a.Structures, Referential: a.Referential, Territories: a.Territories}),
-		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories}),
+		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories, Places: a.SearchStore}),
 		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
 		admin.New(admin.Deps{Users: a.Users}),
 		labelweb.New(labelweb.Deps{Labels: a.Labels, Search: a.SearchService}),
+		cartoweb.New(cartoweb.Deps{Search: a.SearchService, Places: a.SearchStore, Structures: a.Structures}),
+		charterweb.New(charterweb.Deps{Charter: a.Charter, Profiles: a.Profiles}),
 	}
 }
 

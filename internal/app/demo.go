@@ -23,6 +23,7 @@ type DemoStep struct {
 func (a *App) DemoSteps() []DemoStep {
 	return []DemoStep{
 		{Name: "labels", Load: func(ctx context.Context, n *demo.Network) error { return a.Labels.LoadDemo(ctx, n, a.Users) }},
+		{Name: "charter", Load: a.demoCharter},
 	}
 }
 

@@ -54,7 +54,10 @@ func TestCatalogues(t *testing.T) {
 	tr := newTranslator(t)
 	args := []any{"Count", 2, "Seq", 3, "Want", "3", "Got", "4", "Max", 120, "Version", 1, "Current", 2, "Code", "D19C-C175-D38E",
 		"File", "v1.md", "Number", 1, "Expected", 2, "Previous", 1, "Date", "2026-01-01", "PreviousDate", "2025-01-01",
-		"Value", "x", "Field", "resume", "Detail", "d", "Name", "Camille", "Day", 3, "Month", "décembre", "Year", 2026, "Hour", 14, "Minute", "05"}
+		"Value", "x", "Field", "resume", "Detail", "d", "Name", "Camille", "Day", 3, "Month", "décembre", "Year", 2026, "Hour", 14, "Minute", "05",
+		// the web room's and storage's messages (pages, mails, command)
+		"Hash", "ab12", "Message", "m", "Inviter", "Alex", "Structure", "S", "Link", "https://x", "Charter", "https://y",
+		"Summary", "s", "Signed", 1, "Reason", "r"}
 	for _, lang := range []string{"fr", "en"} {
 		for _, k := range keys(fr) {
 			if s := tr.tr(lang, k, args...); s == "" || strings.Contains(s, "<no value>") {

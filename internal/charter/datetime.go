@@ -2,6 +2,7 @@ package charter
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -12,7 +13,7 @@ const KeyDateTime = "charter.datetime"
 // MonthKey returns the catalogue key of the month of t in Europe/Paris
 // ("charter.month.12").
 func MonthKey(t time.Time) string {
-	return fmt.Sprintf("charter.month.%d", int(t.In(Paris).Month()))
+	return "charter.month." + strconv.Itoa(int(t.In(Paris).Month()))
 }
 
 // DateTimeArgs returns the arguments of KeyDateTime for t in Europe/Paris:

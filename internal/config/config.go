@@ -32,6 +32,12 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed (IPs or CIDR ranges); empty: the socket address is the client.
 	TrustedProxies []string
+	// TileURL is the template of a web map tile server
+	// (https://…/{z}/{x}/{y}.png): maps then show its tiles under the SVG
+	// (web/static/js/carte.js); nil: the SVG alone. TileAttribution is the
+	// credit the tile provider asks for (shown under the map).
+	TileURL         *url.URL
+	TileAttribution string
 
 	// FilesDir holds uploaded files (label evidence) and prepared exports,
 	// outside the web root (MAILLAGE_FILES_DIR; default DataDir/fichiers).
@@ -239,6 +245,23 @@ func Load(getenv func(string) string, opts Options) (*Config, error) {
 			}
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+
+	if v := get("MAILLAGE_TILE_URL", ""); v != "" {
+		u, err := url.Parse(v)
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(u.Host, "{}") ||
+			!strings.Contains(v, "{z}") || !strings.Contains(v, "{x}") || !strings.Contains(v, "{y}") || u.User != nil:
+			ps = append(ps, Problem{"MAILLAGE_TILE_URL", "a tile URL template with {z}, {x} and {y}, such as https://tile.example.org/{z}/{x}/{y}.png", v})
+		case c.Env == "production" && u.Scheme != "https":
+			ps = append(ps, Problem{"MAILLAGE_TILE_URL", "an https tile URL in production", v})
+		default:
+			c.TileURL = u
+		}
+	}
+	c.TileAttribution = get("MAILLAGE_TILE_ATTRIBUTION", "")
+	if c.TileURL != nil && c.TileAttribution == "" {
+		ps = append(ps, Problem{"MAILLAGE_TILE_ATTRIBUTION", "the credit the tile provider asks for, such as « © les contributeurs d'OpenStreetMap », when MAILLAGE_TILE_URL is set", ""})
 	}
 
 	ps = append(ps, loadAuth(c, get)...)

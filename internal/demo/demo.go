@@ -539,7 +539,7 @@ func (g *generator) memberships() {
 		lat, lng := *st.Lieu.Latitude, *st.Lieu.Longitude
 		dist := func(i int) float64 {
 			p := g.n.People[i].Profile
-			return distanceKm(lat, lng, *p.Latitude, *p.Longitude)
+			return maillage.DistanceKm(lat, lng, *p.Latitude, *p.Longitude)
 		}
 		sort.SliceStable(cands, func(a, b int) bool { return dist(cands[a]) < dist(cands[b]) })
 		near := cands[:min(len(cands), 12)]
@@ -569,14 +569,6 @@ func (g *generator) memberships() {
 			active++
 		}
 	}
-}
-
-func distanceKm(lat1, lng1, lat2, lng2 float64) float64 {
-	const r = 6371.0
-	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
-	dp, dl := p2-p1, (lng2-lng1)*math.Pi/180
-	a := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
-	return 2 * r * math.Asin(math.Sqrt(a))
 }
 
 // ofCommune writes "de Lyon", "d'Annecy", "du Mans", "des Andelys".

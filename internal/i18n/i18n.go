@@ -18,6 +18,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"text/template"
+	"unicode/utf8"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -122,7 +124,7 @@ func Lang(s string) string {
 // 3, "Name", "Lyon"). Count also chooses the plural form. A key missing
 // from the catalogues is shown as itself (the catalogue test prevents it).
 func (c *Catalog) T(lang, key string, args ...any) string {
-	lc := &goi18n.LocalizeConfig{MessageID: key}
+	lc := &goi18n.LocalizeConfig{MessageID: key, Funcs: funcs}
 	if len(args) > 0 {
 		data := make(map[string]any, len(args)/2)
 		for i := 0; i+1 < len(args); i += 2 {
@@ -147,6 +149,26 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 		return key
 	}
 	return s
+}
+
+// funcs are what messages may call besides their arguments: {{de .Commune}}
+// writes « de Lyon », « d'Angoulême », « du Mans », « des Andelys ».
+var funcs = template.FuncMap{"de": De}
+
+// De puts the French preposition « de » before a place name, with elision
+// before a vowel or an h and the article of « Le » and « Les » contracted.
+func De(name string) string {
+	switch {
+	case strings.HasPrefix(name, "Le "):
+		return "du " + name[len("Le "):]
+	case strings.HasPrefix(name, "Les "):
+		return "des " + name[len("Les "):]
+	}
+	r, _ := utf8.DecodeRuneInString(name)
+	if strings.ContainsRune("AEIOUYHÉÈÊËÂÀÎÏÔÖÛÜŒaeiouyhéèêâîôœ", r) && r != utf8.RuneError {
+		return "d'" + name
+	}
+	return "de " + name
 }
 
 // quantities are the argument names shown with the language's digit

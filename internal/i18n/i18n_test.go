@@ -55,6 +55,13 @@ func TestFormats(t *testing.T) {
 		{c.Date("fr", time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)), "1er décembre 2026"},
 		{c.Date("en", time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)), "1 December 2026"},
 		{i18n.Km("fr", 4800), "4,8\u00a0km"},
+		{i18n.De("Angoulême"), "d'Angoulême"},
+		{i18n.De("Lyon"), "de Lyon"},
+		{i18n.De("Le Mans"), "du Mans"},
+		{i18n.De("Les Andelys"), "des Andelys"},
+		{i18n.De("La Rochelle"), "de La Rochelle"},
+		{i18n.De("Évry-Courcouronnes"), "d'Évry-Courcouronnes"},
+		{i18n.De("Hazebrouck"), "d'Hazebrouck"},
 		{i18n.Km("en", 4800), "4.8\u00a0km"},
 		{i18n.Km("fr", 12345), "12\u00a0km"},
 		{i18n.Int("fr", 12345), "12\u00a0345"},
@@ -63,6 +70,25 @@ func TestFormats(t *testing.T) {
 	for i, tt := range tests {
 		if tt.got != tt.want {
 			t.Errorf("%d: got %q, want %q", i, tt.got, tt.want)
+		}
+	}
+}
+
+// TestDeInMessages: a French message writes « d'Angoulême », not « de
+// Angoulême », through {{de .Commune}}.
+func TestDeInMessages(t *testing.T) {
+	c := i18n.New()
+	if err := c.Load("t", fstest.MapFS{
+		"x.fr.yaml": {Data: []byte("t.near: \"à 5 km {{de .Commune}}\"\n")},
+		"x.en.yaml": {Data: []byte("t.near: \"5 km from {{.Commune}}\"\n")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ lang, commune, want string }{
+		{"fr", "Angoulême", "à 5 km d'Angoulême"}, {"fr", "Le Mans", "à 5 km du Mans"}, {"en", "Angoulême", "5 km from Angoulême"},
+	} {
+		if got := c.T(tt.lang, "t.near", "Commune", tt.commune); got != tt.want {
+			t.Errorf("%s %s: %q, want %q", tt.lang, tt.commune, got, tt.want)
 		}
 	}
 }

@@ -104,7 +104,7 @@ func (ix *CommuneIndex) Nearest(lat, lon float64) (Commune, bool) {
 					continue
 				}
 				for _, c := range ix.cells[[2]int{c0[0] + dy, c0[1] + dx}] {
-					if d := DistanceKm(lat, lon, c.Latitude, c.Longitude); d < bestKm {
+					if d := maillage.DistanceKm(lat, lon, c.Latitude, c.Longitude); d < bestKm {
 						best, bestKm = c, d
 					}
 				}
@@ -129,15 +129,6 @@ func abs(n int) int {
 		return -n
 	}
 	return n
-}
-
-// DistanceKm is the great-circle distance between two points, in km.
-func DistanceKm(lat1, lon1, lat2, lon2 float64) float64 {
-	const r = 6371.0
-	rad := math.Pi / 180
-	dLat, dLon := (lat2-lat1)*rad, (lon2-lon1)*rad
-	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
-	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
 }
 
 var (
@@ -184,12 +175,12 @@ func (c *rowCheck) resolveCommune(l *maillage.Lieu, cs Communes) string {
 		}
 		postcodeAgrees := slices.Contains(com.CodesPostaux, l.CodePostal)
 		if hasXY {
-			if km := DistanceKm(lat, lon, com.Latitude, com.Longitude); km > Far {
+			if km := maillage.DistanceKm(lat, lon, com.Latitude, com.Longitude); km > Far {
 				if better, ok := nearestWithin(byPostcode, lat, lon, Far); ok && !postcodeAgrees {
 					c.correctInsee(l, com, better, km, "postcode")
 					return better.CodeInsee
 				}
-				if better, ok := cs.Nearest(lat, lon); ok && !postcodeAgrees && DistanceKm(lat, lon, better.Latitude, better.Longitude) <= Near &&
+				if better, ok := cs.Nearest(lat, lon); ok && !postcodeAgrees && maillage.DistanceKm(lat, lon, better.Latitude, better.Longitude) <= Near &&
 					(communeKey(better.Nom) == communeKey(l.Commune) || len(byPostcode) == 0) {
 					c.correctInsee(l, com, better, km, "coordinates")
 					return better.CodeInsee
@@ -216,7 +207,7 @@ func (c *rowCheck) resolveCommune(l *maillage.Lieu, cs Communes) string {
 	}
 	if hasXY {
 		if com, ok := cs.Nearest(lat, lon); ok {
-			if km := DistanceKm(lat, lon, com.Latitude, com.Longitude); km <= Near {
+			if km := maillage.DistanceKm(lat, lon, com.Latitude, com.Longitude); km <= Near {
 				c.warn("code_postal", KeyCommuneByCoordinates, "Postcode", l.CodePostal, "Code", com.CodeInsee, "Commune", com.Nom, "Km", math.Round(km*10)/10)
 				return com.CodeInsee
 			}
@@ -240,7 +231,7 @@ func (c *rowCheck) correctInsee(l *maillage.Lieu, old, now Commune, km float64, 
 func nearestWithin(cs []Commune, lat, lon, km float64) (Commune, bool) {
 	best, bestKm := Commune{}, math.Inf(1)
 	for _, c := range cs {
-		if d := DistanceKm(lat, lon, c.Latitude, c.Longitude); d < bestKm {
+		if d := maillage.DistanceKm(lat, lon, c.Latitude, c.Longitude); d < bestKm {
 			best, bestKm = c, d
 		}
 	}

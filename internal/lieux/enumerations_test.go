@@ -121,7 +121,7 @@ func TestEveryCanonicalValueImportsAsItself(t *testing.T) {
 		rows = append(rows, base(map[string]string{"id": fmt.Sprintf("typologie-%d", i), "typologie": strings.ToLower(tp.Code)}))
 		want = append(want, []string{"typologie", tp.Code})
 	}
-	rep := parse(t, csvFile(t, ',', rows...), lieux.Options{})
+	rep := parse(t, csvFile(',', rows...), lieux.Options{})
 	if len(rep.Errors) != 0 || len(rep.Warnings) != 0 {
 		t.Fatalf("errors %v, warnings %v", rep.Errors, rep.Warnings)
 	}

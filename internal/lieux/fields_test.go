@@ -46,7 +46,7 @@ func TestPhoneNumbers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			rep := parse(t, csvFile(t, ',', base(map[string]string{"telephone": tt.in, "code_postal": tt.postcode, "code_insee": ""})), lieux.Options{})
+			rep := parse(t, csvFile(',', base(map[string]string{"telephone": tt.in, "code_postal": tt.postcode, "code_insee": ""})), lieux.Options{})
 			var keys []string
 			for _, e := range append(rep.Errors, rep.Warnings...) {
 				if e.Field == "telephone" {
@@ -119,7 +119,7 @@ func TestBounds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := parse(t, csvFile(t, ',', base(tt.over)), lieux.Options{Communes: communes(t)})
+			rep := parse(t, csvFile(',', base(tt.over)), lieux.Options{Communes: communes(t)})
 			if tt.err.Key == "" {
 				if len(rep.Errors) > 0 {
 					t.Fatalf("rejected: %v", rep.Errors)
@@ -184,7 +184,7 @@ func TestControlCharacters(t *testing.T) {
 		base(map[string]string{"id": "e\x00", "nom": "Espace"}), // line 8: row d spans lines 5 to 7
 		base(map[string]string{"id": "f", "horaires": "Mo 09:00-12:00\x7f"}),
 	}
-	file := csvFile(t, ',', rows...)
+	file := csvFile(',', rows...)
 	if i := strings.IndexByte(file, 0); i < 512 {
 		t.Fatalf("first NUL at %d, want it past 512 bytes", i)
 	}

@@ -117,7 +117,7 @@ func TestParseHoraires(t *testing.T) {
 // TestHorairesWarning: hours that do not follow the syntax are kept, with a
 // warning that says where they stop following it.
 func TestHorairesWarning(t *testing.T) {
-	rep := parse(t, csvFile(t, ',', base(map[string]string{"horaires": "du lundi au vendredi 9h-12h"}), base(map[string]string{"id": "ok", "horaires": "Mo-Fr 09:00-12:00; PH off"})), lieux.Options{})
+	rep := parse(t, csvFile(',', base(map[string]string{"horaires": "du lundi au vendredi 9h-12h"}), base(map[string]string{"id": "ok", "horaires": "Mo-Fr 09:00-12:00; PH off"})), lieux.Options{})
 	want := []lieux.RowError{problem(2, "lieu-1", "horaires", lieux.KeyHoraires, "Value", "du lundi au vendredi 9h-12h", "Position", 1)}
 	if diff := cmp.Diff(want, rep.Warnings); diff != "" || len(rep.Rows) != 2 || rep.Rows[0].Lieu.Horaires != "du lundi au vendredi 9h-12h" {
 		t.Errorf("warnings (-want +got):\n%s rows %d", diff, len(rep.Rows))

@@ -14,6 +14,7 @@ import (
 	"maillage/internal/i18n"
 	"maillage/internal/lieux"
 	"maillage/internal/maillage"
+	"maillage/internal/testenv/csvtest"
 )
 
 // TestV0File: a file in the pre-2024 schema is converted to v1 — columns
@@ -204,7 +205,7 @@ func TestCommuneResolution(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := parse(t, csvFile(t, ',', base(tt.over)), lieux.Options{Communes: communes(t)})
+			rep := parse(t, csvFile(',', base(tt.over)), lieux.Options{Communes: communes(t)})
 			if len(rep.Rows) != 1 {
 				t.Fatalf("errors %v", rep.Errors)
 			}
@@ -238,8 +239,8 @@ func TestCommuneResolution(t *testing.T) {
 // that a partial file leaves the other stored fields as they are (issue
 // 10, item 14).
 func TestPresentColumns(t *testing.T) {
-	file := "id,pivot,nom,commune,code_postal,adresse,date_maj,telephone\n" +
-		"lieu-1,43493312300029,Médiathèque,Lyon,69003,30 boulevard Vivier-Merle,2024-04-02,\n"
+	file := csvtest.New("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj", "telephone").
+		Row("lieu-1", "43493312300029", "Médiathèque", "Lyon", "69003", "30 boulevard Vivier-Merle", "2024-04-02", "").String()
 	rep := parse(t, file, lieux.Options{})
 	want := []string{"id", "pivot", "nom", "commune", "code_postal", "adresse", "telephone", "date_maj"}
 	if diff := cmp.Diff(want, rep.Rows[0].Present); diff != "" {
@@ -268,7 +269,7 @@ func TestSummarize(t *testing.T) {
 		}
 		rows = append(rows, base(over))
 	}
-	rep := parse(t, csvFile(t, ',', rows...), lieux.Options{})
+	rep := parse(t, csvFile(',', rows...), lieux.Options{})
 	full := rep.ImportReport(lieux.Stored{Created: len(rep.Rows)})
 	sum := lieux.Summarize(full)
 	got := map[string][2]int{}
@@ -314,7 +315,7 @@ func BenchmarkParseCSV(b *testing.B) {
 			"horaires": "Mo-Fr 09:00-12:00,14:00-18:00; PH off", "services": "Aide aux démarches administratives|Accès internet et matériel informatique",
 			"latitude": "45.7597", "longitude": "4.8422"}))
 	}
-	file := []byte(csvFile(b, ',', rows...))
+	file := []byte(csvFile(',', rows...))
 	opt := lieux.Options{Communes: communes(b)}
 	b.ResetTimer()
 	for b.Loop() {

@@ -17,6 +17,7 @@ import (
 	"maillage/content"
 	"maillage/internal/lieux"
 	"maillage/internal/maillage"
+	"maillage/internal/testenv/csvtest"
 )
 
 // loadCommunes indexes content/territoires/communes.csv (a copy of
@@ -75,25 +76,8 @@ func base(over map[string]string) map[string]string {
 }
 
 // csvFile writes rows under the full header, with the given column delimiter.
-func csvFile(t testing.TB, comma rune, rows ...map[string]string) string {
-	t.Helper()
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Comma = comma
-	cols := lieux.Columns()
-	w.Write(cols)
-	for _, r := range rows {
-		rec := make([]string, len(cols))
-		for i, c := range cols {
-			rec[i] = r[c]
-		}
-		w.Write(rec)
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
+func csvFile(comma rune, rows ...map[string]string) string {
+	return csvtest.New(lieux.Columns()...).Comma(comma).Records(rows...).String()
 }
 
 func parse(t *testing.T, file string, opt lieux.Options) *lieux.Report {
@@ -207,7 +191,7 @@ func TestSeparators(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := parse(t, csvFile(t, tt.comma, tt.row), lieux.Options{})
+			rep := parse(t, csvFile(tt.comma, tt.row), lieux.Options{})
 			if len(rep.Errors) != 0 || len(rep.Warnings) != 0 {
 				t.Fatalf("errors %v, warnings %v", rep.Errors, rep.Warnings)
 			}
@@ -229,7 +213,7 @@ func TestCanonicalValues(t *testing.T) {
 		"itinerance":                      "itinerant",
 		"typologie":                       "tiers_lieux|epn",
 	})
-	rep := parse(t, csvFile(t, ',', row), lieux.Options{})
+	rep := parse(t, csvFile(',', row), lieux.Options{})
 	if len(rep.Errors) != 0 || len(rep.Warnings) != 0 {
 		t.Fatalf("errors %v, warnings %v", rep.Errors, rep.Warnings)
 	}
@@ -405,7 +389,7 @@ func TestRowProblems(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := parse(t, csvFile(t, ',', base(tt.over)), lieux.Options{Communes: communes(t)})
+			rep := parse(t, csvFile(',', base(tt.over)), lieux.Options{Communes: communes(t)})
 			if diff := cmp.Diff(tt.errors, rep.Errors); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
@@ -423,7 +407,7 @@ func TestRowProblems(t *testing.T) {
 }
 
 func TestBadRowAmongGood(t *testing.T) {
-	file := csvFile(t, ';',
+	file := csvFile(';',
 		base(map[string]string{"id": "a"}),
 		base(map[string]string{"id": "b", "code_postal": "6900"}),
 		base(map[string]string{"id": "c", "presentation_resume": "Des ateliers, des permanences; et du matériel en libre accès."}),
@@ -455,15 +439,15 @@ func TestBadRowAmongGood(t *testing.T) {
 func TestFileDetails(t *testing.T) {
 	row := base(nil)
 	t.Run("BOM et CRLF", func(t *testing.T) {
-		file := "\ufeff" + strings.ReplaceAll(csvFile(t, ';', row, row), "\n", "\r\n")
+		file := csvtest.New(lieux.Columns()...).Comma(';').BOM().CRLF().Records(row, row).String()
 		rep := parse(t, file, lieux.Options{})
 		if len(rep.Rows) != 1 || rep.Rows[0].Lieu.ID != "lieu-1" || len(rep.Errors) != 1 || rep.Errors[0].Line != 3 {
 			t.Errorf("rows %+v, errors %v", rep.Rows, rep.Errors)
 		}
 	})
 	t.Run("colonnes dans le désordre, absentes ou inconnues", func(t *testing.T) {
-		file := "Nom,ID,pivot,commune,code_postal,adresse,date_maj,remarque\r\n" +
-			"Médiathèque,lieu-1,43493312300029,Lyon,69003,1 rue X,2024-04-02,rien\r\n\r\n"
+		file := csvtest.New("Nom", "ID", "pivot", "commune", "code_postal", "adresse", "date_maj", "remarque").CRLF().
+			Row("Médiathèque", "lieu-1", "43493312300029", "Lyon", "69003", "1 rue X", "2024-04-02", "rien").String() + "\r\n" // and a blank line
 		rep := parse(t, file, lieux.Options{})
 		if len(rep.Rows) != 1 || rep.Rows[0].Lieu.Nom != "Médiathèque" || rep.Total != 1 {
 			t.Fatalf("rows %+v, errors %v", rep.Rows, rep.Errors)
@@ -474,7 +458,7 @@ func TestFileDetails(t *testing.T) {
 		}
 	})
 	t.Run("ligne au mauvais nombre de colonnes", func(t *testing.T) {
-		file := "id,pivot,nom,commune,code_postal,adresse,date_maj\nx,43493312300029,Médiathèque,Lyon\n"
+		file := csvtest.New("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj").Row("x", "43493312300029", "Médiathèque", "Lyon").String()
 		rep := parse(t, file, lieux.Options{})
 		want := []lieux.RowError{problem(2, "x", "", lieux.KeyColumns, "Count", 4, "Header", 7)}
 		if diff := cmp.Diff(want, rep.Errors); diff != "" {
@@ -491,10 +475,10 @@ func TestUnreadableFiles(t *testing.T) {
 		args       []any
 	}{
 		{"vide", "", false, lieux.KeyFileEmpty, nil},
-		{"Latin-1", "id,pivot,nom,commune,code_postal,adresse,date_maj\nx,1,M\xe9diath\xe8que,Lyon,69003,a,2024-04-02\n", false, lieux.KeyFileNotUTF8, []any{"Line", 2}},
+		{"Latin-1", csvtest.New("id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj").Row("x", "1", "M\xe9diath\xe8que", "Lyon", "69003", "a", "2024-04-02").String(), false, lieux.KeyFileNotUTF8, []any{"Line", 2}},
 		{"UTF-16", "\xff\xfei\x00d\x00", false, lieux.KeyFileUTF16, nil},
-		{"colonnes obligatoires absentes", "id,nom,commune\nx,M,Lyon\n", false, lieux.KeyFileRequired, []any{"Missing", "pivot, code_postal, adresse, date_maj", "Columns", strings.Join(lieux.Columns(), ", ")}},
-		{"pas d'en-tête", "lieu-1,43493312300029,Médiathèque\n", false, lieux.KeyFileRequired, []any{"Missing", "id, pivot, nom, commune, code_postal, adresse, date_maj", "Columns", strings.Join(lieux.Columns(), ", ")}},
+		{"colonnes obligatoires absentes", string(csvtest.CSV([]string{"id", "nom", "commune"}, []string{"x", "M", "Lyon"})), false, lieux.KeyFileRequired, []any{"Missing", "pivot, code_postal, adresse, date_maj", "Columns", strings.Join(lieux.Columns(), ", ")}},
+		{"pas d'en-tête", csvtest.New().Row("lieu-1", "43493312300029", "Médiathèque").String(), false, lieux.KeyFileRequired, []any{"Missing", "id, pivot, nom, commune, code_postal, adresse, date_maj", "Columns", strings.Join(lieux.Columns(), ", ")}},
 		{"JSON mal formé", "[\n{\"id\": \"x\"},\n{\"id\": }\n]", true, lieux.KeyFileJSONSyntax, []any{"Line", 3}},
 		{"JSON sans liste", `{"id": "x"}`, true, lieux.KeyFileNotArray, nil},
 		{"JSON tronqué", `[{"id": "x"}`, true, lieux.KeyFileJSONIncomplete, nil},
@@ -573,7 +557,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := parse(t, string(example), lieux.Options{}).Lieux()
-	more := parse(t, csvFile(t, ';',
+	more := parse(t, csvFile(';',
 		base(map[string]string{"id": "rt-1", "pivot": "00000000000000", "date_maj": "01/01/1970", "telephone": "0590 12 34 56",
 			"dispositif_programmes_nationaux": "Point d’accès numérique CAF", "formations_labels": "Étapes numériques (La Poste)",
 			"presentation_resume": strings.Repeat("Un résumé bien trop long, ", 20), "latitude": "-21,1151", "longitude": "55,5364",
@@ -664,8 +648,8 @@ func TestValidateCSVAgainstSchema(t *testing.T) {
 		file string
 		want []lieux.RowError
 	}{
-		{"point-virgule", csvFile(t, ';', ok), []lieux.RowError{problem(1, "", "", lieux.KeyFileHeaderOrder, "Header", string([]rune(strings.Join(lieux.Columns(), ";"))[:120])+"…", "Count", 32, "Columns", header)}},
-		{"valeurs brutes refusées", csvFile(t, ',',
+		{"point-virgule", csvFile(';', ok), []lieux.RowError{problem(1, "", "", lieux.KeyFileHeaderOrder, "Header", string([]rune(strings.Join(lieux.Columns(), ";"))[:120])+"…", "Count", 32, "Columns", header)}},
+		{"valeurs brutes refusées", csvFile(',',
 			base(map[string]string{"date_maj": "02/04/2024", "modalites_acces": "Ce lieu n’accueille pas de public", "telephone": "04 78 00 00 00", "latitude": "45,7"}),
 			base(nil),
 		), []lieux.RowError{
@@ -675,7 +659,7 @@ func TestValidateCSVAgainstSchema(t *testing.T) {
 			problem(2, "lieu-1", "modalites_acces", lieux.KeyEnum, "Field", "modalites_acces", "Value", "Ce lieu n’accueille pas de public"),
 			problem(3, "lieu-1", "id", lieux.KeyIDDuplicate, "Value", "lieu-1", "First", 2),
 		}},
-		{"résumé trop long", csvFile(t, ',', base(map[string]string{"presentation_resume": strings.Repeat("é", 281)})),
+		{"résumé trop long", csvFile(',', base(map[string]string{"presentation_resume": strings.Repeat("é", 281)})),
 			[]lieux.RowError{problem(2, "lieu-1", "presentation_resume", lieux.KeyTooLong, "Field", "presentation_resume", "Length", 281, "Max", 280)}},
 	}
 	for _, tt := range tests {

@@ -14,7 +14,9 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"maillage/internal/charter"
 	"maillage/internal/maillage"
 )
 
@@ -23,6 +25,9 @@ type Store interface {
 	ContentHash(ctx context.Context, name string) (string, error)
 	SyncTerritories(ctx context.Context, sha string, r []*maillage.Region, d []*maillage.Departement, c []*maillage.Commune) error
 	SyncReferentiel(ctx context.Context, sha string, ref *maillage.Referential) error
+	// SyncCharter stores the charter versions (a text already stored never
+	// changes) and returns warnings (a text rendered differently).
+	SyncCharter(ctx context.Context, sha string, versions []charter.Version) ([]maillage.Problem, error)
 }
 
 // Loader syncs content into a Store.
@@ -40,7 +45,7 @@ type Result struct {
 }
 
 // Sync loads every content set that changed, in this order: territoires,
-// referentiel.
+// referentiel, charte.
 func (l *Loader) Sync(ctx context.Context) ([]Result, error) {
 	sets := []struct {
 		name string
@@ -48,6 +53,7 @@ func (l *Loader) Sync(ctx context.Context) ([]Result, error) {
 	}{
 		{"territoires", l.syncTerritories},
 		{"referentiel", l.syncReferentiel},
+		{"charte", l.syncCharter},
 	}
 	out := make([]Result, 0, len(sets))
 	for _, s := range sets {
@@ -122,7 +128,8 @@ func readCSV(fsys fs.FS, name string, want []string, fn func(line int, rec map[s
 	}
 	idx := map[string]int{}
 	for i, h := range header {
-		idx[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+		header[i] = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		idx[header[i]] = i
 	}
 	for _, w := range want {
 		if _, ok := idx[w]; !ok {
@@ -140,15 +147,36 @@ func readCSV(fsys fs.FS, name string, want []string, fn func(line int, rec map[s
 			return fmt.Errorf("%s line %d: %w", name, line, err)
 		}
 		m := make(map[string]string, len(idx))
-		for k, i := range idx {
-			if i < len(rec) {
-				m[k] = strings.TrimSpace(rec[i])
+		for i, k := range header {
+			if i >= len(rec) {
+				break
+			}
+			v := strings.TrimSpace(rec[i])
+			if msg := textProblem(v, false); msg != "" {
+				return fmt.Errorf("%s line %d: column %s %s", name, line, k, msg)
+			}
+			if idx[k] == i { // a column named twice: the last one counts
+				m[k] = v
 			}
 		}
 		if err := fn(line, m); err != nil {
 			return fmt.Errorf("%s line %d: %w", name, line, err)
 		}
 	}
+}
+
+// textProblem says what is wrong with a text of a content file ("" when
+// nothing): PostgreSQL refuses invalid UTF-8 and NUL, and no other control
+// character belongs in a name or a label (tab and newlines only in a
+// multi-line note).
+func textProblem(s string, multiline bool) string {
+	switch {
+	case !utf8.ValidString(s):
+		return "is not UTF-8"
+	case maillage.HasControl(s, multiline):
+		return "holds a control character"
+	}
+	return ""
 }
 
 // ParseRegions reads regions.csv.
@@ -183,20 +211,66 @@ func ParseCommunes(fsys fs.FS, name string) ([]*maillage.Commune, error) {
 		}
 		if p := m["population"]; p != "" {
 			n, err := strconv.Atoi(p)
-			if err != nil {
-				return fmt.Errorf("population %q: %w", p, err)
+			if err != nil || n < 0 {
+				return fmt.Errorf("population %q: a whole number of inhabitants is expected", p)
 			}
 			c.Population = &n
 		}
 		var err error
-		if c.Latitude, err = strconv.ParseFloat(m["latitude"], 64); err != nil {
-			return fmt.Errorf("latitude %q: %w", m["latitude"], err)
+		if c.Latitude, err = strconv.ParseFloat(m["latitude"], 64); err != nil || !(c.Latitude >= -90 && c.Latitude <= 90) {
+			return fmt.Errorf("latitude %q: a number of degrees from -90 to 90 is expected", m["latitude"])
 		}
-		if c.Longitude, err = strconv.ParseFloat(m["longitude"], 64); err != nil {
-			return fmt.Errorf("longitude %q: %w", m["longitude"], err)
+		if c.Longitude, err = strconv.ParseFloat(m["longitude"], 64); err != nil || !(c.Longitude >= -180 && c.Longitude <= 180) {
+			return fmt.Errorf("longitude %q: a number of degrees from -180 to 180 is expected", m["longitude"])
 		}
 		out = append(out, c)
 		return nil
 	})
 	return out, err
+}
+
+// syncCharter reads content/charte (charter.ParseVersions checks every
+// file before anything is stored) and stores the versions.
+func (l *Loader) syncCharter(ctx context.Context) (Result, error) {
+	res := Result{Name: "charte"}
+	sub, err := fs.Sub(l.FS, "charte")
+	if err != nil {
+		return res, err
+	}
+	entries, err := fs.ReadDir(sub, ".")
+	if err != nil {
+		return res, err
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, "charte/"+e.Name())
+	}
+	sha, err := hashFiles(l.FS, names...)
+	if err != nil {
+		return res, err
+	}
+	if prev, err := l.Store.ContentHash(ctx, res.Name); err != nil {
+		return res, err
+	} else if prev == sha {
+		res.Skipped = true
+		return res, nil
+	}
+	versions, err := charter.ParseVersions(sub)
+	if err != nil {
+		return res, err
+	}
+	warnings, err := l.Store.SyncCharter(ctx, sha, versions)
+	if err != nil {
+		return res, err
+	}
+	for _, w := range warnings {
+		if l.Log != nil {
+			l.Log.Warn("charter version", "field", w.Field, "key", w.Key)
+		}
+	}
+	res.Rows = len(versions)
+	if l.Log != nil {
+		l.Log.Info("content synced", "set", res.Name, "versions", len(versions))
+	}
+	return res, nil
 }

@@ -11,6 +11,7 @@ import (
 	"maillage/internal/loader"
 	"maillage/internal/postgres"
 	"maillage/internal/testenv"
+	"maillage/internal/testenv/csvtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -81,11 +82,12 @@ func contentWith(t *testing.T, files map[string]string) fstest.MapFS {
 }
 
 func TestParseRejectsBadNumbers(t *testing.T) {
-	fsys := fstest.MapFS{"c.csv": {Data: []byte("code_insee,nom,code_departement,code_region,codes_postaux,population,latitude,longitude\n01001,X,01,84,01400,abc,1,2\n")}}
+	header := []string{"code_insee", "nom", "code_departement", "code_region", "codes_postaux", "population", "latitude", "longitude"}
+	fsys := fstest.MapFS{"c.csv": {Data: csvtest.CSV(header, []string{"01001", "X", "01", "84", "01400", "abc", "1", "2"})}}
 	if _, err := loader.ParseCommunes(fsys, "c.csv"); err == nil {
 		t.Fatal("population abc accepted")
 	}
-	fsys = fstest.MapFS{"c.csv": {Data: []byte("code_insee,nom\n01001,X\n")}}
+	fsys = fstest.MapFS{"c.csv": {Data: csvtest.CSV([]string{"code_insee", "nom"}, []string{"01001", "X"})}}
 	if _, err := loader.ParseCommunes(fsys, "c.csv"); err == nil {
 		t.Fatal("missing columns accepted")
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -174,6 +175,7 @@ func ParseReferentiel(fsys fs.FS) (*maillage.Referential, error) {
 	}
 	ref := &maillage.Referential{}
 	p := &problems{file: PixFile}
+	checkTexts(p, reflect.ValueOf(pf), "")
 
 	if strings.TrimSpace(pf.Version) == "" {
 		p.add("version", "missing: give the version of the file")
@@ -261,6 +263,7 @@ func ParseReferentiel(fsys fs.FS) (*maillage.Referential, error) {
 	pixErr := p.err()
 
 	p = &problems{file: CertificationsFile}
+	checkTexts(p, reflect.ValueOf(cf), "")
 	if strings.TrimSpace(cf.Version) == "" {
 		p.add("version", "missing: give the version of the file")
 	}
@@ -354,6 +357,39 @@ func ParseReferentiel(fsys fs.FS) (*maillage.Referential, error) {
 		{Name: baseName(CertificationsFile), Version: cf.Version, SHA256: certSHA},
 	}
 	return ref, nil
+}
+
+// checkTexts reports every text of a decoded file that PostgreSQL or a page
+// could not take (textProblem), named by its YAML path; a note and a legal
+// text may span lines.
+func checkTexts(p *problems, v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			checkTexts(p, v.Elem(), path)
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			checkTexts(p, v.Index(i), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
+			if name == "" {
+				continue
+			}
+			field := name
+			if path != "" {
+				field = path + "." + name
+			}
+			checkTexts(p, v.Field(i), field)
+		}
+	case reflect.String:
+		multiline := strings.HasSuffix(path, "note") || strings.HasSuffix(path, "texte")
+		if msg := textProblem(v.String(), multiline); msg != "" {
+			p.add(path, "%q %s", v.String(), msg)
+		}
+	}
 }
 
 func baseName(name string) string { return strings.TrimSuffix(path.Base(name), path.Ext(name)) }

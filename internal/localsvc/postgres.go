@@ -2,7 +2,9 @@ package localsvc
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,7 +21,10 @@ import (
 
 // Postgres is a local PostgreSQL cluster started by this process.
 type Postgres struct {
-	Dir  string // cluster folder: data/, socket, log
+	// Dir is the cluster folder (data/, socket, log): the folder asked
+	// for, or, as root when the postgres user cannot enter it, a folder
+	// under RelocatedBase recorded in it (see StartPostgres).
+	Dir  string
 	Port int
 	bin  string
 	run  []string // prefix to run a command as the cluster owner (runuser as root)
@@ -30,6 +35,9 @@ type PostgresOptions struct {
 	// Ephemeral turns off durability (fsync, synchronous commit, full-page
 	// writes): for tests only.
 	Ephemeral bool
+	// Port to listen on; 0 takes a free one. Tests that restart a cluster
+	// restart it on the same port, as a restarted server would be.
+	Port int
 }
 
 // URL returns the connection URL of database name on the cluster.
@@ -64,7 +72,11 @@ func pgMajor(path string) int {
 }
 
 // StartPostgres creates the cluster in dir when it does not exist yet, starts
-// it on a free port and makes sure database "maillage" exists.
+// it on a free port and makes sure database "maillage" exists. As root,
+// initdb and pg_ctl run as the postgres user; when that user cannot enter
+// dir's parent (a clone in root's home, mode 700), the cluster goes to a
+// folder of its own under RelocatedBase, owned by postgres, and dir holds
+// only the file cluster-dir naming it, so the next run finds it.
 func StartPostgres(ctx context.Context, dir string, opts PostgresOptions) (*Postgres, error) {
 	bin, err := postgresBin()
 	if err != nil {
@@ -79,9 +91,6 @@ func StartPostgres(ctx context.Context, dir string, opts PostgresOptions) (*Post
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", dir, err)
-	}
 	if os.Geteuid() == 0 {
 		// initdb and pg_ctl refuse to run as root: run them as postgres.
 		u, err := user.Lookup("postgres")
@@ -90,6 +99,18 @@ func StartPostgres(ctx context.Context, dir string, opts PostgresOptions) (*Post
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
+		runuser, err := exec.LookPath("runuser")
+		if err != nil {
+			return nil, &ErrMissing{What: "runuser", Install: "install util-linux, or run as a user other than root"}
+		}
+		p.run = []string{runuser, "-u", "postgres", "--"}
+		if p.Dir, err = p.reachableDir(ctx, dir); err != nil {
+			return nil, err
+		}
+		dir = p.Dir
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create %s: %w", dir, err)
+		}
 		if err := filepath.Walk(dir, func(path string, _ os.FileInfo, err error) error {
 			if err != nil {
 				return err
@@ -98,11 +119,8 @@ func StartPostgres(ctx context.Context, dir string, opts PostgresOptions) (*Post
 		}); err != nil {
 			return nil, fmt.Errorf("chown %s: %w", dir, err)
 		}
-		runuser, err := exec.LookPath("runuser")
-		if err != nil {
-			return nil, &ErrMissing{What: "runuser", Install: "install util-linux, or run as a user other than root"}
-		}
-		p.run = []string{runuser, "-u", "postgres", "--"}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", dir, err)
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, err
@@ -117,8 +135,10 @@ func StartPostgres(ctx context.Context, dir string, opts PostgresOptions) (*Post
 	if _, err := os.Stat(filepath.Join(data, "postmaster.pid")); err == nil {
 		_ = p.cmd(ctx, "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
 	}
-	if p.Port, err = FreePort(); err != nil {
-		return nil, err
+	if p.Port = opts.Port; p.Port == 0 {
+		if p.Port, err = FreePort(); err != nil {
+			return nil, err
+		}
 	}
 	o := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1", p.Port, dir)
 	if opts.Ephemeral {
@@ -132,6 +152,58 @@ func StartPostgres(ctx context.Context, dir string, opts PostgresOptions) (*Post
 		return nil, err
 	}
 	return p, nil
+}
+
+// RelocatedBase is where, as root, a cluster goes when the postgres user
+// cannot enter the folder asked for (a clone in root's home, mode 700).
+const RelocatedBase = "/var/lib/maillage"
+
+// relocatedFile, in the folder asked for, records where its cluster went.
+const relocatedFile = "cluster-dir"
+
+// reachableDir returns where the cluster of dir lives: dir itself when the
+// postgres user can enter its parent; otherwise a folder of its own under
+// RelocatedBase (named after dir, so each clone keeps its cluster), whose
+// path is recorded in dir/cluster-dir so the next run finds it.
+func (p *Postgres) reachableDir(ctx context.Context, dir string) (string, error) {
+	record := filepath.Join(dir, relocatedFile)
+	if b, err := os.ReadFile(record); err == nil && strings.TrimSpace(string(b)) != "" {
+		return strings.TrimSpace(string(b)), nil
+	}
+	parent := filepath.Dir(dir)
+	if p.canEnter(ctx, parent) {
+		return dir, nil
+	}
+	blocked := parent
+	for d := parent; ; d = filepath.Dir(d) {
+		if !p.canEnter(ctx, d) {
+			blocked = d // the highest folder it cannot enter
+		}
+		if d == filepath.Dir(d) {
+			break
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "PG_VERSION")); err == nil {
+		return "", fmt.Errorf("the PostgreSQL cluster in %s cannot be started because the postgres user cannot enter %s: allow it (chmod o+x %s) or move the project to a folder that user can reach", dir, blocked, blocked)
+	}
+	sum := sha256.Sum256([]byte(dir))
+	moved := filepath.Join(RelocatedBase, "postgres-"+hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(RelocatedBase, 0o755); err != nil {
+		return "", fmt.Errorf("the postgres user cannot enter %s and %s cannot be created for the cluster (%v): allow it (chmod o+x %s) or set DATABASE_URL", blocked, RelocatedBase, err, blocked)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", dir, err)
+	}
+	if err := os.WriteFile(record, []byte(moved+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("record the cluster's folder in %s: %w", record, err)
+	}
+	return moved, nil
+}
+
+// canEnter reports whether the cluster owner can enter folder d.
+func (p *Postgres) canEnter(ctx context.Context, d string) bool {
+	argv := append(append([]string{}, p.run...), "test", "-x", d)
+	return exec.CommandContext(ctx, argv[0], argv[1:]...).Run() == nil
 }
 
 func (p *Postgres) ensureDatabase(ctx context.Context, name string) error {

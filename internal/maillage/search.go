@@ -127,7 +127,7 @@ func (q *SearchQuery) Normalize(types, facets []string) {
 	if q.PerPage > 100 {
 		q.PerPage = 100
 	}
-	if q.Page*q.PerPage > MaxSearchResults {
+	if q.Page > MaxSearchResults/q.PerPage { // not Page*PerPage: a huge page would overflow
 		q.Page = MaxSearchResults / q.PerPage
 	}
 	ok := false

@@ -14,12 +14,24 @@ import (
 
 // AuthStore keeps the short-lived secrets of signing in: e-mail link tokens,
 // OAuth/OpenID flows and rate-limit counters.
-type AuthStore struct{ db *DB }
+type AuthStore struct {
+	db *DB
+	// Now is the clock of the rate-limit windows (time.Now by default;
+	// tests set their own).
+	Now func() time.Time
+}
 
 var _ maillage.AuthStore = (*AuthStore)(nil)
 
 // NewAuthStore returns the store.
-func NewAuthStore(db *DB) *AuthStore { return &AuthStore{db: db} }
+func NewAuthStore(db *DB) *AuthStore { return &AuthStore{db: db, Now: time.Now} }
+
+func (s *AuthStore) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
 
 // CreateEmailToken stores the hash of a single-use sign-in link and, in
 // the same transaction, the mail that carries the link: both or neither.
@@ -100,10 +112,11 @@ func (s *AuthStore) TakeFlow(ctx context.Context, stateHash string) (*maillage.A
 	return &f, nil
 }
 
-// Hit counts one event for key in the fixed window that contains now and
-// returns the count so far. Stored in PostgreSQL so several instances share it.
+// Hit counts one event for key in the fixed window that contains now
+// (s.Now) and returns the count so far. Stored in PostgreSQL so several
+// instances share it.
 func (s *AuthStore) Hit(ctx context.Context, key string, window time.Duration) (int, error) {
-	start := time.Now().UTC().Truncate(window)
+	start := s.now().UTC().Truncate(window)
 	var n int
 	err := s.db.NewRaw(`INSERT INTO rate_limits (key, window_start, hits) VALUES (?, ?, 1)
 		ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits`, key, start).Scan(ctx, &n)

@@ -101,33 +101,45 @@ func TestTakeFlow(t *testing.T) {
 func TestHit(t *testing.T) {
 	store := postgres.NewAuthStore(testenv.Get(t).DB(t))
 	ctx := context.Background()
-	const window = time.Second
-	hits := func(key string, n int) []int {
-		t.Helper()
-		var out []int
-		for range n {
-			c, err := store.Hit(ctx, key, window)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, c)
+	var now time.Time
+	store.Now = func() time.Time { return now }
+	// A window boundary in the past: the counters it writes are cleaned up.
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A key is used with one window length (the counters are keyed by key
+	// and window start): the 15-minute cases use a key of their own.
+	key, other, quarter := "test:"+uniq(), "test:"+uniq(), "test:"+uniq()
+	tests := []struct {
+		name   string
+		at     time.Time
+		key    string
+		window time.Duration
+		want   int
+	}{
+		{"first hit of a window", t0, key, time.Second, 1},
+		{"same window", t0.Add(400 * time.Millisecond), key, time.Second, 2},
+		{"last instant of the window", t0.Add(time.Second - time.Nanosecond), key, time.Second, 3},
+		{"another key counts apart", t0.Add(500 * time.Millisecond), other, time.Second, 1},
+		{"next window starts again", t0.Add(time.Second), key, time.Second, 1},
+		{"next window, again", t0.Add(1500 * time.Millisecond), key, time.Second, 2},
+		{"a late hit of the first window", t0.Add(900 * time.Millisecond), key, time.Second, 4},
+		{"a clock in Paris time is the same instant", t0.Add(1700 * time.Millisecond).In(paris), key, time.Second, 3},
+		{"a 15-minute window", t0.Add(5 * time.Minute), quarter, 15 * time.Minute, 1},
+		{"same 15-minute window", t0.Add(14*time.Minute + 59*time.Second), quarter, 15 * time.Minute, 2},
+		{"next 15-minute window", t0.Add(15 * time.Minute), quarter, 15 * time.Minute, 1},
+	}
+	for _, tt := range tests {
+		now = tt.at
+		got, err := store.Hit(ctx, tt.key, tt.window)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return out
-	}
-	// Start just after a window boundary so three quick hits share a window.
-	sleepToNextWindow := func() { time.Sleep(time.Until(time.Now().Truncate(window).Add(window + 20*time.Millisecond))) }
-
-	key := "test:" + uniq()
-	sleepToNextWindow()
-	if got := hits(key, 3); !cmp.Equal(got, []int{1, 2, 3}) {
-		t.Fatalf("hits in one window %v, want 1 2 3", got)
-	}
-	if got := hits("test:"+uniq(), 1); !cmp.Equal(got, []int{1}) {
-		t.Fatalf("another key counts %v, want 1", got)
-	}
-	sleepToNextWindow()
-	if got := hits(key, 2); !cmp.Equal(got, []int{1, 2}) {
-		t.Fatalf("hits in the next window %v, want 1 2", got)
+		if got != tt.want {
+			t.Errorf("%s (%s): count %d, want %d", tt.name, tt.at.Format(time.RFC3339Nano), got, tt.want)
+		}
 	}
 }
 

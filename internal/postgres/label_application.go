@@ -490,7 +490,7 @@ func (s *LabelService) Submit(ctx context.Context, u *maillage.User, id int64) e
 			if err != nil {
 				return err
 			}
-			if err := s.notify(ctx, tx, rs, 0, "deposited", a, "Due", dateFR(due)); err != nil {
+			if err := s.notify(ctx, tx, rs, 0, "deposited", a, "Due", labelDateFR(due)); err != nil {
 				return err
 			}
 		} else {
@@ -595,8 +595,8 @@ func (s *LabelService) PostMessage(ctx context.Context, u *maillage.User, id int
 	})
 }
 
-// dateFR writes a day the French way for a mail (« 3 décembre 2026 »).
-func dateFR(t time.Time) string {
+// labelDateFR writes a day the French way for a mail (« 3 décembre 2026 »).
+func labelDateFR(t time.Time) string {
 	months := []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
 	d := t.In(label.Paris)
 	day := fmt.Sprint(d.Day())

@@ -257,7 +257,7 @@ func (s *LabelService) RunReminders(ctx context.Context) (int, error) {
 				return err
 			}
 			sent += len(rs)
-			return s.notify(ctx, tx, rs, 0, "expiry", a, "Days", label.DaysLeft(now, l.ExpiresOn), "End", dateFR(l.ExpiresOn.AddDate(0, 0, -1)))
+			return s.notify(ctx, tx, rs, 0, "expiry", a, "Days", label.DaysLeft(now, l.ExpiresOn), "End", labelDateFR(l.ExpiresOn.AddDate(0, 0, -1)))
 		})
 		if err != nil {
 			return sent, err

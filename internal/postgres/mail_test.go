@@ -24,15 +24,6 @@ func linkMail(to string) *maillage.Mail {
 		Text: "Bonjour,\n\nhttps://maillage.example.fr/connexion/email/verifier?jeton=x\n"}
 }
 
-// emptyOutbox removes every mail: the tests that claim need the table to
-// themselves (the package database is shared, tests run one at a time).
-func emptyOutbox(t *testing.T, db *postgres.DB) {
-	t.Helper()
-	if _, err := db.NewRaw("DELETE FROM mails").Exec(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func ids(ms []*maillage.Mail) []int64 {
 	out := make([]int64, len(ms))
 	for i, m := range ms {
@@ -42,7 +33,7 @@ func ids(ms []*maillage.Mail) []int64 {
 }
 
 func TestEnqueueMail(t *testing.T) {
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).FreshDB(t) // counts the mails of an address
 	store := postgres.NewMailStore(db)
 	ctx := context.Background()
 
@@ -110,10 +101,9 @@ func TestEnqueueMailRollsBack(t *testing.T) {
 }
 
 func TestClaimMails(t *testing.T) {
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).FreshDB(t) // claims need the outbox to themselves
 	store := postgres.NewMailStore(db)
 	ctx := context.Background()
-	emptyOutbox(t, db)
 	var ms []*maillage.Mail
 	for i := range 3 {
 		m := linkMail(fmt.Sprintf("claim%d.%s@exemple.fr", i, uniq()))
@@ -195,10 +185,17 @@ func TestClaimMails(t *testing.T) {
 // Workers of several portal instances claim at the same time: each mail
 // goes to exactly one.
 func TestClaimMailsConcurrently(t *testing.T) {
-	env := testenv.Get(t)
-	db := env.DB(t)
 	ctx := context.Background()
-	emptyOutbox(t, db)
+	dbURL := testenv.Get(t).FreshURL(t) // claims need the outbox to themselves
+	open := func() *postgres.DB {
+		db, err := postgres.Open(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	db := open()
 	const total = 300
 	var want []int64
 	for i := range total {
@@ -213,7 +210,7 @@ func TestClaimMailsConcurrently(t *testing.T) {
 	var got []int64
 	var wg sync.WaitGroup
 	for range 6 {
-		store := postgres.NewMailStore(env.DB(t)) // an instance: its own pool
+		store := postgres.NewMailStore(open()) // an instance: its own pool
 		wg.Go(func() {
 			for {
 				ms, err := store.ClaimMails(ctx, now, 7, time.Minute)

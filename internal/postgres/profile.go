@@ -208,7 +208,7 @@ func (s *ProfileService) FindProfiles(ctx context.Context, f maillage.ProfileFil
 		limit = 50
 	}
 	var rows []profileRow
-	if err := s.db.NewRaw(profileSelect+whereSQL+" ORDER BY p.display_name, p.id LIMIT ? OFFSET ?", append(args, limit, f.Offset)...).Scan(ctx, &rows); err != nil {
+	if err := s.db.NewRaw(profileSelect+whereSQL+" ORDER BY p.display_name COLLATE \"fr-x-icu\", p.id LIMIT ? OFFSET ?", append(args, limit, f.Offset)...).Scan(ctx, &rows); err != nil {
 		return nil, 0, err
 	}
 	ps := make([]*maillage.Profile, len(rows))

@@ -22,6 +22,13 @@ func newProfileFixture(t *testing.T) profileFixture {
 	return profileFixture{postgres.NewUserService(db), postgres.NewProfileService(db)}
 }
 
+// newFreshProfileFixture works on a database of the test's own, for the
+// tests that count people (FreshDB).
+func newFreshProfileFixture(t *testing.T) profileFixture {
+	db := testenv.Get(t).FreshDB(t)
+	return profileFixture{postgres.NewUserService(db), postgres.NewProfileService(db)}
+}
+
 // person creates an account and a profile with the given update.
 func (f profileFixture) person(t *testing.T, email string, u maillage.ProfileUpdate) (*maillage.User, *maillage.Profile) {
 	t.Helper()
@@ -46,7 +53,7 @@ func (f profileFixture) person(t *testing.T, email string, u maillage.ProfileUpd
 // TestVisibility: a field is shown only to who may see it, through the one
 // ViewFor, in reads and in listings.
 func TestVisibility(t *testing.T) {
-	f := newProfileFixture(t)
+	f := newFreshProfileFixture(t) // counts the people of the Rhône
 	ctx := context.Background()
 	owner, p := f.person(t, "visible@exemple.fr", maillage.ProfileUpdate{
 		Bio: ptr("Bio secrète xyzzy"), Commune: ptr("69123"), PixLevel: ptr(ptr(5)),

@@ -253,7 +253,7 @@ func (s *StructureService) FindStructures(ctx context.Context, f maillage.Struct
 		limit = 50
 	}
 	var rows []structureRow
-	if err := s.db.NewRaw(structureSelect+where+" ORDER BY s.nom, s.id LIMIT ? OFFSET ?", append(args, limit, f.Offset)...).Scan(ctx, &rows); err != nil {
+	if err := s.db.NewRaw(structureSelect+where+" ORDER BY s.nom COLLATE \"fr-x-icu\", s.id LIMIT ? OFFSET ?", append(args, limit, f.Offset)...).Scan(ctx, &rows); err != nil {
 		return nil, 0, err
 	}
 	out := make([]*maillage.Structure, len(rows))

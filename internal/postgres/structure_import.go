@@ -167,7 +167,7 @@ var (
 // record is one row as jsonb_to_recordset reads it.
 func importRecord(r *lieux.Row, source string, target int64) map[string]any {
 	l := &r.Lieu
-	vals := lieuValuesJSON(l)
+	vals := lieuJSON(l)
 	if l.Source == "" {
 		vals["source"] = source
 	}
@@ -177,28 +177,6 @@ func importRecord(r *lieux.Row, source string, target int64) map[string]any {
 	}
 	vals["commune_insee"] = r.CommuneInsee
 	return vals
-}
-
-func lieuValuesJSON(l *maillage.Lieu) map[string]any {
-	a := func(s []string) []string {
-		if s == nil {
-			return []string{}
-		}
-		return s
-	}
-	return map[string]any{
-		"lieu_id": l.ID, "pivot": l.Pivot, "nom": l.Nom, "commune": l.Commune, "code_postal": l.CodePostal, "code_insee": l.CodeInsee,
-		"adresse": l.Adresse, "complement_adresse": l.ComplementAdresse, "latitude": l.Latitude, "longitude": l.Longitude,
-		"typologie": a(l.Typologie), "telephone": l.Telephone, "courriels": a(l.Courriels), "site_web": a(l.SiteWeb),
-		"horaires": l.Horaires, "presentation_resume": l.PresentationResume, "presentation_detail": l.PresentationDetail,
-		"source": l.Source, "itinerance": a(l.Itinerance), "structure_parente": l.StructureParente,
-		"date_maj": l.DateMaj.Format(time.DateOnly), "services": a(l.Services),
-		"publics_specifiquement_adresses": a(l.PublicsSpecifiquementAdresses), "prise_en_charge_specifique": a(l.PriseEnChargeSpecifique),
-		"frais_a_charge": a(l.FraisACharge), "dispositif_programmes_nationaux": a(l.DispositifProgrammesNationaux),
-		"formations_labels": a(l.FormationsLabels), "autres_formations_labels": l.AutresFormationsLabels,
-		"modalites_acces": a(l.ModalitesAcces), "modalites_accompagnement": a(l.ModalitesAccompagnement),
-		"fiche_acces_libre": l.FicheAccesLibre, "prise_rdv": l.PriseRDV,
-	}
 }
 
 // storeBatch writes a batch: it finds the stored place of each row (its id,

@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"os"
 	"strings"
@@ -17,29 +16,15 @@ import (
 	"maillage/internal/maillage"
 	"maillage/internal/postgres"
 	"maillage/internal/testenv"
+	"maillage/internal/testenv/csvtest"
 )
 
 // placesCSV writes rows under the given columns (all the schema's when nil).
-func placesCSV(t testing.TB, cols []string, rows ...map[string]string) []byte {
-	t.Helper()
+func placesCSV(cols []string, rows ...map[string]string) []byte {
 	if cols == nil {
 		cols = lieux.Columns()
 	}
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Write(cols)
-	for _, r := range rows {
-		rec := make([]string, len(cols))
-		for i, c := range cols {
-			rec[i] = r[c]
-		}
-		w.Write(rec)
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return csvtest.New(cols...).Records(rows...).Bytes()
 }
 
 // charente is a place of the Charente département; tests override fields.
@@ -98,7 +83,7 @@ func linesWith(rep *maillage.ImportReport, key string) []maillage.ImportLine {
 // name of a place stored before is matched to it, and the report says so
 // (issue 10, item 12: 8 places of the Charente file were lost, merged).
 func TestImportKeepsPlacesOfOneFileApart(t *testing.T) {
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).FreshDB(t) // an import matches and counts against what is stored
 	s := postgres.NewStructureService(db)
 	// The libraries of a town share its SIRET and, often, their name.
 	rows := []map[string]string{
@@ -106,7 +91,7 @@ func TestImportKeepsPlacesOfOneFileApart(t *testing.T) {
 		charente(map[string]string{"id": "cd16-bm-2", "adresse": "Place de la Bussatte", "telephone": "05 45 95 12 34", "horaires": "We 14:00-18:00; Sa 10:00-12:00"}),
 		charente(map[string]string{"id": "cd16-bm-3", "nom": "BIBLIOTHEQUE MUNICIPALE", "adresse": "Rue de Basseau", "frais_a_charge": "Gratuit"}),
 	}
-	rep := importFile(t, s, placesCSV(t, nil, rows...))
+	rep := importFile(t, s, placesCSV(nil, rows...))
 	if rep.Created != 3 || rep.Updated != 0 || len(linesWith(rep, lieux.KeyMatched)) != 0 {
 		t.Fatalf("first import: %+v", rep)
 	}
@@ -116,7 +101,7 @@ func TestImportKeepsPlacesOfOneFileApart(t *testing.T) {
 	}
 
 	// The same file again: each row updates its own place.
-	rep = importFile(t, s, placesCSV(t, nil, rows...))
+	rep = importFile(t, s, placesCSV(nil, rows...))
 	if rep.Created != 0 || rep.Updated != 3 || len(linesWith(rep, lieux.KeyMatched)) != 0 {
 		t.Fatalf("second import: %+v", rep)
 	}
@@ -125,7 +110,7 @@ func TestImportKeepsPlacesOfOneFileApart(t *testing.T) {
 	// a stored place is matched to it and reported; one whose SIRET and name
 	// fit several stored places at other addresses is a place of its own,
 	// reported too.
-	other := placesCSV(t, nil,
+	other := placesCSV(nil,
 		charente(map[string]string{"id": "hub-17", "adresse": "1 rue Coulomb", "horaires": "Tu-Sa 10:00-19:00"}),
 		charente(map[string]string{"id": "hub-18", "adresse": "Avenue de Cognac"}),
 	)
@@ -164,9 +149,9 @@ func catalogue(t testing.TB) *i18n.Catalog {
 // coordinates is filed in Nouvelle-Calédonie; CEDEX and generic postcodes
 // find their commune (issue 10, item 13).
 func TestImportFindsTheDepartement(t *testing.T) {
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).FreshDB(t) // an import matches and counts against what is stored
 	s := postgres.NewStructureService(db)
-	rep := importFile(t, s, placesCSV(t, nil,
+	rep := importFile(t, s, placesCSV(nil,
 		map[string]string{"id": "nc-1", "pivot": "1234567001", "nom": "Médiathèque de Boulari", "commune": "Mont-Dore", "code_postal": "98809",
 			"code_insee": "63236", "adresse": "Route de la Baie des Dames", "latitude": "-22.2632", "longitude": "166.5652", "date_maj": "2024-02-01", "telephone": "27 12 34"},
 		map[string]string{"id": "cedex-1", "pivot": "21060088800015", "nom": "Point numérique CAF", "commune": "NICE CEDEX 3", "code_postal": "06286",
@@ -206,16 +191,16 @@ func TestImportFindsTheDepartement(t *testing.T) {
 // stored values as they are; a present, empty cell clears one (issue 10,
 // item 14: every optional field was emptied).
 func TestPartialImportKeepsStoredFields(t *testing.T) {
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).FreshDB(t) // an import matches and counts against what is stored
 	s := postgres.NewStructureService(db)
 	full := charente(map[string]string{"id": "partial-1", "pivot": "21160292500011", "nom": "Cyber-base de Ruffec", "commune": "Ruffec", "code_postal": "16700",
 		"code_insee": "16292", "adresse": "Place du Jeu de Paume", "telephone": "05 45 31 01 83", "horaires": "Tu,Th 14:00-18:00",
 		"courriels": "cyberbase@exemple.fr", "latitude": "46.0291", "longitude": "0.1978", "frais_a_charge": "Gratuit", "typologie": "EPN",
 		"presentation_resume": "Ateliers et postes en accès libre."})
-	importFile(t, s, placesCSV(t, nil, full))
+	importFile(t, s, placesCSV(nil, full))
 
 	required := []string{"id", "pivot", "nom", "commune", "code_postal", "adresse", "date_maj"}
-	rep := importFile(t, s, placesCSV(t, required, map[string]string{"id": "partial-1", "pivot": "21160292500011", "nom": "Cyber-base de Ruffec",
+	rep := importFile(t, s, placesCSV(required, map[string]string{"id": "partial-1", "pivot": "21160292500011", "nom": "Cyber-base de Ruffec",
 		"commune": "Ruffec", "code_postal": "16700", "adresse": "1 place du Jeu de Paume", "date_maj": "2024-06-01"}))
 	if rep.Updated != 1 {
 		t.Fatalf("partial import: %+v", rep)
@@ -231,7 +216,7 @@ func TestPartialImportKeepsStoredFields(t *testing.T) {
 	}
 
 	// A present, empty cell clears the field.
-	importFile(t, s, placesCSV(t, append(required, "telephone", "frais_a_charge"), map[string]string{"id": "partial-1", "pivot": "21160292500011",
+	importFile(t, s, placesCSV(append(required, "telephone", "frais_a_charge"), map[string]string{"id": "partial-1", "pivot": "21160292500011",
 		"nom": "Cyber-base de Ruffec", "commune": "Ruffec", "code_postal": "16700", "adresse": "1 place du Jeu de Paume", "date_maj": "2024-06-02"}))
 	l = byLieuID(t, s, maillage.StructureFilter{Pivot: "21160292500011"})["partial-1"].Lieu
 	if l.Telephone != "" || len(l.FraisACharge) != 0 || l.Horaires != "Tu,Th 14:00-18:00" {
@@ -243,7 +228,7 @@ func TestPartialImportKeepsStoredFields(t *testing.T) {
 // row only (issue 10, item 5: PostgreSQL refused it and the whole import
 // failed with « Erreur interne »).
 func TestImportWithNUL(t *testing.T) {
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).FreshDB(t) // an import matches and counts against what is stored
 	s := postgres.NewStructureService(db)
 	var rows []map[string]string
 	for i := range 6 {
@@ -252,7 +237,7 @@ func TestImportWithNUL(t *testing.T) {
 	}
 	rows[4]["nom"] = "Point\x00 numérique"
 	rows[5]["horaires"] = "Mo 09:00-12:00\x00"
-	data := placesCSV(t, nil, rows...)
+	data := placesCSV(nil, rows...)
 	if bytes.IndexByte(data, 0) < 512 {
 		t.Fatal("the NUL must come after 512 bytes")
 	}
@@ -271,7 +256,7 @@ func TestImportWithNUL(t *testing.T) {
 // 10, item 17).
 func TestBackgroundImport(t *testing.T) {
 	ctx := context.Background()
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).FreshDB(t) // the queue to itself
 	svc := postgres.NewImportService(db, testenv.Logger(t))
 	users := postgres.NewUserService(db)
 	admin, err := users.SignInEmail(ctx, "admin-import@exemple.fr")
@@ -286,7 +271,7 @@ func TestBackgroundImport(t *testing.T) {
 		}
 		rows = append(rows, r)
 	}
-	data := placesCSV(t, nil, rows...)
+	data := placesCSV(nil, rows...)
 	id, err := svc.StartImport(ctx, admin.User.ID, "C:\\Users\\hub\\2024-03-12_hub_lieux\x00.csv", data)
 	if err != nil {
 		t.Fatal(err)
@@ -326,7 +311,7 @@ func TestBackgroundImport(t *testing.T) {
 
 	// A process died while running a job (status running, no heartbeat for
 	// an hour, 500 rows stored): another worker goes on from row 500.
-	id2, err := svc.StartImport(ctx, admin.User.ID, "relance.csv", placesCSV(t, nil, rows[1:1001]...)) // 990 good rows
+	id2, err := svc.StartImport(ctx, admin.User.ID, "relance.csv", placesCSV(nil, rows[1:1001]...)) // 990 good rows
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +332,7 @@ func TestBackgroundImport(t *testing.T) {
 	if _, err := db.NewRaw(`UPDATE lieux_imports SET status = 'running', heartbeat_at = now() WHERE id = ?`, id3).Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
-	id4, _ := svc.StartImport(ctx, admin.User.ID, "latin1.csv", []byte("id,nom\n1,M\xe9diath\xe8que\n"))
+	id4, _ := svc.StartImport(ctx, admin.User.ID, "latin1.csv", csvtest.CSV([]string{"id", "nom"}, []string{"1", "M\xe9diath\xe8que"}))
 	if ran, err := svc.RunOne(ctx); !ran || err != nil {
 		t.Fatalf("RunOne: %v %v", ran, err)
 	}

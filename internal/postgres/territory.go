@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"maillage/internal/maillage"
@@ -135,58 +137,67 @@ func escapeLike(s string) string {
 // ResolveCommune is the one commune resolver (profile and structure
 // forms, "près de" in search, the API): it turns what a person typed into
 // one commune, or into the candidates to choose from, and never guesses.
-// It understands an INSEE code, alone or in parentheses ("Lyon (69123)",
-// what the autocomplete proposes); a postcode; a name qualified by its
-// département or postcode ("Saint-Denis (93)", "Saint-Denis 97400");
-// "St"/"Ste" for Saint/Sainte, any case, accents, hyphens and apostrophes;
-// the municipal arrondissements ("Lyon 3e", "Paris 15e arrondissement",
-// "Marseille 1er"), which are their city. A name several communes bear
-// gives them all as candidates; a name that only begins a commune's name
-// ("Lyn") gives the communes it begins, to choose from.
+// maillage.ParseCommuneText takes the text apart: an INSEE code, alone or
+// after the name ("Lyon (69123)", what the forms write back); a postcode; a
+// name qualified by its département or postcode ("Saint-Denis (93)",
+// "Saint-Denis 97400"); "St"/"Ste" for Saint/Sainte, any case, accents,
+// hyphens and apostrophes; the municipal arrondissements ("Lyon 3e",
+// "Paris 15e arrondissement", "Marseille 1er"), which are their city. A
+// name several communes bear gives them all as candidates; a name that only
+// begins a commune's name ("Lyn") gives the communes it begins, to choose
+// from. Five digits that are both a commune's INSEE code and another's
+// postcode (69003: Albigny-sur-Saône, and Lyon 3e) give both to choose
+// from, unless a name says which.
 func (s *TerritoryService) ResolveCommune(ctx context.Context, text string) (*maillage.Commune, []*maillage.Commune, error) {
-	text = maillage.CleanText(maillage.StripControl(text))
-	if text == "" || len([]rune(text)) > 100 {
+	ct := maillage.ParseCommuneText(text)
+	if ct == (maillage.CommuneText{}) {
 		return nil, nil, nil
 	}
-	name, qualifier := text, ""
-	if i := strings.LastIndex(text, "("); i > 0 && strings.HasSuffix(text, ")") {
-		name, qualifier = strings.TrimSpace(text[:i]), strings.ToUpper(strings.TrimSpace(text[i+1:len(text)-1]))
-	} else if f := strings.Fields(text); len(f) > 1 && (isDigits(f[len(f)-1]) && len(f[len(f)-1]) == 5) {
-		name, qualifier = strings.Join(f[:len(f)-1], " "), f[len(f)-1]
-	}
-	// A code on its own, or in parentheses: an INSEE code, else a postcode.
-	for _, code := range []string{qualifier, strings.ToUpper(name)} {
-		if code == "" || !inseeCode.MatchString(code) {
-			continue
-		}
-		if c, err := s.FindCommuneByCode(ctx, maillage.CityOfArrondissement(code)); err == nil {
+	var byCode *maillage.Commune // the commune of a bare code that may also be a postcode
+	if ct.Code != "" {
+		c, err := s.FindCommuneByCode(ctx, maillage.CityOfArrondissement(ct.Code))
+		switch {
+		case err != nil && maillage.ErrorCode(err) != maillage.ENOTFOUND:
+			return nil, nil, err
+		case err != nil:
+		case ct.Key != "":
+			if maillage.CommuneKey(c.Nom) == ct.Key { // the name agrees with the code
+				return c, nil, nil
+			}
+		case ct.Postcode == "": // 2A004: an INSEE code only
 			return c, nil, nil
+		default:
+			byCode = c
 		}
 	}
-	var postcode, dep string
-	switch {
-	case isDigits(qualifier) && len(qualifier) == 5:
-		postcode = qualifier
-	case qualifier != "":
-		dep = qualifier
-	case isDigits(name) && len(name) == 5:
-		postcode, name = name, ""
-	}
-	key := communeKey(name)
 	q := s.db.NewSelect().TableExpr("communes").ColumnExpr(communeColumns)
-	if postcode != "" {
-		q = q.Where("? = ANY (codes_postaux)", postcode)
+	if ct.Postcode != "" {
+		q = q.Where("? = ANY (codes_postaux)", ct.Postcode)
 	}
-	if dep != "" {
-		q = q.Where("code_departement = ?", dep)
+	if ct.Departement != "" {
+		q = q.Where("code_departement = ?", ct.Departement)
 	}
 	var exact []communeRow
 	eq := q.Clone()
-	if key != "" {
-		eq = eq.Where(communeKeySQL+" = ?", key)
+	if ct.Key != "" {
+		eq = eq.Where(communeKeySQL+" = ?", ct.Key)
 	}
 	if err := eq.OrderExpr("population DESC NULLS LAST, nom").Limit(20).Scan(ctx, &exact); err != nil {
 		return nil, nil, err
+	}
+	if byCode != nil {
+		cands := communes(exact)
+		for _, c := range cands {
+			if c.CodeInsee == byCode.CodeInsee { // its own postcode too
+				return byCode, nil, nil
+			}
+		}
+		if len(cands) == 0 {
+			return byCode, nil, nil
+		}
+		cands = append(cands, byCode)
+		slices.SortStableFunc(cands, func(a, b *maillage.Commune) int { return cmp.Compare(population(b), population(a)) })
+		return nil, cands, nil
 	}
 	if len(exact) == 1 {
 		return exact[0].domain(), nil, nil
@@ -194,14 +205,21 @@ func (s *TerritoryService) ResolveCommune(ctx context.Context, text string) (*ma
 	if len(exact) > 1 {
 		return nil, communes(exact), nil
 	}
-	if key == "" {
+	if ct.Key == "" {
 		return nil, nil, nil
 	}
 	var begin []communeRow
-	if err := q.Where(communeKeySQL+" LIKE ? || '%'", escapeLike(key)).OrderExpr("population DESC NULLS LAST, nom").Limit(10).Scan(ctx, &begin); err != nil {
+	if err := q.Where(communeKeySQL+" LIKE ? || '%'", escapeLike(ct.Key)).OrderExpr("population DESC NULLS LAST, nom").Limit(10).Scan(ctx, &begin); err != nil {
 		return nil, nil, err
 	}
 	return nil, communes(begin), nil
+}
+
+func population(c *maillage.Commune) int {
+	if c.Population == nil {
+		return -1
+	}
+	return *c.Population
 }
 
 func communes(rows []communeRow) []*maillage.Commune {
@@ -212,26 +230,9 @@ func communes(rows []communeRow) []*maillage.Commune {
 	return out
 }
 
-// communeKeySQL is a commune's name as communeKey writes it: lower case,
-// no accent, hyphens and apostrophes as spaces.
+// communeKeySQL is a commune's name as maillage.CommuneKey writes it: lower
+// case, no accent, hyphens and apostrophes as spaces.
 const communeKeySQL = "translate(search_name, '-''’', '   ')"
-
-var (
-	arrondissement = regexp.MustCompile(`\s+\d{1,2}\s*(e|er|ème|eme|è)(\s+arrondissement)?$`)
-	saintPrefix    = regexp.MustCompile(`(^|\s)st(e?)\s`)
-)
-
-// communeKey normalises a typed name for comparison: lower case, no
-// accent, hyphens and apostrophes as spaces, "st"/"ste" spelt out, and an
-// arrondissement suffix dropped ("lyon 3e" is Lyon).
-func communeKey(name string) string {
-	k := strings.ToLower(unaccent(name))
-	k = strings.NewReplacer("-", " ", "'", " ", "’", " ", ".", " ").Replace(k)
-	k = strings.Join(strings.Fields(k), " ")
-	k = arrondissement.ReplaceAllString(k, "")
-	k = saintPrefix.ReplaceAllString(k+" ", "${1}saint${2} ")
-	return strings.TrimSpace(k)
-}
 
 // AllCommunes lists every commune.
 func (s *TerritoryService) AllCommunes(ctx context.Context) ([]*maillage.Commune, error) {
@@ -244,13 +245,4 @@ func (s *TerritoryService) AllCommunes(ctx context.Context) ([]*maillage.Commune
 		out[i] = rows[i].domain()
 	}
 	return out, nil
-}
-
-// unaccent drops the accents of French letters (as immutable_unaccent does
-// for search_name).
-func unaccent(s string) string {
-	r := strings.NewReplacer("é", "e", "è", "e", "ê", "e", "ë", "e", "à", "a", "â", "a", "ä", "a", "î", "i", "ï", "i",
-		"ô", "o", "ö", "o", "ù", "u", "û", "u", "ü", "u", "ÿ", "y", "ç", "c", "œ", "oe", "æ", "ae",
-		"É", "E", "È", "E", "Ê", "E", "À", "A", "Î", "I", "Ô", "O", "Ç", "C", "Œ", "OE")
-	return r.Replace(s)
 }

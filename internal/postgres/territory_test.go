@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"maillage/internal/app"
 	"maillage/internal/maillage"
 	"maillage/internal/postgres"
 	"maillage/internal/testenv"
@@ -100,46 +99,202 @@ func TestPostcodeIndex(t *testing.T) {
 	}
 }
 
+// schemaOf describes what the migrations build in the public schema, one
+// line per column, constraint, index, trigger, function, type and sequence
+// (bun's own tables and the objects of extensions left out), sorted.
+func schemaOf(t *testing.T, db *postgres.DB) []string {
+	t.Helper()
+	var out []string
+	err := db.NewRaw(`
+	SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || udt_name || ' null=' || is_nullable ||
+		' default=' || coalesce(column_default, '') || ' generated=' || coalesce(generation_expression, '')
+	FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE 'bun\_%'
+	UNION ALL
+	SELECT 'constraint ' || c.conrelid::regclass || ' ' || c.conname || ' ' || pg_get_constraintdef(c.oid)
+	FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+	WHERE n.nspname = 'public' AND c.conrelid <> 0 AND c.conrelid::regclass::text NOT LIKE 'bun\_%'
+	UNION ALL
+	SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE 'bun\_%'
+	UNION ALL
+	SELECT 'trigger ' || tg.tgrelid::regclass || ' ' || pg_get_triggerdef(tg.oid)
+	FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+	WHERE n.nspname = 'public' AND NOT tg.tgisinternal
+	UNION ALL
+	SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') ' || md5(pg_get_functiondef(p.oid))
+	FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+	WHERE n.nspname = 'public' AND p.prokind IN ('f', 'p')
+		AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+	UNION ALL
+	SELECT 'type ' || t.typname || ' ' || t.typtype::text || ' ' || coalesce((SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '')
+	FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+	WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd')
+		AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
+	UNION ALL
+	SELECT 'sequence ' || sequence_name || ' ' || data_type FROM information_schema.sequences WHERE sequence_schema = 'public' AND sequence_name NOT LIKE 'bun\_%'
+	UNION ALL
+	SELECT 'view ' || table_name || ' ' || md5(view_definition) FROM information_schema.views WHERE table_schema = 'public'
+	ORDER BY 1`).Scan(context.Background(), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestMigrateDownUp migrates a database of its own (created empty on the
+// server, not cloned from the template) up one migration at a time, then
+// down one at a time, checking after each down migration that the schema is
+// what it was before its up migration; then up again, all at once, to the
+// same schema as the first time.
 func TestMigrateDownUp(t *testing.T) {
-	db := testenv.Get(t).DB(t)
+	db := testenv.Get(t).EmptyDB(t)
 	ctx := context.Background()
+	if _, err := postgres.MigrateStatus(ctx, db); err != nil { // creates bun's tables
+		t.Fatal(err)
+	}
+	schemas := [][]string{schemaOf(t, db)} // schemas[k]: after the first k migrations
+	if len(schemas[0]) != 0 {
+		t.Fatalf("a new database already holds %v", schemas[0])
+	}
+	var names []string
+	for {
+		name, err := postgres.MigrateUpOne(ctx, db)
+		if err != nil {
+			t.Fatalf("up: %v", err)
+		}
+		if name == "" {
+			break
+		}
+		names = append(names, name)
+		schemas = append(schemas, schemaOf(t, db))
+	}
 	st, err := postgres.MigrateStatus(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range st {
-		if !s.Applied {
-			t.Fatalf("migration %s not applied in the template", s.Name)
-		}
+	if len(names) == 0 || len(names) != len(st) {
+		t.Fatalf("up applied %d migrations of %d", len(names), len(st))
 	}
-	// Roll every group back, then up again: each down migration must undo
-	// its up migration exactly.
-	for i := 0; i < len(st); i++ {
-		names, err := postgres.MigrateDown(ctx, db)
+	up := schemas[len(names)]
+	if len(up) < 100 {
+		t.Fatalf("the migrated schema has only %d objects", len(up))
+	}
+
+	for k := len(names); k > 0; k-- {
+		down, err := postgres.MigrateDown(ctx, db)
 		if err != nil {
 			t.Fatalf("down: %v", err)
 		}
-		if len(names) == 0 {
-			break
+		if len(down) != 1 || down[0] != names[k-1] {
+			t.Fatalf("down rolled back %v, want %s", down, names[k-1])
+		}
+		if diff := cmp.Diff(schemas[k-1], schemaOf(t, db)); diff != "" {
+			t.Errorf("%s: the down migration does not undo the up one (-before up +after down):\n%s", names[k-1], diff)
 		}
 	}
-	var tables int
-	if err := db.NewRaw("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'bun_%'").Scan(ctx, &tables); err != nil {
+	if down, err := postgres.MigrateDown(ctx, db); err != nil || len(down) != 0 {
+		t.Fatalf("down past the first migration: %v, %v", down, err)
+	}
+	if st, err = postgres.MigrateStatus(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	if tables != 0 {
-		t.Fatalf("%d tables left after migrating down", tables)
+	for _, s := range st {
+		if s.Applied {
+			t.Errorf("migration %s still applied after migrating down", s.Name)
+		}
 	}
+
 	if _, err := postgres.MigrateUp(ctx, db); err != nil {
 		t.Fatalf("up again: %v", err)
+	}
+	if diff := cmp.Diff(up, schemaOf(t, db)); diff != "" {
+		t.Errorf("schema after down and up differs from the first up (-first +again):\n%s", diff)
 	}
 	again, err := postgres.MigrateUp(ctx, db)
 	if err != nil || len(again) != 0 {
 		t.Fatalf("second up applied %v, %v", again, err)
 	}
-	// The package database is shared: load the content again so the tests
-	// that run after this one find the referentials and territories.
-	if err := app.Prepare(ctx, db, testenv.Logger(t)); err != nil {
-		t.Fatalf("reload content: %v", err)
+}
+
+// TestResolveCommune runs the one commune resolver on the real referential
+// of the test database (issue 10, item 20): a name several communes bear
+// offers them all, a qualifier or a postcode says which, St/Ste and accents
+// do not matter, an arrondissement is its city (the referential holds the
+// cities: 69123 for Lyon, 75056 for Paris), and nothing is guessed.
+func TestResolveCommune(t *testing.T) {
+	svc := postgres.NewTerritoryService(testenv.Get(t).DB(t))
+	ctx := context.Background()
+	tests := []struct {
+		in      string
+		one     string   // the commune resolved, "" when none
+		choices []string // among the candidates (when one is "")
+	}{
+		{in: "Saint-Denis", choices: []string{"93066", "97411"}},
+		{in: "Saint-Denis (93)", one: "93066"},
+		{in: "Saint-Denis (974)", one: "97411"},
+		{in: "Saint-Denis 97400", one: "97411"},
+		{in: "Saint-Denis (97400)", one: "97411"},
+		{in: "Saint-Denis 93200", one: "93066"},
+		{in: "St-Etienne", one: "42218"},
+		{in: "Saint Étienne", one: "42218"},
+		{in: "ST ETIENNE", one: "42218"},
+		{in: "saint-étienne (42)", one: "42218"},
+		{in: "Ste-Marie (974)", one: "97418"},
+		{in: "L’Abergement-Clémenciat", one: "01001"},
+		{in: "Lyon 3e", one: "69123"},
+		{in: "Lyon 3ème", one: "69123"},
+		{in: "Lyon 3eme", one: "69123"},
+		{in: "Lyon 1er", one: "69123"},
+		{in: "Paris 15e", one: "75056"},
+		{in: "Paris 15e arrondissement", one: "75056"},
+		{in: "Marseille 1er", one: "13055"},
+		{in: "Lyon (69123)", one: "69123"}, // what the forms write back
+		{in: "Lyon (69383)", one: "69123"}, // an arrondissement's code
+		{in: "69123", one: "69123"},
+		{in: "2A004", one: "2A004"},
+		{in: "75015", one: "75056"}, // a postcode alone
+		// 69003 is Lyon 3e's postcode and the INSEE code of
+		// Albigny-sur-Saône: a name says which, else both are offered.
+		{in: "69003", choices: []string{"69123", "69003"}},
+		{in: "Lyon 69003", one: "69123"},
+		{in: "Lyon (69003)", one: "69123"},
+		{in: "Albigny-sur-Saône (69003)", one: "69003"},
+		{in: "13001", choices: []string{"13055", "13001"}}, // Marseille 1er, Aix-en-Provence
+		// « Lyn » is not silently Lynde: the communes it begins, to choose from.
+		{in: "Lyn", choices: []string{"59366"}},
+		{in: "Lynde", one: "59366"},
+		{in: "Zzzville-sur-Rien"},
+		{in: "Saint-Denis (Réunion)"},
+		{in: ""},
+		{in: "\x00"},
+		{in: "Lyon\x00", one: "69123"}, // control characters are dropped from what is only read
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			c, cands, err := svc.ResolveCommune(ctx, tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var codes []string
+			for _, x := range cands {
+				codes = append(codes, x.CodeInsee)
+			}
+			switch {
+			case tt.one != "":
+				if c == nil || c.CodeInsee != tt.one || len(cands) != 0 {
+					t.Fatalf("ResolveCommune(%q) = %v, candidates %v; want %s", tt.in, c, codes, tt.one)
+				}
+				return
+			case c != nil:
+				t.Fatalf("ResolveCommune(%q) = %s %s, want no commune (candidates %v)", tt.in, c.CodeInsee, c.Nom, tt.choices)
+			}
+			for _, w := range tt.choices {
+				if !slices.Contains(codes, w) {
+					t.Errorf("ResolveCommune(%q): candidates %v lack %s", tt.in, codes, w)
+				}
+			}
+			if len(tt.choices) == 0 && len(cands) != 0 {
+				t.Errorf("ResolveCommune(%q): candidates %v, want none", tt.in, codes)
+			}
+		})
 	}
 }

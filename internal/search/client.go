@@ -16,6 +16,9 @@ import (
 type Client struct {
 	ms     meilisearch.ServiceManager
 	Prefix string
+	// readiness of this prefix's indexes, shared by the Syncer and the
+	// Service built on this client.
+	readiness Readiness
 }
 
 // New builds the client. Compression is off on purpose: with Go's default
@@ -37,6 +40,9 @@ func New(url, key, prefix string) *Client {
 		Prefix: prefix,
 	}
 }
+
+// Readiness says which of this client's indexes may answer searches.
+func (c *Client) Readiness() *Readiness { return &c.readiness }
 
 // Manager exposes the underlying client to this package's files.
 func (c *Client) Manager() meilisearch.ServiceManager { return c.ms }

@@ -15,8 +15,7 @@ import (
 // degraded mode on its own: totals and facets of the whole result set,
 // pages that add up, "près de" with distance order, and visibility.
 func TestFallbackCountsPagesAndDistance(t *testing.T) {
-	env := testenv.Get(t)
-	a := env.App(t)
+	a := testenv.Get(t).FreshApp(t) // counts
 	ctx := context.Background()
 	people := []struct {
 		name, commune string

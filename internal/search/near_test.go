@@ -15,7 +15,7 @@ import (
 // _geo) and places (Meilisearch _geo) into one order, page after page, and
 // keeps out what lies beyond the radius.
 func TestNearPagesMergeTypesByDistance(t *testing.T) {
-	a := testenv.Get(t).App(t)
+	a := testenv.Get(t).FreshApp(t) // the whole order of the results near Lyon
 	ctx := context.Background()
 	vis := public()
 	// Distances from Lyon's centre, nearest first.
@@ -27,15 +27,8 @@ func TestNearPagesMergeTypesByDistance(t *testing.T) {
 		{"Proche Vienne", "38544"},       // ~27 km
 		{"Loin Saint-Étienne", "42218"},  // ~50 km: outside 40 km
 	}
-	var created []*maillage.Profile
-	t.Cleanup(func() { // leave the package's index as it was for the other tests
-		for _, p := range created {
-			_ = a.Profiles.DeleteProfile(context.Background(), p.UserID)
-		}
-		synced(t, a)
-	})
 	for _, p := range people {
-		created = append(created, person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr(p.name), Commune: ptr(p.commune), Bio: ptr("zorglub"), Visibility: vis}))
+		person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr(p.name), Commune: ptr(p.commune), Bio: ptr("zorglub"), Visibility: vis})
 	}
 	u, err := a.Users.SignInEmail(ctx, "referent.near@exemple.fr")
 	if err != nil {

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -318,8 +319,9 @@ type rawHit struct {
 	Formatted   json.RawMessage `json:"_formatted"`
 }
 
-// Search runs a query on Meilisearch; when it cannot be reached, on the
-// PostgreSQL fallback (Degraded is then true).
+// Search runs a query on Meilisearch; when it cannot be reached, or an
+// index the query reads is not ready (missing, lost, being rebuilt: see
+// Readiness), on the PostgreSQL fallback (Degraded is then true).
 func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage.SearchResult, error) {
 	start := time.Now()
 	s.Normalize(&q)
@@ -342,6 +344,12 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	req := s.request(&q, near, within)
 	if len(req.Queries) == 0 { // a filter no type has
 		return res, nil
+	}
+	// An index missing, lost or being rebuilt would answer nothing, or
+	// too little, as if it were the truth: PostgreSQL answers instead.
+	specs := s.readSpecs(req)
+	if err := s.Client.readiness.notReady(specs); err != nil {
+		return s.degraded(ctx, q, err)
 	}
 	if near != nil && q.Sort == "distance" {
 		// Facets and totals come from the federated query (no hits);
@@ -379,6 +387,9 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if indexNotFound(err) {
+			s.Client.markNotFound(err, specs)
+		}
 		return s.degraded(ctx, q, err)
 	}
 	s.names(ctx)
@@ -387,6 +398,9 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 		if hits, err = s.searchByDistance(ctx, &q, near, within); err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			if indexNotFound(err) {
+				s.Client.markNotFound(err, specs)
 			}
 			return s.degraded(ctx, q, err)
 		}
@@ -522,6 +536,20 @@ func (s *Service) current(ctx context.Context, members bool, hits []maillage.Sea
 	return out, nil
 }
 
+// readSpecs are the indexes a request reads.
+func (s *Service) readSpecs(req *meilisearch.MultiSearchRequest) []*IndexSpec {
+	var out []*IndexSpec
+	for _, spec := range s.Registry.Specs() {
+		for _, sr := range req.Queries {
+			if sr.IndexUID == s.Client.Index(spec.Name) {
+				out = append(out, spec)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // audienceDocs picks the documents of the audience the query reads: the
 // type's index for that audience, else its public one (as querySpecs).
 func audienceDocs(t *Type, byAudience map[string]map[int64]any, audience string) map[int64]any {
@@ -559,7 +587,13 @@ func holdsFields(now any, indexed json.RawMessage) bool {
 }
 
 func (s *Service) degraded(ctx context.Context, q maillage.SearchQuery, cause error) (*maillage.SearchResult, error) {
-	s.Log.Warn("meilisearch unreachable: basic PostgreSQL search", "err", cause)
+	var nr *NotReadyError
+	if errors.As(cause, &nr) {
+		// Ensure logged the rebuild once; not every search meanwhile.
+		s.Log.Debug("search index not ready: basic PostgreSQL search", "err", cause)
+	} else {
+		s.Log.Warn("meilisearch unreachable or failing: basic PostgreSQL search", "err", cause)
+	}
 	if q.Near != "" {
 		// The commune was resolved once (ResolveCommune): the fallback
 		// gets its INSEE code, not the text to resolve again.
@@ -664,13 +698,9 @@ func first(ss []string, n int) []string {
 	return ss
 }
 
-// distance is the great-circle distance in metres.
+// distance is the great-circle distance in metres (maillage.DistanceKm).
 func distance(lat1, lng1, lat2, lng2 float64) float64 {
-	const r = 6371008.8
-	rad := math.Pi / 180
-	dlat, dlng := (lat2-lat1)*rad, (lng2-lng1)*rad
-	a := math.Sin(dlat/2)*math.Sin(dlat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dlng/2)*math.Sin(dlng/2)
-	return 2 * r * math.Asin(math.Sqrt(a))
+	return maillage.DistanceKm(lat1, lng1, lat2, lng2) * 1000
 }
 
 // Direct runs the Meilisearch requests a search needs (the federated query

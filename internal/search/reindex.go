@@ -137,6 +137,10 @@ func Reindex(ctx context.Context, c *Client, reg *Registry, src IDs, ob Outbox, 
 	if err := c.wait(ctx, info); err != nil {
 		return nil, fmt.Errorf("swap indexes: %w", err)
 	}
+	// Swapped in: every index answers searches from the database's data.
+	for _, s := range specs {
+		c.readiness.Ready(s.Name)
+	}
 	for _, s := range specs {
 		if err := c.deleteIfExists(ctx, c.Index(s.Name+"_new")); err != nil {
 			return nil, fmt.Errorf("delete old %s: %w", s.Name, err)

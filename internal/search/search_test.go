@@ -68,7 +68,7 @@ func TestEnsureIndexesIdempotentAndChecked(t *testing.T) {
 // TestSearchFindsTheExpectedPeople: a typo, a synonym and "près de Lyon,
 // 30 km" sorted by distance.
 func TestSearchFindsTheExpectedPeople(t *testing.T) {
-	a := testenv.Get(t).App(t)
+	a := testenv.Get(t).FreshApp(t) // the first hits near Lyon are these people
 	vis := public()
 	mk := func(name string, kind maillage.ProfileKind, commune, bio string) {
 		person(t, a, maillage.ProfileUpdate{Kind: ptr(kind), DisplayName: ptr(name), Commune: ptr(commune), Bio: ptr(bio), Visibility: vis})
@@ -234,7 +234,7 @@ func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 // one value keeps the others listed with the number of results each would
 // add, while the other facets count only what the choice leaves.
 func TestFacetsAreDisjunctive(t *testing.T) {
-	a := testenv.Get(t).App(t)
+	a := testenv.Get(t).FreshApp(t) // counts
 	for i, p := range []struct {
 		kind    maillage.ProfileKind
 		commune string

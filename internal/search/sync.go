@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -232,6 +233,7 @@ func (s *Syncer) Run(ctx context.Context) {
 		}
 		if !ok {
 			// Another instance leads (or PostgreSQL is unreachable).
+			s.refresh(ctx)
 			sleep(ctx, 20*idle)
 			continue
 		}
@@ -460,7 +462,8 @@ func (s *Syncer) ensure(ctx context.Context) error {
 	s.mu.Lock()
 	ensured := s.ensured
 	s.mu.Unlock()
-	if ensured {
+	// An index the service found missing is checked at once.
+	if ensured && len(s.Client.readiness.NotReadyIndexes()) == 0 {
 		return nil
 	}
 	if err := s.Ensure(ctx); err != nil {
@@ -474,22 +477,29 @@ func (s *Syncer) ensure(ctx context.Context) error {
 
 // Ensure applies every index's settings and checks them (at start-up,
 // after a sync failure, and when the periodic check finds an index missing
-// or with other settings). When an index was missing, had other settings
-// (Meilisearch creates a missing index with default settings on the first
-// document sent to it) or is empty, although the database holds documents
-// for it, Meilisearch lost its data (a restart on a new volume, a restore):
-// the outbox no longer holds those changes, so it rebuilds every index
-// (Reindex) instead of leaving search silently incomplete.
+// or with other settings, or the service found one missing). When an index
+// was missing, had other settings (Meilisearch creates a missing index with
+// default settings on the first document sent to it) or is empty, although
+// the database holds documents for it, Meilisearch lost its data (a restart
+// on a new volume, a restore): the outbox no longer holds those changes, so
+// it rebuilds every index (Reindex) instead of leaving search silently
+// incomplete. Until the rebuild is swapped in, such an index is not ready
+// (Readiness) and search answers from PostgreSQL.
 func (s *Syncer) Ensure(ctx context.Context) error {
+	rd := &s.Client.readiness
 	suspect := map[string]string{} // index → why
 	for _, spec := range s.Registry.Specs() {
 		if why := s.checkIndex(ctx, spec); why != "" {
 			suspect[spec.Name] = why
+			// It answers wrongly already; EnsureIndexes would make it
+			// answer empty.
+			rd.NotReady(spec.Name, why)
 		}
 	}
 	if _, err := s.Client.EnsureIndexes(ctx, s.Registry.Specs()); err != nil {
 		return err
 	}
+	var lost []*IndexSpec
 	for _, spec := range s.Registry.Specs() {
 		if suspect[spec.Name] == "" {
 			stats, err := s.Client.ms.Index(s.Client.Index(spec.Name)).GetStatsWithContext(ctx, nil)
@@ -501,27 +511,68 @@ func (s *Syncer) Ensure(ctx context.Context) error {
 			}
 			suspect[spec.Name] = "empty"
 		}
-		// An index may rightly be empty (no public profile yet): look at
-		// the first entities for one that belongs in it.
-		ids, err := s.IDs.EntityIDs(ctx, s.Registry.Type(spec.Entity).Table, 0, 100)
+		// An index may rightly be empty (no public profile yet).
+		has, err := s.hasDocuments(ctx, spec)
 		if err != nil {
 			return err
 		}
-		if len(ids) == 0 {
-			continue
+		if has {
+			lost = append(lost, spec)
 		}
-		docs, err := s.Registry.Documents(ctx, spec.Entity, ids)
-		if err != nil {
-			return err
-		}
-		if len(docs[spec.Name]) == 0 {
-			continue
-		}
-		s.Log.Warn("search index missing, with other settings or empty while the database has documents for it: rebuilding every index", "index", spec.Name, "why", suspect[spec.Name])
-		_, err = Reindex(ctx, s.Client, s.Registry, s.IDs, s.Outbox, s.Log)
-		return err
 	}
-	return nil
+	var right []string
+	for _, spec := range s.Registry.Specs() {
+		if !slices.Contains(lost, spec) {
+			right = append(right, spec.Name)
+		}
+	}
+	rd.Ready(right...)
+	if len(lost) == 0 {
+		return nil
+	}
+	for _, spec := range lost {
+		rd.NotReady(spec.Name, suspect[spec.Name]+", rebuilding")
+	}
+	s.Log.Warn("search index missing, with other settings or empty while the database has documents for it: rebuilding every index", "index", lost[0].Name, "why", suspect[lost[0].Name])
+	// Reindex sets every index ready once swapped in.
+	_, err := Reindex(ctx, s.Client, s.Registry, s.IDs, s.Outbox, s.Log)
+	return err
+}
+
+// hasDocuments reports whether the database has a document for the index
+// among the first entities of its type.
+func (s *Syncer) hasDocuments(ctx context.Context, spec *IndexSpec) (bool, error) {
+	ids, err := s.IDs.EntityIDs(ctx, s.Registry.Type(spec.Entity).Table, 0, 100)
+	if err != nil || len(ids) == 0 {
+		return false, err
+	}
+	docs, err := s.Registry.Documents(ctx, spec.Entity, ids)
+	if err != nil {
+		return false, err
+	}
+	return len(docs[spec.Name]) > 0, nil
+}
+
+// refresh sets ready the indexes found right again (an instance that does
+// not lead the sync, and so never runs Ensure, learns this way that the
+// leader rebuilt them).
+func (s *Syncer) refresh(ctx context.Context) {
+	rd := &s.Client.readiness
+	for _, spec := range s.Registry.Specs() {
+		if rd.Why(spec.Name) == "" || s.checkIndex(ctx, spec) != "" {
+			continue
+		}
+		stats, err := s.Client.ms.Index(s.Client.Index(spec.Name)).GetStatsWithContext(ctx, nil)
+		if err != nil {
+			continue
+		}
+		if stats.NumberOfDocuments == 0 {
+			if has, err := s.hasDocuments(ctx, spec); err != nil || has {
+				continue
+			}
+		}
+		rd.Ready(spec.Name)
+	}
 }
 
 // checkIndex says what is wrong with a live index ("" when it has the

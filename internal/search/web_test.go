@@ -29,7 +29,7 @@ func get(t *testing.T, a *app.App, target string) (int, string) {
 // TestSearchPage: the page works without JavaScript, escapes everything and
 // marks highlights safely, and its URL is shareable.
 func TestSearchPage(t *testing.T) {
-	a := testenv.Get(t).App(t)
+	a := testenv.Get(t).FreshApp(t) // counts the results
 	person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr(`Zoé <script>alert(1)</script> Quillard`),
 		Commune: ptr("69123"), Bio: ptr(`Ateliers Quillard & <i>tablettes</i> pour "seniors"`), Visibility: public()})
 	synced(t, a)
@@ -82,7 +82,7 @@ func TestSearchPage(t *testing.T) {
 }
 
 func TestSearchAPI(t *testing.T) {
-	a := testenv.Get(t).App(t)
+	a := testenv.Get(t).FreshApp(t) // counts the results
 	person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindConseiller), DisplayName: ptr("Basile Ortolan"), Commune: ptr("69123"), Visibility: public()})
 	synced(t, a)
 	status, body := get(t, a, "/api/recherche?q=ortolan&type=profile")

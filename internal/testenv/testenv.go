@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,7 +48,9 @@ type Env struct {
 	Meili *localsvc.Meili
 
 	serverURL string // postgres URL of the maintenance database
+	template  string // the migrated template the package database was cloned from
 	dbName    string
+	fresh     atomic.Int64 // databases made by FreshURL and EmptyURL
 	cleanup   []func()
 }
 
@@ -133,6 +136,7 @@ func setup(ctx context.Context) (*Env, error) {
 		env.close()
 		return nil, err
 	}
+	env.template = tmpl
 	pkg := filepath.Base(mustGetwd())
 	env.dbName = sanitize("t_" + pkg + "_" + randomSuffix())
 	if err := cloneDatabase(ctx, env.serverURL, tmpl, env.dbName); err != nil {
@@ -152,13 +156,79 @@ func (e *Env) close() {
 	}
 }
 
-func (e *Env) dropDatabase() {
-	db, err := sql.Open("pgx", e.serverURL)
+func (e *Env) dropDatabase() { dropDatabase(e.serverURL, e.dbName) }
+
+func dropDatabase(serverURL, name string) {
+	db, err := sql.Open("pgx", serverURL)
 	if err != nil {
 		return
 	}
 	defer db.Close()
-	_, _ = db.Exec(`DROP DATABASE IF EXISTS "` + e.dbName + `" WITH (FORCE)`)
+	_, _ = db.Exec(`DROP DATABASE IF EXISTS "` + name + `" WITH (FORCE)`)
+}
+
+// newDatabase creates a database of the test's own on the server, a clone
+// of tmpl or, when tmpl is "", an empty one, dropped when the test ends;
+// it returns its URL.
+func (e *Env) newDatabase(t testing.TB, tmpl string) string {
+	t.Helper()
+	name := sanitize(fmt.Sprintf("%s_%d", e.dbName, e.fresh.Add(1)))
+	ctx := context.Background()
+	if tmpl != "" {
+		if err := cloneDatabase(ctx, e.serverURL, tmpl, name); err != nil {
+			t.Fatalf("testenv: clone the template into %s: %v", name, err)
+		}
+	} else {
+		db, err := sql.Open("pgx", e.serverURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.ExecContext(ctx, `CREATE DATABASE "`+name+`"`)
+		db.Close()
+		if err != nil {
+			t.Fatalf("testenv: create database %s: %v", name, err)
+		}
+	}
+	t.Cleanup(func() { dropDatabase(e.serverURL, name) })
+	u, err := url.Parse(e.serverURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// FreshURL clones the migrated template (migrations and content, no
+// other row) into a database of the test's own, dropped when the test
+// ends, and returns its URL. Tests that count rows use it, so that what
+// the package's other tests wrote cannot change their counts.
+func (e *Env) FreshURL(t testing.TB) string {
+	t.Helper()
+	return e.newDatabase(t, e.template)
+}
+
+// FreshDB opens a connection pool to a fresh clone of the template
+// (FreshURL).
+func (e *Env) FreshDB(t testing.TB) *postgres.DB {
+	t.Helper()
+	return e.open(t, e.FreshURL(t))
+}
+
+// EmptyDB opens a connection pool to a new empty database (no migration,
+// no content), dropped when the test ends.
+func (e *Env) EmptyDB(t testing.TB) *postgres.DB {
+	t.Helper()
+	return e.open(t, e.newDatabase(t, ""))
+}
+
+func (e *Env) open(t testing.TB, dbURL string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 func (e *Env) dropIndexes() {
@@ -190,12 +260,7 @@ func (e *Env) Config(t testing.TB) *config.Config {
 // DB opens a connection pool to the package database.
 func (e *Env) DB(t testing.TB) *postgres.DB {
 	t.Helper()
-	db, err := postgres.Open(context.Background(), e.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return e.open(t, e.DatabaseURL)
 }
 
 // Search returns a client on the package's index prefix.
@@ -206,7 +271,27 @@ func (e *Env) Search() *search.Client {
 // App wires a whole portal on the package's services.
 func (e *Env) App(t testing.TB) *app.App {
 	t.Helper()
+	return e.openApp(t, e.Config(t))
+}
+
+// FreshApp wires a whole portal on a fresh clone of the template
+// (FreshURL) and search indexes of its own, both removed when the test
+// ends: its lists, counts and search results hold only what the test wrote.
+func (e *Env) FreshApp(t testing.TB) *app.App {
+	t.Helper()
 	cfg := e.Config(t)
+	cfg.DatabaseURL = e.FreshURL(t)
+	cfg.IndexPrefix = sanitize("t" + randomSuffix() + "_")
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = search.New(e.MeiliURL, e.MeiliKey, cfg.IndexPrefix).DeleteAllIndexes(ctx)
+	})
+	return e.openApp(t, cfg)
+}
+
+func (e *Env) openApp(t testing.TB, cfg *config.Config) *app.App {
+	t.Helper()
 	a, err := app.Open(context.Background(), cfg, Logger(t), app.Options{SkipMigrate: true})
 	if err != nil {
 		t.Fatal(err)

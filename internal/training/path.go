@@ -234,7 +234,7 @@ func (ix *SessionIndex) Path(q PathQuery) (*Path, error) {
 				if !e.located || math.Abs(e.lat-p.Lat) > latSpan {
 					continue
 				}
-				km = distanceKm(p.Lat, p.Lon, e.lat, e.lon)
+				km = maillage.DistanceKm(p.Lat, p.Lon, e.lat, e.lon)
 				if km > p.RadiusKm {
 					continue
 				}
@@ -415,18 +415,6 @@ func minimalCover(cands []*candidate, k int) ([]*candidate, uint32) {
 		return out[i].e.s.ID < out[j].e.s.ID
 	})
 	return out, coverable
-}
-
-// distanceKm is the great-circle distance between two points (haversine,
-// mean Earth radius). internal/maillage has no distance function on this
-// branch; the lead will unify.
-func distanceKm(lat1, lon1, lat2, lon2 float64) float64 {
-	const r = 6371.0088
-	toRad := math.Pi / 180
-	dLat := (lat2 - lat1) * toRad
-	dLon := (lon2 - lon1) * toRad
-	a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*toRad)*math.Cos(lat2*toRad)*math.Sin(dLon/2)*math.Sin(dLon/2)
-	return 2 * r * math.Asin(math.Min(1, math.Sqrt(a)))
 }
 
 // meters is a distance in whole meters, as the cover compares them.

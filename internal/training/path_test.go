@@ -15,13 +15,6 @@ import (
 	"maillage/internal/training"
 )
 
-// haversine is the test's own distance, to check the package's filter.
-func haversine(lat1, lon1, lat2, lon2 float64) float64 {
-	rad := math.Pi / 180
-	a := math.Pow(math.Sin((lat2-lat1)*rad/2), 2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Pow(math.Sin((lon2-lon1)*rad/2), 2)
-	return 2 * 6371.0088 * math.Asin(math.Sqrt(a))
-}
-
 type instance struct {
 	certs  *training.CertIndex
 	offers []*training.Offer
@@ -95,7 +88,7 @@ func (in instance) eligible(s *training.Session) bool {
 		return in.person.Remote
 	}
 	c := in.coords[s.Place.CodeInsee]
-	return haversine(in.person.Lat, in.person.Lon, c[0], c[1]) <= in.person.RadiusKm
+	return maillage.DistanceKm(in.person.Lat, in.person.Lon, c[0], c[1]) <= in.person.RadiusKm
 }
 
 func TestPathCoverEqualsBruteForce(t *testing.T) {

@@ -114,7 +114,7 @@ func names(items []map[string]any) []string {
 // TestAPIProfileVisibility checks that the API shows each caller what
 // Profile.ViewFor allows, and nothing more, in lists and single reads.
 func TestAPIProfileVisibility(t *testing.T) {
-	a := testenv.Get(t).App(t)
+	a := testenv.Get(t).FreshApp(t) // lists and totals of Mayotte hold only these people
 	const secretBio = "Bio-privée-de-Bob-7c1e"
 	alice := newUser(t, a, "api-alice@exemple.fr", nil)
 	bob := newUser(t, a, "api-bob@exemple.fr", nil)
@@ -401,7 +401,7 @@ func structureBody(nom, pivot string) string {
 // CSRF token, a cookie session does; validation errors are 422 with French
 // messages per field.
 func TestAPIWritesAndCSRF(t *testing.T) {
-	a := testenv.Get(t).App(t)
+	a := testenv.Get(t).FreshApp(t) // lists and totals of Haute-Corse hold only these places
 	u := newUser(t, a, "api-ecrit@exemple.fr", nil)
 	token := bearer(newToken(t, a, u))
 	session := newSession(t, a, u)

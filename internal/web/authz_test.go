@@ -107,11 +107,38 @@ var expectedAccess = map[string]string{
 	"GET /admin/lieux/import/:id":             "import", // then only the job's author or an administrator
 	"GET /admin/lieux/import/:id/rapport.csv": "import",
 
+	// charter
+	"GET /charte":                             "all",
+	"GET /charte/versions":                    "all",
+	"GET /charte/versions/:id":                "all",
+	"GET /charte/verifier":                    "all",
+	"GET /charte/verifier/:code":              "all",
+	"GET /charte/registre":                    "all",
+	"GET /charte/signer":                      "signed",
+	"POST /charte/signer":                     "signed",
+	"GET /charte/mon-attestation":             "signed",
+	"GET /charte/mon-attestation.pdf":         "signed",
+	"POST /charte/retirer":                    "signed",
+	"POST /charte/badge":                      "signed",
+	"GET /charte/structures/:id":              "signed", // then only its referents and administrators (403 from the service)
+	"POST /charte/structures/:id/invitations": "signed",
+	"GET /admin/charte":                       "admin",
+	"POST /admin/charte/revoquer":             "admin",
+	"GET /api/charte":                         "all",
+	"GET /api/charte/versions":                "all",
+	"GET /api/charte/verifier/:code":          "all",
+	"GET /api/charte/registre":                "all",
+	"GET /api/moi/charte":                     "signed",
+
 	// admin
 	"GET /admin/roles":               "admin",
 	"POST /admin/roles":              "admin",
 	"POST /admin/roles/:id/revoquer": "admin",
 	"GET /admin/journal":             "admin",
+
+	// carto: the embeddable map and how to embed it
+	"GET /carte":          "all",
+	"GET /carte/integrer": "all",
 
 	// label (reviewer routes pass the gate signed in; the service checks
 	// the reviewer's programme, and answers 404 for an application one may not see)

@@ -100,27 +100,29 @@ func usedKeys(t *testing.T, namespaces map[string]bool) (keys map[string][]strin
 		}
 	}
 	quoted := regexp.MustCompile(`"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)(\.%[sdv][a-z0-9_.]*)?"`)
-	err := filepath.WalkDir(filepath.Join(repoRoot, "web", "templates"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for _, m := range quoted.FindAllStringSubmatch(string(b), -1) {
-			switch {
-			case !inNamespace(m[1]):
-			case m[2] != "":
-				prefixes[m[1]+"."] = append(prefixes[m[1]+"."], path)
-			default:
-				keys[m[1]] = append(keys[m[1]], path)
+	for _, dir := range []string{filepath.Join(repoRoot, "web", "templates"), filepath.Join(repoRoot, "internal")} { // templates, and those embedded beside Go code
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
+				return err
 			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range quoted.FindAllStringSubmatch(string(b), -1) {
+				switch {
+				case !inNamespace(m[1]):
+				case m[2] != "":
+					prefixes[m[1]+"."] = append(prefixes[m[1]+"."], path)
+				default:
+					keys[m[1]] = append(keys[m[1]], path)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	return keys, prefixes
 }

@@ -19,7 +19,7 @@ var frenchWords = regexp.MustCompile(`(?i)\b(des|du|une|et|est|sont|vous|votre|v
 // frenchMarked drops what the page itself marks as French (lang="fr"):
 // values of the national standard, the referential's official labels,
 // example search words.
-var frenchMarked = regexp.MustCompile(`(?s)<(span|label|option|li|td|dd|em|q|legend)\b[^>]*\blang="fr"[^>]*>.*?</(span|label|option|li|td|dd|em|q|legend)>`)
+var frenchMarked = regexp.MustCompile(`(?s)<(span|label|option|li|td|dd|em|q|legend|a|h1|h2|h3|pre|title|text)\b[^>]*\blang="fr"[^>]*>.*?</(span|label|option|li|td|dd|em|q|legend|a|h1|h2|h3|pre|title|text)>`)
 
 // visibleText is what a person reads on a page: no tags, scripts, styles
 // nor attribute values (except those read aloud: aria-label, alt, title).

@@ -1,14 +1,10 @@
 package web
 
 import (
-	"database/sql/driver"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"strconv"
-	"strings"
-	"syscall"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -97,24 +93,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	return nil
 }
 
-// unreachable reports whether err says a service (PostgreSQL) could not be
-// reached or went away: a refused or reset connection, a closed one, or
-// PostgreSQL shutting down or starting (SQLSTATE classes 08 and 57P).
+// unreachable reports whether err says a service could not be reached or
+// went away: PostgreSQL's connection lost or refused, or PostgreSQL
+// shutting down or starting (connectionLost), or any network error.
 func unreachable(err error) bool {
 	var ne net.Error
-	var st interface{ SQLState() string }
-	switch {
-	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return true
-	case errors.As(err, &ne):
-		return true
-	case errors.As(err, &st):
-		code := st.SQLState()
-		return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P")
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "failed to connect") || strings.Contains(msg, "connection refused")
+	return connectionLost(err) || errors.As(err, &ne)
 }
 
 func fiberCode(status int) string {

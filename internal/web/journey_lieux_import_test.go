@@ -23,7 +23,7 @@ func TestJourneyLieuxImport(t *testing.T) {
 	coord := newUser(t, a, "coordination-parcours@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeRegion, ScopeValue: "84"})
 	token := newSession(t, a, coord)
 	file := filepath.Join(t.TempDir(), "lieux.csv")
-	content := lieuxCSV(t, ',',
+	content := lieuxCSV(',',
 		lieuRow("parcours-1", "Espace numérique du parcours", nil),
 		lieuRow("parcours-2", "Espace sans SIRET", map[string]string{"pivot": "00000000000000"}),
 		lieuRow("parcours-3", "Espace mal écrit", map[string]string{"code_postal": "6900"}),

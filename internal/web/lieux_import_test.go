@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"io"
 	"mime/multipart"
 	"net/http/httptest"
@@ -14,6 +13,7 @@ import (
 	"maillage/internal/lieux"
 	"maillage/internal/maillage"
 	"maillage/internal/testenv"
+	"maillage/internal/testenv/csvtest"
 	"maillage/internal/web/kit"
 )
 
@@ -52,22 +52,9 @@ func uploadLieux(t *testing.T, a *app.App, u *maillage.User, filename string, co
 	return response{resp.StatusCode, resp.Header, string(b)}
 }
 
-func lieuxCSV(t *testing.T, comma rune, rows ...map[string]string) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Comma = comma
-	cols := lieux.Columns()
-	w.Write(cols)
-	for _, r := range rows {
-		rec := make([]string, len(cols))
-		for i, c := range cols {
-			rec[i] = r[c]
-		}
-		w.Write(rec)
-	}
-	w.Flush()
-	return b.Bytes()
+// lieuxCSV writes rows under the schema's header with the given separator.
+func lieuxCSV(comma rune, rows ...map[string]string) []byte {
+	return csvtest.New(lieux.Columns()...).Comma(comma).Records(rows...).Bytes()
 }
 
 func lieuRow(id, nom string, over map[string]string) map[string]string {
@@ -85,7 +72,7 @@ func TestLieuxImportPage(t *testing.T) {
 	conseiller := newUser(t, a, "conseillere@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleConseiller})
 
 	t.Run("un coordinateur importe et lit le rapport", func(t *testing.T) {
-		file := lieuxCSV(t, ';',
+		file := lieuxCSV(';',
 			lieuRow("web-1", "Espace numérique Part-Dieu", nil),
 			lieuRow("web-2", "Espace bouche-trou", map[string]string{"pivot": "00000000000000"}),
 			lieuRow("web-3", "Espace mal écrit", map[string]string{"code_postal": "6900"}),
@@ -108,13 +95,13 @@ func TestLieuxImportPage(t *testing.T) {
 	})
 
 	t.Run("erreurs à côté du champ", func(t *testing.T) {
-		big := append(lieuxCSV(t, ',', lieuRow("x", "X", nil)), bytes.Repeat([]byte("\n"), 10<<20)...)
+		big := append(lieuxCSV(',', lieuRow("x", "X", nil)), bytes.Repeat([]byte("\n"), 10<<20)...)
 		tests := []struct {
 			name, file string
 			content    []byte
 			want       string
 		}{
-			{"extension", "lieux.xlsx", []byte("id,nom\n"), "au format CSV (.csv) ou JSON (.json)"},
+			{"extension", "lieux.xlsx", csvtest.CSV([]string{"id", "nom"}), "au format CSV (.csv) ou JSON (.json)"},
 			{"trop gros", "lieux.csv", big, "10 Mo au plus"},
 			{"pas du texte", "lieux.csv", append([]byte("PK\x03\x04\x00\x00\x08\x00"), make([]byte, 64)...), "n&#39;est pas du texte"},
 			{"vide", "lieux.csv", nil, "Le fichier est vide"},
@@ -132,7 +119,7 @@ func TestLieuxImportPage(t *testing.T) {
 
 	t.Run("un fichier illisible : le rapport le dit", func(t *testing.T) {
 		for name, content := range map[string][]byte{
-			"lieux.csv":  []byte("id,pivot,nom\n1,43493312300029,M\xe9diath\xe8que\n"),
+			"lieux.csv":  csvtest.CSV([]string{"id", "pivot", "nom"}, []string{"1", "43493312300029", "M\xe9diath\xe8que"}),
 			"lieux.json": []byte(`[{"id": `),
 		} {
 			r := importAndWait(t, a, coord, name, content)
@@ -141,7 +128,7 @@ func TestLieuxImportPage(t *testing.T) {
 	})
 
 	t.Run("un autre coordinateur ne voit pas le rapport", func(t *testing.T) {
-		r := uploadLieux(t, a, coord, "a-moi.csv", lieuxCSV(t, ',', lieuRow("m", "M", nil)))
+		r := uploadLieux(t, a, coord, "a-moi.csv", lieuxCSV(',', lieuRow("m", "M", nil)))
 		other := newUser(t, a, "coordination-01@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeDepartement, ScopeValue: "01"})
 		if got := do(t, a.Web.App(), "GET", r.Header.Get("Location"), map[string]string{"Cookie": "maillage_session=" + newSession(t, a, other)}); got.Status != 404 {
 			t.Errorf("another coordinator opens the import: %d", got.Status)
@@ -149,10 +136,10 @@ func TestLieuxImportPage(t *testing.T) {
 	})
 
 	t.Run("un conseiller est refusé, un anonyme renvoyé à la connexion", func(t *testing.T) {
-		if r := uploadLieux(t, a, conseiller, "lieux.csv", lieuxCSV(t, ',', lieuRow("c", "C", nil))); r.Status != 403 {
+		if r := uploadLieux(t, a, conseiller, "lieux.csv", lieuxCSV(',', lieuRow("c", "C", nil))); r.Status != 403 {
 			t.Errorf("conseiller: %d, want 403", r.Status)
 		}
-		if r := uploadLieux(t, a, nil, "lieux.csv", lieuxCSV(t, ',', lieuRow("c", "C", nil))); r.Status != 401 {
+		if r := uploadLieux(t, a, nil, "lieux.csv", lieuxCSV(',', lieuRow("c", "C", nil))); r.Status != 401 {
 			t.Errorf("anonymous POST: %d, want 401", r.Status)
 		}
 		if r := do(t, a.Web.App(), "GET", "/admin/lieux/import", nil); r.Status != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/connexion") {

@@ -15,7 +15,8 @@ import (
 // csp is the Content-Security-Policy: no inline script, no third-party
 // origin, except that a form may lead to the OpenID Connect provider (the
 // sign-out form answers with a redirect to its end-session endpoint, which
-// form-action governs).
+// form-action governs), and that map tiles come from the configured tile
+// server (MAILLAGE_TILE_URL).
 func (s *Server) csp() string {
 	formAction := "'self'"
 	if s.cfg.OIDC.Enabled() {
@@ -23,7 +24,12 @@ func (s *Server) csp() string {
 			formAction += " " + u.Scheme + "://" + u.Host
 		}
 	}
-	return "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; font-src 'self'; connect-src 'self'; " +
+	imgSrc := "'self' data:"
+	if t := s.cfg.TileURL; t != nil {
+		// Map tiles (MAILLAGE_TILE_URL) are images from the tile server.
+		imgSrc += " " + t.Scheme + "://" + t.Host
+	}
+	return "default-src 'self'; img-src " + imgSrc + "; style-src 'self'; script-src 'self'; font-src 'self'; connect-src 'self'; " +
 		"form-action " + formAction + "; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 }
 

@@ -15,8 +15,10 @@ import (
 // holds the document's frame (info, security schemes, shared responses and
 // the Error schema); each capability brings its paths and schemas as an
 // openapi.json beside its handlers (Router.OpenAPI), merged here. A path or
-// schema declared twice is an error. TestOpenAPICoversRoutes fails when an
-// /api/ route is missing from the document, or the other way round.
+// schema declared twice is an error. TestOpenAPIDocument fails when the
+// document is not valid OpenAPI or an /api/ route is missing from it (or the
+// other way round); TestOpenAPIResponses validates every API response
+// against it.
 
 //go:embed openapi.json
 var openAPIFrame []byte

@@ -1,61 +1,58 @@
 package web_test
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"io"
+	"net/http/httptest"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"maillage/internal/app"
 	"maillage/internal/maillage"
 	"maillage/internal/testenv"
 )
 
-type openAPIDoc struct {
-	OpenAPI    string                               `json:"openapi"`
-	Info       map[string]any                       `json:"info"`
-	Paths      map[string]map[string]map[string]any `json:"paths"`
-	Components struct {
-		Schemas         map[string]map[string]any `json:"schemas"`
-		Responses       map[string]any            `json:"responses"`
-		SecuritySchemes map[string]map[string]any `json:"securitySchemes"`
-	} `json:"components"`
-}
-
-func fetchOpenAPI(t *testing.T) (openAPIDoc, string) {
+// loadOpenAPI fetches the merged document the portal serves and loads it
+// with kin-openapi.
+func loadOpenAPI(t *testing.T, a *app.App) *openapi3.T {
 	t.Helper()
-	a := testenv.Get(t).App(t)
 	r := send(t, a, "GET", "/api/openapi.json", "", nil)
 	wantStatus(t, r, 200)
-	var doc openAPIDoc
-	decode(t, r, &doc)
-	return doc, r.Body
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(r.Body))
+	if err != nil {
+		t.Fatalf("the OpenAPI document does not load: %v", err)
+	}
+	return doc
 }
 
-// TestOpenAPICoversRoutes fails when an /api/ route is missing from the
-// OpenAPI document, or when the document describes an operation that is not
-// a route; it also checks that the document holds together.
-func TestOpenAPICoversRoutes(t *testing.T) {
+// TestOpenAPIDocument validates the merged document (structure, $ref,
+// path parameters, schemas, defaults and enums) and checks that it
+// describes every /api/ route and nothing else.
+func TestOpenAPIDocument(t *testing.T) {
 	a := testenv.Get(t).App(t)
-	doc, raw := fetchOpenAPI(t)
-	if doc.OpenAPI != "3.0.3" {
-		t.Errorf("openapi = %q, want 3.0.3", doc.OpenAPI)
+	doc := loadOpenAPI(t, a)
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("the OpenAPI document is not valid: %v", err)
 	}
-	if doc.Info["title"] == "" || doc.Info["version"] == "" {
-		t.Errorf("info: %v", doc.Info)
+	if doc.OpenAPI != "3.0.3" || doc.Info.Title == "" || doc.Info.Version == "" {
+		t.Errorf("openapi %q, info %+v", doc.OpenAPI, doc.Info)
 	}
-	for _, name := range []string{"bearerAuth", "cookieSession"} {
-		if doc.Components.SecuritySchemes[name] == nil {
-			t.Errorf("security scheme %s missing", name)
-		}
+	if s := doc.Components.SecuritySchemes["bearerAuth"]; s == nil || s.Value.Scheme != "bearer" {
+		t.Errorf("security scheme bearerAuth: %+v", s)
 	}
-	if doc.Components.SecuritySchemes["bearerAuth"]["scheme"] != "bearer" {
-		t.Errorf("bearerAuth: %v", doc.Components.SecuritySchemes["bearerAuth"])
-	}
-	for _, name := range []string{"Profile", "Structure", "Lieu", "Error", "Commune", "Competence", "Certification"} {
-		if doc.Components.Schemas[name] == nil {
-			t.Errorf("schema %s missing", name)
-		}
+	if doc.Components.SecuritySchemes["cookieSession"] == nil {
+		t.Error("security scheme cookieSession missing")
 	}
 
 	param := regexp.MustCompile(`:(\w+)`)
@@ -65,177 +62,319 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 			continue
 		}
 		path := param.ReplaceAllString(r.Path, "{$1}")
-		key := strings.ToLower(r.Method) + " " + path
-		routes[key] = true
-		if doc.Paths[path][strings.ToLower(r.Method)] == nil {
-			t.Errorf("route %s %s is not described in the OpenAPI document (internal/web/openapi.go)", r.Method, r.Path)
+		routes[r.Method+" "+path] = true
+		if item := doc.Paths.Value(path); item == nil || item.GetOperation(r.Method) == nil {
+			t.Errorf("route %s %s is not described in the OpenAPI document (its capability's openapi.json)", r.Method, r.Path)
 		}
 	}
-	var ops []string
-	for path, item := range doc.Paths {
-		for method, op := range item {
+	ops := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops++
 			key := method + " " + path
-			ops = append(ops, key)
 			if !routes[key] {
 				t.Errorf("the OpenAPI document describes %s, which is not a route", key)
 			}
-			if s, _ := op["summary"].(string); s == "" {
-				t.Errorf("%s: no summary", key)
+			if op.Summary == "" || op.Description == "" {
+				t.Errorf("%s: no summary or description", key)
 			}
-			if s, _ := op["description"].(string); s == "" {
-				t.Errorf("%s: no description", key)
-			}
-			responses, _ := op["responses"].(map[string]any)
 			has2xx := false
-			for code := range responses {
+			for code := range op.Responses.Map() {
 				has2xx = has2xx || strings.HasPrefix(code, "2")
 			}
 			if !has2xx {
 				t.Errorf("%s: no success response", key)
 			}
-			// Every {param} of the path is declared as a path parameter.
-			for _, m := range regexp.MustCompile(`\{(\w+)\}`).FindAllStringSubmatch(path, -1) {
-				found := false
-				params, _ := op["parameters"].([]any)
-				for _, p := range params {
-					pm, _ := p.(map[string]any)
-					found = found || (pm["in"] == "path" && pm["name"] == m[1] && pm["required"] == true)
-				}
-				if !found {
-					t.Errorf("%s: path parameter %s not declared", key, m[1])
-				}
-			}
 		}
 	}
-	sort.Strings(ops)
-	if len(ops) < 11 {
-		t.Errorf("only %d operations: %v", len(ops), ops)
+	if ops < 12 {
+		t.Errorf("only %d operations", ops)
 	}
 
-	// Every $ref points to something that exists.
-	for _, m := range regexp.MustCompile(`"\$ref":\s*"([^"]+)"`).FindAllStringSubmatch(raw, -1) {
-		ref := m[1]
-		switch {
-		case strings.HasPrefix(ref, "#/components/schemas/"):
-			if doc.Components.Schemas[strings.TrimPrefix(ref, "#/components/schemas/")] == nil {
-				t.Errorf("dangling $ref %s", ref)
-			}
-		case strings.HasPrefix(ref, "#/components/responses/"):
-			if doc.Components.Responses[strings.TrimPrefix(ref, "#/components/responses/")] == nil {
-				t.Errorf("dangling $ref %s", ref)
-			}
-		default:
-			t.Errorf("unexpected $ref %s", ref)
+	// The closed lists of the document are the domain's.
+	lieu := doc.Components.Schemas["Lieu"].Value
+	for field, want := range map[string][]string{"services": maillage.LieuServices, "modalites_acces": maillage.LieuModalitesAcces,
+		"modalites_accompagnement": maillage.LieuModalitesAccompagnement, "formations_labels": maillage.LieuFormationsLabels,
+		"dispositif_programmes_nationaux": maillage.LieuDispositifs} {
+		p := lieu.Properties[field]
+		if p == nil || p.Value.Items == nil {
+			t.Errorf("Lieu.%s: no list", field)
+			continue
+		}
+		var got []string
+		for _, v := range p.Value.Items.Value.Enum {
+			got = append(got, fmt.Sprint(v))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("Lieu.%s enum %v, want the domain's %v", field, got, want)
 		}
 	}
 }
 
-// TestOpenAPISchemasMatchResponses checks that every key the API returns
-// is a property of its schema, so the document does not drift from the code.
-func TestOpenAPISchemasMatchResponses(t *testing.T) {
+// apiValidator sends requests through the portal and validates each
+// response with kin-openapi against the merged document: status documented,
+// content type, and body (types, enums, required, nullable, and no property
+// the schema does not describe).
+type apiValidator struct {
+	a      *app.App
+	router routers.Router
+	seen   map[string]map[string]bool // "GET /api/profils/{id}" → statuses exercised
+	doc    *openapi3.T
+}
+
+func newAPIValidator(t *testing.T, a *app.App) *apiValidator {
+	t.Helper()
+	doc := loadOpenAPI(t, a)
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("the OpenAPI document is not valid: %v", err)
+	}
+	// The document lets clients expect more properties later; this test
+	// holds the portal to what is written: an object schema that lists its
+	// properties accepts no other.
+	done := map[*openapi3.Schema]bool{}
+	var closeSchema func(s *openapi3.SchemaRef)
+	closeSchema = func(s *openapi3.SchemaRef) {
+		if s == nil || s.Value == nil || done[s.Value] {
+			return
+		}
+		v := s.Value
+		done[v] = true
+		if len(v.Properties) > 0 && v.AdditionalProperties.Has == nil && v.AdditionalProperties.Schema == nil {
+			v.AdditionalProperties.Has = ptr(false)
+		}
+		for _, p := range v.Properties {
+			closeSchema(p)
+		}
+		closeSchema(v.Items)
+		closeSchema(v.AdditionalProperties.Schema)
+		for _, l := range [][]*openapi3.SchemaRef{v.AllOf, v.AnyOf, v.OneOf} {
+			for _, x := range l {
+				closeSchema(x)
+			}
+		}
+	}
+	for _, s := range doc.Components.Schemas {
+		closeSchema(s)
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, r := range op.Responses.Map() {
+				for _, mt := range r.Value.Content {
+					closeSchema(mt.Schema)
+				}
+			}
+		}
+	}
+	doc.Servers = openapi3.Servers{{URL: "http://example.com"}} // httptest's host
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &apiValidator{a: a, router: router, seen: map[string]map[string]bool{}, doc: doc}
+}
+
+// call sends a request, checks its status and validates the response.
+func (v *apiValidator) call(t *testing.T, method, target, body string, headers map[string]string, status int) response {
+	t.Helper()
+	r := send(t, v.a, method, target, body, headers)
+	if r.Status != status {
+		t.Errorf("%s %s: status %d, want %d; body: %s", method, target, r.Status, status, r.Body)
+		return r
+	}
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	route, params, err := v.router.FindRoute(req)
+	if err != nil {
+		t.Errorf("%s %s: no operation in the document: %v", method, target, err)
+		return r
+	}
+	key := method + " " + route.Path
+	if v.seen[key] == nil {
+		v.seen[key] = map[string]bool{}
+	}
+	v.seen[key][fmt.Sprint(r.Status)] = true
+	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		// The reason and the JSON pointer, without the whole schema.
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()}}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
+	if status < 300 && body != "" {
+		req.Header.Set("Content-Type", "application/json")
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			t.Errorf("%s %s: the request the test sends breaks the document: %v", method, target, err)
+		}
+		req.Body = io.NopCloser(strings.NewReader(body))
+	}
+	err = openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: r.Status, Header: r.Header, Body: io.NopCloser(bytes.NewReader([]byte(r.Body))), Options: opts,
+	})
+	if err != nil {
+		t.Errorf("%s %s → %d: the response breaks the document:\n%v\nbody: %s", method, target, r.Status, err, clip(r.Body))
+	}
+	return r
+}
+
+func clip(s string) string {
+	if len(s) > 2000 {
+		return s[:2000] + "…"
+	}
+	return s
+}
+
+// coverage fails for each operation of the document the test never
+// called with success, and for each documented status it never saw, but
+// those listed in unreachable (operation → status → why).
+func (v *apiValidator) coverage(t *testing.T, unreachable map[string]map[string]string) {
+	t.Helper()
+	var missing []string
+	for path, item := range v.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			key := method + " " + path
+			for code := range op.Responses.Map() {
+				if !v.seen[key][code] && unreachable[key][code] == "" {
+					missing = append(missing, key+" → "+code)
+				}
+			}
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("documented responses never validated:\n%s", strings.Join(missing, "\n"))
+	}
+}
+
+// TestOpenAPIResponses calls every operation of the API, as an anonymous
+// caller, a member (session cookie and token) and the owner, with success
+// and with each error the caller can cause, and validates every response
+// against the document.
+func TestOpenAPIResponses(t *testing.T) {
 	a := testenv.Get(t).App(t)
-	doc, _ := fetchOpenAPI(t)
-	u := newUser(t, a, "api-schema@exemple.fr", nil)
-	token := bearer(newToken(t, a, u))
-	r := send(t, a, "PUT", "/api/moi/profil", `{"kind": "mediateur", "display_name": "Schéma Api", "bio": "b", "code_insee": "69123", "pix_level": 3,
+	v := newAPIValidator(t, a)
+	owner := newUser(t, a, "api-schema@exemple.fr", nil)
+	token := bearer(newToken(t, a, owner))
+	session := newSession(t, a, owner)
+	member := bearer(newToken(t, a, newUser(t, a, "api-schema-membre@exemple.fr", nil)))
+	newcomer := bearer(newToken(t, a, newUser(t, a, "api-schema-nouveau@exemple.fr", nil))) // no profile
+	unknown := bearer("mlg_inconnu")
+	anonymous := map[string]string(nil)
+
+	v.call(t, "GET", "/api/openapi.json", "", nil, 200)
+
+	// My profile: none yet, then a whole one, then cleared fields (nulls).
+	v.call(t, "GET", "/api/moi/profil", "", newcomer, 404)
+	v.call(t, "GET", "/api/moi/profil", "", anonymous, 401)
+	v.call(t, "GET", "/api/moi/profil", "", unknown, 401)
+	full := `{"kind": "mediateur", "display_name": "Schéma Api", "bio": "b", "code_insee": "69123", "pix_level": 3,
 		"open_to_work": true, "competences": [{"code": "1.1", "level": 3}], "titles": [{"certification_code": "REMN", "obtained_on": "2025-01-01"}],
-		"mentor": {"available": true, "capacity": 1, "radius_km": 10, "remote": false, "themes": ["x"]}}`, token)
-	wantStatus(t, r, 200)
-	r = send(t, a, "POST", "/api/structures", fmt.Sprintf(`{"lieu": {"nom": "Lieu du schéma", "pivot": "W690000001", "commune": "Lyon", "code_postal": "69001",
+		"mentor": {"available": true, "capacity": 1, "radius_km": 10, "remote": false, "themes": ["x"]},
+		"visibility": {"profile": "public", "bio": "members", "pix": "private"}}`
+	r := v.call(t, "PUT", "/api/moi/profil", full, token, 200)
+	var me struct{ ID int64 }
+	decode(t, r, &me)
+	v.call(t, "GET", "/api/moi/profil", "", token, 200)
+	v.call(t, "PUT", "/api/moi/profil", `{"display_name": "Schéma Api"}`, cookie(session, false), 403)
+	v.call(t, "PUT", "/api/moi/profil", `{"display_name": "Schéma Api"}`, cookie(session, true), 200)
+	v.call(t, "PUT", "/api/moi/profil", `{"pix_level": null, "code_insee": "", "titles": [], "bio": ""}`, token, 200)
+	v.call(t, "GET", fmt.Sprintf("/api/profils/%d", me.ID), "", member, 200)
+	v.call(t, "PUT", "/api/moi/profil", full, token, 200)
+	v.call(t, "PUT", "/api/moi/profil", `{"pix_level": 99}`, token, 422)
+	v.call(t, "PUT", "/api/moi/profil", `{"couleur": "bleu"}`, token, 422)
+	v.call(t, "PUT", "/api/moi/profil", `{"display_name": `, token, 422)
+	v.call(t, "PUT", "/api/moi/profil", `{}`, anonymous, 401)
+
+	// A structure: created, read, listed; its SIRET again asks for it (a claim).
+	lieu := fmt.Sprintf(`{"nom": "Lieu du schéma", "pivot": "W690000001", "commune": "Lyon", "code_postal": "69001",
 		"code_insee": "69381", "adresse": "1 place", "latitude": 45.76, "longitude": 4.83, "typologie": ["MUNI"], "telephone": "+33478000000",
 		"courriels": ["a@exemple.fr"], "site_web": ["https://exemple.fr"], "horaires": "Mo-Fr 09:00-12:00", "presentation_resume": "r",
 		"presentation_detail": "d", "source": "s", "itinerance": ["Fixe"], "structure_parente": "p", "services": ["Aide aux démarches administratives"],
 		"publics_specifiquement_adresses": ["Jeunes"], "prise_en_charge_specifique": ["Surdité"], "frais_a_charge": ["Gratuit"],
 		"dispositif_programmes_nationaux": [%q], "formations_labels": [%q], "autres_formations_labels": "a", "modalites_acces": [%q],
 		"modalites_accompagnement": [%q], "fiche_acces_libre": "https://acceslibre.beta.gouv.fr/x", "prise_rdv": "https://exemple.fr/rdv",
-		"complement_adresse": "bâtiment B"}, "roles": ["lieu", "employeur"]}`, maillage.LieuDispositifs[0], maillage.LieuFormationsLabels[0],
-		maillage.LieuModalitesAcces[0], maillage.LieuModalitesAccompagnement[0]), token)
-	wantStatus(t, r, 201)
+		"complement_adresse": "bâtiment B"}`, maillage.LieuDispositifs[0], maillage.LieuFormationsLabels[0],
+		maillage.LieuModalitesAcces[0], maillage.LieuModalitesAccompagnement[0])
+	r = v.call(t, "POST", "/api/structures", `{"lieu": `+lieu+`, "roles": ["lieu", "employeur"]}`, token, 201)
 	var created struct{ ID int64 }
 	decode(t, r, &created)
-
-	check := func(schema string, v any, where string) {
-		t.Helper()
-		props, _ := doc.Components.Schemas[schema]["properties"].(map[string]any)
-		m, ok := v.(map[string]any)
-		if !ok {
-			t.Errorf("%s: not an object: %v", where, v)
-			return
-		}
-		for k := range m {
-			if _, ok := props[k]; !ok {
-				t.Errorf("%s: key %q is not a property of schema %s", where, k, schema)
-			}
-		}
-		for _, req := range asStrings(doc.Components.Schemas[schema]["required"]) {
-			if _, ok := m[req]; !ok {
-				t.Errorf("%s: required %q missing", where, req)
-			}
-		}
+	v.call(t, "POST", "/api/structures", structureBody("Lieu sans session", validRNA(301000001)), anonymous, 401)
+	v.call(t, "POST", "/api/structures", structureBody("Lieu sans CSRF", validRNA(301000002)), cookie(session, false), 403)
+	v.call(t, "POST", "/api/structures", `{"lieu": {"nom": "", "pivot": "123"}, "roles": ["vaisseau"]}`, token, 422)
+	v.call(t, "POST", "/api/structures", structureBody("Lieu déjà tenu", "W690000001"), member, 422) // it has a referent
+	// A place imported without referent: its SIRET asks to become it (202).
+	imported := maillage.Lieu{ID: "schema-import-" + fmt.Sprint(created.ID), Pivot: validRNA(301000009), Nom: "Médiathèque importée",
+		Commune: "Lyon", CodePostal: "69003", CodeInsee: "69123", Adresse: "1 rue X", Courriels: []string{"contact@lieu-exemple.fr"}}
+	if _, _, err := a.Structures.UpsertLieux(context.Background(), []maillage.Lieu{imported}, "test"); err != nil {
+		t.Fatal(err)
 	}
-	get := func(target string) any {
-		r := send(t, a, "GET", target, "", token)
-		wantStatus(t, r, 200)
-		var v any
-		decode(t, r, &v)
-		return v
+	v.call(t, "POST", "/api/structures", fmt.Sprintf(`{"lieu": {"nom": "Médiathèque importée", "pivot": %q, "commune": "Lyon",
+		"code_postal": "69003", "code_insee": "69123", "adresse": "1 rue X"}, "roles": ["lieu"]}`, validRNA(301000009)), member, 202)
+
+	// Search: the PostgreSQL fallback while the indexes are built, then Meilisearch.
+	v.call(t, "GET", "/api/recherche?q=schema&pres=Lyon&tri=distance", "", member, 200)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := a.SearchSync.WaitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []map[string]string{anonymous, member, token} {
+		v.call(t, "GET", fmt.Sprintf("/api/structures/%d", created.ID), "", h, 200)
+		v.call(t, "GET", "/api/structures?departement=69&limit=100", "", h, 200)
+		v.call(t, "GET", fmt.Sprintf("/api/profils/%d", me.ID), "", h, 200)
+		v.call(t, "GET", "/api/profils?departement=69&limit=100", "", h, 200)
+		v.call(t, "GET", "/api/recherche?q=schema&pres=Lyon&tri=distance&type=profile&type=structure", "", h, 200)
+	}
+	v.call(t, "GET", "/api/structures/999999999", "", nil, 404)
+	v.call(t, "GET", "/api/structures/abc", "", nil, 404) // a path id that is not one names nothing
+	v.call(t, "GET", "/api/structures?role=fusee", "", nil, 422)
+	v.call(t, "GET", "/api/structures", "", unknown, 401)
+	v.call(t, "GET", fmt.Sprintf("/api/structures/%d", created.ID), "", unknown, 401)
+	v.call(t, "GET", "/api/profils/999999999", "", nil, 404)
+	v.call(t, "GET", "/api/profils/abc", "", nil, 404)
+	v.call(t, "GET", "/api/profils?limit=0", "", nil, 422)
+	v.call(t, "GET", "/api/profils", "", unknown, 401)
+	v.call(t, "GET", fmt.Sprintf("/api/profils/%d", me.ID), "", unknown, 401)
+
+	v.call(t, "GET", "/api/referentiel/competences", "", nil, 200)
+	v.call(t, "GET", "/api/referentiel/competences?domaine=5", "", nil, 200)
+	v.call(t, "GET", "/api/referentiel/competences?domaine="+strings.Repeat("9", 11), "", nil, 422)
+	v.call(t, "GET", "/api/referentiel/competences", "", unknown, 401)
+	v.call(t, "GET", "/api/referentiel/certifications", "", nil, 200)
+	v.call(t, "GET", "/api/referentiel/certifications?kind=RS", "", nil, 200)
+	v.call(t, "GET", "/api/referentiel/certifications?kind=licence", "", nil, 422)
+	v.call(t, "GET", "/api/referentiel/certifications", "", unknown, 401)
+
+	v.call(t, "GET", "/api/communes?q=lyon", "", nil, 200)
+	v.call(t, "GET", "/api/communes?q=saint-denis&departement=974&limit=5", "", nil, 200)
+	v.call(t, "GET", "/api/communes?q=a%00", "", nil, 422)
+	v.call(t, "GET", "/api/communes?q=lyon", "", unknown, 401)
+
+	v.call(t, "GET", "/api/recherche?q=schema", "", nil, 200)
+	v.call(t, "GET", "/api/recherche?pres=Nullepart-les-Oies", "", nil, 422)
+	v.call(t, "GET", "/api/recherche?pres=Saint-Denis", "", nil, 422)
+
+	// The charter: the version in force, the versions, the registry, where
+	// the caller stands before and after signing, a signature's code.
+	signer := newUser(t, a, "api-schema-aidante@exemple.fr", nil)
+	signerToken := bearer(newToken(t, a, signer))
+	for _, h := range []map[string]string{anonymous, member} {
+		v.call(t, "GET", "/api/charte", "", h, 200)
+		v.call(t, "GET", "/api/charte/versions", "", h, 200)
+		v.call(t, "GET", "/api/charte/registre", "", h, 200)
+	}
+	v.call(t, "GET", "/api/moi/charte", "", signerToken, 200)
+	e := signAs(t, a, signer, "Aidante Schéma", nil)
+	v.call(t, "GET", "/api/moi/charte", "", signerToken, 200)
+	v.call(t, "GET", "/api/charte/registre", "", nil, 200)
+	v.call(t, "GET", "/api/charte/verifier/"+e.SignatureCode, "", nil, 200)
+	v.call(t, "GET", "/api/charte/verifier/"+strings.ToLower(e.SignatureCode), "", signerToken, 200)
+	v.call(t, "GET", "/api/charte/verifier/ZZZZ-ZZZZ-ZZZZ", "", nil, 404)
+	v.call(t, "GET", "/api/moi/charte", "", anonymous, 401)
+	for _, target := range []string{"/api/charte", "/api/charte/versions", "/api/charte/registre", "/api/charte/verifier/" + e.SignatureCode, "/api/moi/charte"} {
+		v.call(t, "GET", target, "", unknown, 401)
 	}
 
-	me := get("/api/moi/profil").(map[string]any)
-	check("Profile", me, "profile")
-	check("MentorSettings", me["mentor"], "profile.mentor")
-	check("ProfileCompetence", me["competences"].([]any)[0], "profile.competences")
-	check("ProfileTitle", me["titles"].([]any)[0], "profile.titles")
-	check("ProfileStructure", me["structures"].([]any)[0], "profile.structures")
-
-	st := get(fmt.Sprintf("/api/structures/%d", created.ID)).(map[string]any)
-	check("Structure", st, "structure")
-	check("Lieu", st["lieu"], "structure.lieu")
-	check("Member", st["members"].([]any)[0], "structure.members")
-	if n := len(st["lieu"].(map[string]any)); n != 32 {
-		t.Errorf("lieu has %d fields, want the 32 of the national standard", n)
-	}
-
-	for target, schema := range map[string]string{"/api/profils": "ProfileList", "/api/structures": "StructureList",
-		"/api/referentiel/competences": "CompetenceList", "/api/referentiel/certifications": "CertificationList"} {
-		l := get(target)
-		check(schema, l, target)
-		items := l.(map[string]any)["items"].([]any)
-		item := strings.TrimSuffix(schema, "List")
-		for i, it := range items {
-			check(item, it, fmt.Sprintf("%s[%d]", target, i))
-		}
-		if item == "Certification" {
-			for _, b := range items[0].(map[string]any)["blocs"].([]any) {
-				check("Bloc", b, "bloc")
-			}
-		}
-	}
-	communes := get("/api/communes?q=lyon").(map[string]any)
-	check("CommuneList", communes, "communes")
-	check("Commune", communes["communes"].([]any)[0], "commune")
-
-	r = send(t, a, "GET", "/api/profils/999999", "", nil)
-	var e any
-	decode(t, r, &e)
-	check("Error", e, "error")
-	r = send(t, a, "PUT", "/api/moi/profil", `{"pix_level": 99}`, token)
-	decode(t, r, &e)
-	check("Error", e, "validation error")
-
-	// The closed lists of the document are the domain's.
-	lieu := doc.Components.Schemas["Lieu"]["properties"].(map[string]any)
-	services := lieu["services"].(map[string]any)["items"].(map[string]any)["enum"]
-	if got := asStrings(services); strings.Join(got, "|") != strings.Join(maillage.LieuServices, "|") {
-		t.Errorf("services enum %v", got)
-	}
-}
-
-func asStrings(v any) []string {
-	list, _ := v.([]any)
-	out := make([]string, 0, len(list))
-	for _, x := range list {
-		out = append(out, fmt.Sprint(x))
-	}
-	return out
+	noVersion := "the content always has a version in force"
+	v.coverage(t, map[string]map[string]string{
+		"GET /api/recherche":       {"503": "needs both Meilisearch and PostgreSQL down (TestDegradedMode covers the search side)"},
+		"GET /api/charte":          {"404": noVersion},
+		"GET /api/charte/versions": {"404": noVersion},
+		"GET /api/moi/charte":      {"404": noVersion},
+	})
 }

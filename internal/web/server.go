@@ -89,6 +89,7 @@ func New(d Deps) (*Server, error) {
 	}))
 	s.app.Use(s.loadSession)
 	s.app.Use(s.csrfToken)
+	s.app.Use(s.retryReads)
 	core := kit.NewRouter(s.kit, s.app, s.gate, "core", &s.declared, &s.openapi.fragments)
 	s.mountCore(core)
 	for _, c := range d.Capabilities {

@@ -87,6 +87,7 @@ var sources = []source{
 	{"home.data.lieux", "home.data.lieux.source", "Licence Ouverte 2.0"},
 	{"home.data.referentiel", "home.data.referentiel.source", "Licence Ouverte 2.0, AGPL-3.0 (Pix)"},
 	{"home.data.synonyms", "home.data.synonyms.source", "Licence Ouverte 2.0"},
+	{"carto.data.set", "carto.data.set.source", "carto.data.set.licence"},
 }
 
 func (h *Capability) aboutData(c *fiber.Ctx) error {

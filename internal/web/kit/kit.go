@@ -37,8 +37,10 @@ type Kit struct {
 	// Now is the clock (tests set it).
 	Now func() time.Time
 
-	menu  []MenuItem
-	steps []StepsFunc
+	menu    []MenuItem
+	steps   []StepsFunc
+	notices []NoticesFunc
+	badges  []BadgesFunc
 }
 
 // New returns a kit.
@@ -66,6 +68,63 @@ type Step struct {
 
 // StepsFunc gives the next steps of a capability for the signed-in person.
 type StepsFunc func(c *fiber.Ctx, u *maillage.User) ([]Step, error)
+
+// Notice is a message shown at the top of every page of a signed-in person
+// until they act on it (a charter to sign again…): a catalogue key with its
+// arguments, and the page where to act with the key of the link's text.
+type Notice struct {
+	Key  string
+	Args []any
+	Href string // "" for none
+	Link string // catalogue key of the link text
+}
+
+// NoticesFunc gives a capability's notices for the signed-in person (c is
+// the request: a capability may leave out the pages where its notice would
+// be pointless).
+type NoticesFunc func(c *fiber.Ctx, u *maillage.User) ([]Notice, error)
+
+// Badge is a mark a capability adds to a person's profile page (the
+// charter signed…). The capability decides whether the viewer may see it,
+// by the person's choice, with the one visibility rule (Profile.CanSee).
+type Badge struct {
+	Key  string // catalogue key of the text
+	Args []any
+	Href string // "" for none
+}
+
+// BadgesFunc gives a capability's badges of a profile, for the viewer of
+// the request (p is what that viewer may see of the profile).
+type BadgesFunc func(c *fiber.Ctx, p *maillage.Profile) ([]Badge, error)
+
+// Notices collects the notices of every capability for u. A capability
+// that fails is logged and left out: a notice never breaks a page.
+func (k *Kit) Notices(c *fiber.Ctx, u *maillage.User) []Notice {
+	var out []Notice
+	for _, f := range k.notices {
+		ns, err := f(c, u)
+		if err != nil {
+			k.Log.Warn("notices", "path", c.Path(), "err", err)
+			continue
+		}
+		out = append(out, ns...)
+	}
+	return out
+}
+
+// ProfileBadges collects the badges every capability adds to a profile
+// page, for the request's viewer.
+func (k *Kit) ProfileBadges(c *fiber.Ctx, p *maillage.Profile) ([]Badge, error) {
+	var out []Badge
+	for _, f := range k.badges {
+		bs, err := f(c, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bs...)
+	}
+	return out, nil
+}
 
 // Menu returns the entries a user (nil when anonymous) may see.
 func (k *Kit) Menu(u *maillage.User) []MenuItem {

@@ -12,11 +12,13 @@ import (
 
 // Page is what every template receives.
 type Page struct {
-	Lang      string
-	Title     string
-	Nav       string // key of the current menu entry
-	Menu      []MenuItem
-	Flash     *Flash
+	Lang  string
+	Title string
+	Nav   string // key of the current menu entry
+	Menu  []MenuItem
+	Flash *Flash
+	// Notices are the capabilities' messages to a signed-in person.
+	Notices   []Notice
 	CSRF      string
 	User      *maillage.User
 	RequestID string
@@ -88,6 +90,9 @@ func (p *Page) Keys(keys []string) string {
 func (k *Kit) Page(c *fiber.Ctx, title, nav string, data any) *Page {
 	p := &Page{Lang: Lang(c), Nav: nav, Data: data, RequestID: RequestID(c), User: User(c), CSRF: CSRF(c), cat: k.Catalog, Path: c.Path()}
 	p.Menu = k.Menu(p.User)
+	if p.User != nil {
+		p.Notices = k.Notices(c, p.User)
+	}
 	if title != "" {
 		p.Title = p.T(title)
 	}

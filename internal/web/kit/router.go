@@ -77,6 +77,12 @@ func (r *Router) Menu(item MenuItem) {
 // Steps adds the capability's next steps to the dashboard.
 func (r *Router) Steps(f StepsFunc) { r.kit.steps = append(r.kit.steps, f) }
 
+// Notices adds the capability's notices to the pages of signed-in people.
+func (r *Router) Notices(f NoticesFunc) { r.kit.notices = append(r.kit.notices, f) }
+
+// ProfileBadges adds the capability's badges to the profile pages.
+func (r *Router) ProfileBadges(f BadgesFunc) { r.kit.badges = append(r.kit.badges, f) }
+
 // OpenAPI adds the capability's fragment (paths and components, OpenAPI
 // 3.0.3 JSON) to /api/openapi.json.
 func (r *Router) OpenAPI(fragment []byte) {

@@ -2,13 +2,16 @@ package network
 
 import (
 	"encoding/csv"
+	"html/template"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"maillage/internal/carto"
 	"maillage/internal/maillage"
+	"maillage/internal/web/carto/mapview"
 	"maillage/internal/web/kit"
 )
 
@@ -25,6 +28,9 @@ type directoryData struct {
 	Kinds       []maillage.ProfileKind
 	Kind        string
 	Page, Pages int
+	// Map shows every place of the département (up to mapPlaces), not
+	// only the page's.
+	Map template.HTML
 }
 
 func sum(cs []maillage.DirectoryCount) maillage.DirectoryCount {
@@ -105,9 +111,40 @@ func (n *Capability) directoryDepartement(c *fiber.Ctx) error {
 		return err
 	}
 	d.Pages = (max(d.PeopleTotal, d.PlacesTotal) + directoryPageSize - 1) / directoryPageSize
-	p := n.Page(c, "", "directory", d)
+	p := n.Page(c, "", "directory", &d)
 	p.Title = d.Nom
+	if d.Map, err = n.placesMap(c, p, &d); err != nil {
+		return err
+	}
 	return n.Render(c, fiber.StatusOK, "network/directory_departement", p)
+}
+
+// mapPlaces is how many places the département's map shows.
+const mapPlaces = 3000
+
+// placesMap draws the places of the département on its map (the same
+// drawing as the embeddable /carte?departement=…).
+func (n *Capability) placesMap(c *fiber.Ctx, p *kit.Page, d *directoryData) (template.HTML, error) {
+	a, err := carto.Default()
+	if err != nil {
+		return "", err
+	}
+	if _, ok := a.Departement(d.Code); !ok || d.PlacesTotal == 0 {
+		return "", nil // TAAF, Clipperton: no outline
+	}
+	ss := d.Places
+	if d.PlacesTotal > len(d.Places) || d.Page > 1 {
+		if ss, _, err = n.d.Structures.FindStructures(c.UserContext(), maillage.StructureFilter{CodeDepartement: d.Code, Limit: mapPlaces}); err != nil {
+			return "", err
+		}
+	}
+	pts, unplaced := mapview.StructurePoints(a, ss)
+	return mapview.Render(p, mapview.Options{
+		ID: "carte-departement", Scope: carto.Dep(d.Code), Heading: 3, Unplaced: unplaced,
+		Title: p.T("carto.directory.title", "Name", d.Nom),
+		Desc:  p.T("carto.directory.desc", "Count", len(ss), "Total", p.Int(len(ss)), "Name", d.Nom),
+		Tiles: n.Config.TileURL, Attribution: n.Config.TileAttribution,
+	}, pts)
 }
 
 // directoryExport downloads the people of a département as CSV, with only

@@ -255,11 +255,17 @@ func (n *Capability) profileShow(c *fiber.Ctx) error {
 	if owner {
 		kit.NoStore(c)
 	}
+	// Badges of other capabilities (the charter signed…), as the viewer may see them.
+	badges, err := n.ProfileBadges(c, p)
+	if err != nil {
+		return err
+	}
 	page := n.Page(c, "", "", struct {
-		P     *maillage.Profile
-		Owner bool
-		Now   time.Time
-	}{p, owner, n.Now()})
+		P      *maillage.Profile
+		Owner  bool
+		Now    time.Time
+		Badges []kit.Badge
+	}{p, owner, n.Now(), badges})
 	page.Title = p.DisplayName
 	return n.Render(c, fiber.StatusOK, "network/profile_show", page)
 }

@@ -6,14 +6,18 @@ package search
 import (
 	"context"
 	"embed"
+	"html/template"
 	"io/fs"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"maillage/internal/auth"
+	"maillage/internal/carto"
 	"maillage/internal/maillage"
+	"maillage/internal/web/carto/mapview"
 	"maillage/internal/web/kit"
 )
 
@@ -35,6 +39,9 @@ type Searcher interface {
 type Deps struct {
 	Search      Searcher
 	Territories maillage.TerritoryService
+	// Places gives the structures of the hits shown on the map view
+	// (their coordinates).
+	Places mapview.Places
 }
 
 // Capability serves the search pages.
@@ -61,9 +68,13 @@ func (s *Capability) Mount(r *kit.Router) {
 	r.Menu(kit.MenuItem{Key: "search", Label: "search.nav", Href: "/recherche", Perm: auth.PermPublic, Order: 10})
 }
 
-// parse reads a search from the query string: q, type (repeated), one
-// parameter per facet attribute (repeated), pres, rayon, tri, page.
-func (s *Capability) parse(c *fiber.Ctx) maillage.SearchQuery {
+// parse reads a search from the query string (ParseQuery).
+func (s *Capability) parse(c *fiber.Ctx) maillage.SearchQuery { return ParseQuery(c, s.d.Search) }
+
+// ParseQuery reads a search from the query string: q, type (repeated), one
+// parameter per facet attribute (repeated), pres, rayon, tri, page,
+// par_page. The embeddable map (/carte) takes the same parameters.
+func ParseQuery(c *fiber.Ctx, search Searcher) maillage.SearchQuery {
 	q := maillage.SearchQuery{Viewer: kit.Viewer(c), Q: c.Query("q"), Near: c.Query("pres"), Sort: c.Query("tri"), Filters: map[string][]string{}}
 	q.RadiusKm, _ = strconv.Atoi(c.Query("rayon"))
 	q.Page, _ = strconv.Atoi(c.Query("page"))
@@ -72,17 +83,20 @@ func (s *Capability) parse(c *fiber.Ctx) maillage.SearchQuery {
 	for _, v := range args.PeekMulti("type") {
 		q.Types = append(q.Types, string(v))
 	}
-	for _, attr := range s.d.Search.FacetAttributes() {
+	for _, attr := range search.FacetAttributes() {
 		for _, v := range args.PeekMulti(attr) {
 			q.Filters[attr] = append(q.Filters[attr], string(v))
 		}
 	}
-	s.d.Search.Normalize(&q)
+	search.Normalize(&q)
 	return q
 }
 
 // values turns a query back into URL parameters (shareable URLs).
-func (s *Capability) values(q maillage.SearchQuery) url.Values {
+func (s *Capability) values(q maillage.SearchQuery) url.Values { return QueryValues(q, s.d.Search) }
+
+// QueryValues turns a query back into URL parameters.
+func QueryValues(q maillage.SearchQuery, search Searcher) url.Values {
 	v := url.Values{}
 	if q.Q != "" {
 		v.Set("q", q.Q)
@@ -90,7 +104,7 @@ func (s *Capability) values(q maillage.SearchQuery) url.Values {
 	for _, t := range q.Types {
 		v.Add("type", t)
 	}
-	for _, attr := range s.d.Search.FacetAttributes() {
+	for _, attr := range search.FacetAttributes() {
 		for _, x := range q.Filters[attr] {
 			v.Add(attr, x)
 		}
@@ -117,6 +131,12 @@ type view struct {
 	From, To   int
 	// Candidates are the communes a "près de" may mean, to choose from.
 	Candidates []candidate
+	// The map view (vue=carte): the same query's results on a map, the
+	// links between both views (which keep the query), the map itself.
+	OnMap           bool
+	ListURL, MapURL string
+	EmbedURL        string
+	Map             template.HTML
 }
 
 type tab struct {
@@ -136,6 +156,12 @@ type page struct {
 
 type candidate struct{ Label, URL string }
 
+// mapView is the value of "vue" that shows the results on a map.
+const mapView = "carte"
+
+// mapPerPage is how many results a page of the map view places.
+const mapPerPage = 100
+
 func (s *Capability) url(q maillage.SearchQuery, mod func(url.Values)) string {
 	vals := s.values(q)
 	mod(vals)
@@ -145,9 +171,23 @@ func (s *Capability) url(q maillage.SearchQuery, mod func(url.Values)) string {
 	return "/recherche?" + vals.Encode()
 }
 
-func (s *Capability) view(q maillage.SearchQuery, res *maillage.SearchResult) *view {
-	v := &view{Q: q, Result: res, Radii: maillage.SearchRadii}
+// view builds what the page shows; its links keep the map view when
+// onMap.
+func (s *Capability) view(q maillage.SearchQuery, res *maillage.SearchResult, onMap bool) *view {
+	v := &view{Q: q, Result: res, Radii: maillage.SearchRadii, OnMap: onMap}
+	plain := s.url
+	link := func(q maillage.SearchQuery, mod func(url.Values)) string {
+		return plain(q, func(u url.Values) {
+			if onMap {
+				u.Set("vue", mapView)
+			}
+			mod(u)
+		})
+	}
 	v.Started = q.Q != "" || q.Near != "" || len(q.Filters) > 0 || len(q.Types) > 0
+	v.ListURL = plain(q, func(u url.Values) { u.Del("page") })
+	v.MapURL = plain(q, func(u url.Values) { u.Set("vue", mapView); u.Del("page") })
+	v.EmbedURL = s.Config.BaseURL.String() + "/carte" + strings.TrimPrefix(v.ListURL, "/recherche")
 	if res == nil {
 		return v
 	}
@@ -156,11 +196,11 @@ func (s *Capability) view(q maillage.SearchQuery, res *maillage.SearchResult) *v
 		total += n
 	}
 	allCounted := len(q.Types) == 0
-	v.Types = append(v.Types, tab{Label: "search.type.all", URL: s.url(q, func(u url.Values) { u.Del("type") }), Count: total, Counted: allCounted, Current: len(q.Types) == 0})
+	v.Types = append(v.Types, tab{Label: "search.type.all", URL: link(q, func(u url.Values) { u.Del("type") }), Count: total, Counted: allCounted, Current: len(q.Types) == 0})
 	for _, t := range s.d.Search.Types() {
 		n, ok := res.TypeCounts[t]
 		cur := len(q.Types) == 1 && q.Types[0] == t
-		v.Types = append(v.Types, tab{Label: "search.type." + t, URL: s.url(q, func(u url.Values) { u.Del("type"); u.Set("type", t) }),
+		v.Types = append(v.Types, tab{Label: "search.type." + t, URL: link(q, func(u url.Values) { u.Del("type"); u.Set("type", t) }),
 			Count: n, Counted: ok || allCounted, Current: cur})
 	}
 	if res.Total > 0 {
@@ -168,7 +208,7 @@ func (s *Capability) view(q maillage.SearchQuery, res *maillage.SearchResult) *v
 		v.To = v.From + len(res.Hits) - 1
 	}
 	pageURL := func(n int) string {
-		return s.url(q, func(u url.Values) {
+		return link(q, func(u url.Values) {
 			if n > 1 {
 				u.Set("page", strconv.Itoa(n))
 			}
@@ -197,7 +237,13 @@ func (s *Capability) view(q maillage.SearchQuery, res *maillage.SearchResult) *v
 // web/static/js/recherche.js refreshes the results as one types).
 func (s *Capability) search(c *fiber.Ctx) error {
 	q := s.parse(c)
-	v := s.view(q, nil)
+	onMap := c.Query("vue") == mapView
+	if onMap {
+		// The map view places a page of up to 100 results.
+		q.PerPage = mapPerPage
+		s.d.Search.Normalize(&q)
+	}
+	v := s.view(q, nil, onMap)
 	p := s.Page(c, "search.title", "search", v)
 	p.Form = s.NewForm(c)
 	p.Form.Set("pres", q.Near)
@@ -211,7 +257,12 @@ func (s *Capability) search(c *fiber.Ctx) error {
 			if _, cands, cerr := s.d.Territories.ResolveCommune(c.UserContext(), q.Near); cerr == nil {
 				for _, cm := range cands {
 					code := cm.CodeInsee
-					v.Candidates = append(v.Candidates, candidate{Label: cm.Nom + " (" + cm.CodeDepartement + ")", URL: s.url(q, func(u url.Values) { u.Set("pres", code) })})
+					v.Candidates = append(v.Candidates, candidate{Label: cm.Nom + " (" + cm.CodeDepartement + ")", URL: s.url(q, func(u url.Values) {
+						u.Set("pres", code)
+						if onMap {
+							u.Set("vue", mapView)
+						}
+					})})
 				}
 			}
 			return s.Render(c, fiber.StatusUnprocessableEntity, "search/search", p)
@@ -226,8 +277,35 @@ func (s *Capability) search(c *fiber.Ctx) error {
 		p.Form.Set("pres", res.Near.Nom+" ("+res.Near.CodeInsee+")")
 	}
 	s.label(c, res)
-	p.Data = s.view(q, res)
+	v = s.view(q, res, onMap)
+	p.Data = v
+	if v.OnMap {
+		if v.Map, err = s.drawMap(c, p, res); err != nil {
+			return err
+		}
+	}
 	return s.Render(c, fiber.StatusOK, "search/search", p)
+}
+
+// drawMap puts the page's results on a map of France: places at their
+// coordinates, people at their commune's centre when the hit shows it
+// (the hit is what the viewer may see; nothing else is read).
+func (s *Capability) drawMap(c *fiber.Ctx, p *kit.Page, res *maillage.SearchResult) (template.HTML, error) {
+	atlas, err := carto.Default()
+	if err != nil {
+		return "", err
+	}
+	pts, unplaced, err := mapview.HitPoints(c.UserContext(), atlas, s.d.Places, res.Hits)
+	if err != nil {
+		return "", err
+	}
+	v := p.Data.(*view)
+	return mapview.Render(p, mapview.Options{
+		ID: "carte-resultats", Scope: carto.France(), Heading: 2, Unplaced: unplaced,
+		Title: p.T("search.map.title"),
+		Desc:  p.T("search.map.desc", "From", v.From, "To", v.To, "Total", p.Int(res.Total), "Count", res.Total),
+		Tiles: s.Config.TileURL, Attribution: s.Config.TileAttribution,
+	}, pts)
 }
 
 // label names facets, facet values and subtitles in the request's language.

@@ -1,0 +1,3 @@
+package carto
+
+//go:generate sh -c "cd ../.. && go run ./internal/carto/convert"

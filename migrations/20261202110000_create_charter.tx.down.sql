@@ -1,0 +1,9 @@
+DROP TABLE IF EXISTS charter_invitations;
+DROP TABLE IF EXISTS charter_badges;
+DROP TABLE IF EXISTS charter_consents;
+DROP TABLE IF EXISTS charter_heads;
+DROP TABLE IF EXISTS charter_events;
+DROP FUNCTION IF EXISTS charter_events_link();
+DROP FUNCTION IF EXISTS charter_append_only();
+DROP TABLE IF EXISTS charter_versions;
+DROP FUNCTION IF EXISTS charter_versions_keep_text();
