@@ -155,6 +155,9 @@ func loadRevision(ctx context.Context, idb bun.IDB, applicationID int64, number 
 		Scan(ctx, &r.Files); err != nil {
 		return nil, err
 	}
+	if r.Files == nil {
+		r.Files = []label.Evidence{}
+	}
 	return r, nil
 }
 
@@ -277,6 +280,7 @@ func (s *LabelService) messages(ctx context.Context, id int64) ([]label.Message,
 		return nil, err
 	}
 	for i := range ms {
+		ms[i].Files = []label.Evidence{}
 		for _, f := range files {
 			if f.MessageID == ms[i].ID {
 				ms[i].Files = append(ms[i].Files, f.Evidence)
