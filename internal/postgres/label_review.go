@@ -552,10 +552,13 @@ func (s *LabelService) lockOpinion(ctx context.Context, tx bun.IDB, u *maillage.
 // AnswerOpinion records the opinion of the reviewer asked.
 func (s *LabelService) AnswerOpinion(ctx context.Context, u *maillage.User, opinionID int64, answer string) (int64, error) {
 	answer = strings.TrimSpace(strings.ReplaceAll(answer, "\r\n", "\n"))
-	if err := label.CheckText("reponse", answer).Err(); err != nil {
-		return 0, err
-	}
 	var appID int64
+	if err := s.db.NewRaw("SELECT application_id FROM label_opinions WHERE id = ?", opinionID).Scan(ctx, &appID); err != nil {
+		return 0, translate(err, "label.opinion.not_found")
+	}
+	if err := label.CheckText("reponse", answer).Err(); err != nil {
+		return appID, err // the form is redrawn on its application's page
+	}
 	err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		o, a, err := s.lockOpinion(ctx, tx, u, opinionID)
 		if err != nil {

@@ -143,6 +143,12 @@ func TestLabelFormsRefuseBadInput(t *testing.T) {
 	if err := a.Labels.Move(ctx, s.reviewer, sub.ID, label.EnInstruction, ""); err != nil {
 		t.Fatal(err)
 	}
+	asked := fullUser(t, a, "avis-formulaires-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	if err := a.Labels.AskOpinion(ctx, s.reviewer, sub.ID, asked.ID, "Qu'en pensez-vous ?", false); err != nil {
+		t.Fatal(err)
+	}
+	od, _ := a.Labels.Find(ctx, asked, sub.ID)
+	askedS := newSession(t, a, asked)
 	admin := fullUser(t, a, "admin-formulaires-"+labelID()+"@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleAdministrateur})
 	adminS := newSession(t, a, admin)
 	d := func(id int64, rest string) string { return fmt.Sprintf("/labels/dossiers/%d%s", id, rest) }
@@ -174,6 +180,8 @@ func TestLabelFormsRefuseBadInput(t *testing.T) {
 		{"empty note", s.revS, d(sub.ID, "/notes"), url.Values{"note": {""}}, nil, 422, []string{"Ce champ est obligatoire."}},
 		{"opinion of nobody", s.revS, d(sub.ID, "/avis"), url.Values{"question": {"Votre avis ?"}}, nil, 422,
 			[]string{"Choisissez un autre instructeur ou une autre instructrice du programme.", "Votre avis ?"}},
+		{"empty opinion", askedS, fmt.Sprintf("/labels/avis/%d/reponse", od.Opinions[0].ID), url.Values{"reponse": {" "}}, nil, 422, []string{"Ce champ est obligatoire.", "Qu'en pensez-vous ?"}},
+		{"withdrawal without reason", adminS, "/labels/attributions/1/retrait", url.Values{"dossier": {fmt.Sprint(sub.ID)}, "motif": {""}}, nil, 422, []string{"Indiquez le motif du retrait."}},
 		{"assign nobody", adminS, d(sub.ID, "/assigner"), url.Values{}, nil, 422, []string{"Choisissez un instructeur ou une instructrice."}},
 		{"bulk without action", s.revS, "/labels/instruction/lot", url.Values{"ids": {fmt.Sprint(sub.ID)}}, nil, 422, []string{"Choisissez une action."}},
 		{"bulk without selection", s.revS, "/labels/instruction/lot", url.Values{"action": {"instruire"}}, nil, 422, []string{"Cochez au moins un dossier"}},

@@ -293,6 +293,23 @@ func (l *Capability) removeFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The button is in the answers' form: what was typed beside it is
+	// saved first, so removing a file loses nothing.
+	f := l.PostedForm(c)
+	answers := map[string]string{}
+	for name, vs := range f.Values {
+		if code, ok := strings.CutPrefix(name, "reponses."); ok && len(vs) > 0 {
+			answers[code] = vs[0]
+		}
+	}
+	if len(answers) > 0 && !f.HasErrors() {
+		if err := l.d.Labels.SaveAnswers(c.UserContext(), kit.User(c), id, answers); err != nil {
+			if f.Fail(err) {
+				return l.dossierWith(c, fiber.StatusUnprocessableEntity, f, "reponses")
+			}
+			return err
+		}
+	}
 	if err := l.d.Labels.RemoveFile(c.UserContext(), kit.User(c), id, fid); err != nil {
 		return err
 	}
