@@ -24,6 +24,10 @@ Usage:
                                charge le réseau de démonstration (base sans profils)
   maillage import lieux FICHIER
                                importe des lieux au standard national (CSV ou JSON)
+  maillage match --dry-run [--departement 69 | --region 84]
+                               calcule l'appariement optimal conseillers–mentors d'un
+                               territoire (la France par défaut) et affiche les
+                               propositions et les chiffres, sans rien écrire
   maillage charter verify      vérifie toute la chaîne des signatures de la charte et nomme
                                le premier enregistrement qui ne tient pas (DATABASE_URL requis)
   maillage reindex             reconstruit les index de recherche depuis la base et les
@@ -70,6 +74,8 @@ func run(args []string) int {
 		err = cmdCharter(ctx, args[1:])
 	case "reindex":
 		err = cmdReindex(ctx)
+	case "match":
+		err = cmdMatch(ctx, args[1:])
 	case "services":
 		return cmdServices(ctx, args[1:])
 	case "help", "-h", "--help":

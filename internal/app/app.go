@@ -29,6 +29,7 @@ import (
 	"maillage/internal/web/kit"
 	labelweb "maillage/internal/web/label"
 	lieuxweb "maillage/internal/web/lieux"
+	mentoringweb "maillage/internal/web/mentoring"
 	"maillage/internal/web/network"
 	searchweb "maillage/internal/web/search"
 	webfs "maillage/web"
@@ -65,6 +66,8 @@ type App struct {
 	// Labels is the quality label: programmes, applications, reviews,
 	// labels and their register (its worker sends reminders and exports).
 	Labels *postgres.LabelService
+	// Mentoring: requests, pairings, meetings, coverage and matching.
+	Mentoring *postgres.MentoringService
 
 	// Catalog holds every message of the portal (French and English).
 	Catalog *i18n.Catalog
@@ -150,6 +153,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		db.Close()
 		return nil, err
 	}
+	a.Mentoring = postgres.NewMentoringService(db)
+	a.Mentoring.Log = log
+	a.Users.Forget = append(a.Users.Forget, a.Mentoring.ForgetAccount)
 	a.Charter = postgres.NewCharterService(db)
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {
@@ -182,6 +188,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Auth.Texts = a.Catalog
 	a.Structures.BaseURL, a.Structures.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Labels.BaseURL, a.Labels.Texts, a.Labels.Users, a.Labels.Log = cfg.BaseURL.String(), a.Catalog, a.Users, log
+	a.Mentoring.BaseURL, a.Mentoring.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Charter.BaseURL, a.Charter.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Web, err = web.New(web.Deps{
 		Config: cfg, Log: log, Catalog: a.Catalog,
@@ -258,6 +265,7 @@ func capabilities(a *App) []kit.Capability {
 		admin.New(admin.Deps{Users: a.Users}),
 		labelweb.New(labelweb.Deps{Labels: a.Labels, Search: a.SearchService}),
 		cartoweb.New(cartoweb.Deps{Search: a.SearchService, Places: a.SearchStore, Structures: a.Structures}),
+		mentoringweb.New(mentoringweb.Deps{Mentoring: a.Mentoring, Profiles: a.Profiles, Referential: a.Referential, Territories: a.Territories}),
 		charterweb.New(charterweb.Deps{Charter: a.Charter, Profiles: a.Profiles}),
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"maillage/internal/demo"
+	"maillage/internal/mentoring"
 	"maillage/internal/postgres"
 )
 
@@ -23,6 +24,7 @@ type DemoStep struct {
 func (a *App) DemoSteps() []DemoStep {
 	return []DemoStep{
 		{Name: "labels", Load: func(ctx context.Context, n *demo.Network) error { return a.Labels.LoadDemo(ctx, n, a.Users) }},
+		{Name: "mentoring", Load: mentoring.DemoDeps{At: a.Mentoring.At, Users: a.Users, Profiles: a.Profiles}.Load},
 		{Name: "charter", Load: a.demoCharter},
 	}
 }

@@ -232,3 +232,5 @@ func Evaluate(e Mentee, m Mentor, gapWeight int64) (Proposal, bool) {
 
 // roundKm rounds a distance to whole kilometres, half away from zero.
 func roundKm(d float64) int64 { return int64(math.Round(d)) }
+
+func distanceKm(e Mentee, m Mentor) float64 { return maillage.DistanceKm(e.Lat, e.Lng, m.Lat, m.Lng) }

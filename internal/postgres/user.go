@@ -14,7 +14,17 @@ import (
 )
 
 // UserService implements maillage.UserService.
-type UserService struct{ db *DB }
+type UserService struct {
+	db *DB
+	// Forget is what each capability does, in the transaction that
+	// deletes an account, with what was that person's: requests
+	// withdrawn, pairings ended, applications closed… (one line per
+	// capability in internal/app).
+	Forget []ForgetFunc
+}
+
+// ForgetFunc ends, in tx, what a capability holds of a deleted account.
+type ForgetFunc func(ctx context.Context, tx bun.Tx, userID int64) error
 
 // NewUserService returns the user service.
 func NewUserService(db *DB) *UserService { return &UserService{db: db} }
@@ -502,6 +512,11 @@ func (s *UserService) DeleteUser(ctx context.Context, userID int64, ip string) e
 		}
 		if err := deleteProfileTx(ctx, tx, userID); err != nil {
 			return err
+		}
+		for _, forget := range s.Forget {
+			if err := forget(ctx, tx, userID); err != nil {
+				return err
+			}
 		}
 		for _, q := range []string{
 			"UPDATE memberships SET ended_on = current_date WHERE user_id = ? AND ended_on IS NULL",

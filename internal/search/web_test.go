@@ -3,10 +3,12 @@ package search_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -148,5 +150,30 @@ func TestDegradedMode(t *testing.T) {
 	status, body := get(t, down, "/api/recherche?q=ribouldingue")
 	if status != 200 || !strings.Contains(body, `"degraded":true`) {
 		t.Errorf("api: status %d body %s", status, body)
+	}
+}
+
+// TestSearchPageOffersCommunes: a « près de » that several communes bear
+// offers each of them, and each link then resolves to that commune (69003
+// is Albigny-sur-Saône's INSEE code and Lyon 3e's postcode).
+func TestSearchPageOffersCommunes(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	link := regexp.MustCompile(`href="(/recherche\?[^"]*pres=[^"]*)"`)
+	for _, near := range []string{"Saint-Denis", "69003"} {
+		status, body := get(t, a, "/recherche?q=atelier&pres="+url.QueryEscape(near))
+		if status != 422 {
+			t.Fatalf("%s: status %d, want 422 with the choice", near, status)
+		}
+		links := link.FindAllStringSubmatch(body, -1)
+		if len(links) < 2 {
+			t.Fatalf("%s: %d communes offered, want at least 2", near, len(links))
+		}
+		for _, l := range links {
+			target := html.UnescapeString(l[1])
+			if status, _ := get(t, a, target); status != 200 {
+				u, _ := url.Parse(target)
+				t.Errorf("%s: the choice %q answers %d, want 200", near, u.Query().Get("pres"), status)
+			}
+		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"maillage/internal/app"
 	"maillage/internal/maillage"
+	"maillage/internal/mentoring"
 	"maillage/internal/testenv"
 )
 
@@ -401,6 +402,79 @@ func TestOpenAPIResponses(t *testing.T) {
 	v.call(t, "POST", dossier+"/etat", `{"etat": "acceptee", "motivation": "Conforme."}`, reviewerToken, 200)
 	v.call(t, "GET", dossier, "", reviewerToken, 200)
 	v.call(t, "GET", "/api/labels?departement=69", "", nil, 200)
+	// Mentoring: a conseillère finds a mentor and asks; the mentor answers;
+	// meetings, the end; the public coverage.
+	mentee := newUser(t, a, "api-schema-mentoree@exemple.fr", nil)
+	mentor := newUser(t, a, "api-schema-mentor@exemple.fr", nil)
+	third := bearer(newToken(t, a, newUser(t, a, "api-schema-tiers@exemple.fr", nil)))
+	conseiller, mediateur := maillage.KindConseiller, maillage.KindMediateur
+	saveProfile(t, a, mentee, maillage.ProfileUpdate{Kind: &conseiller, DisplayName: ptr("Mentorée Schéma"), Commune: ptr("69123")})
+	mp := saveProfile(t, a, mentor, maillage.ProfileUpdate{Kind: &mediateur, DisplayName: ptr("Mentor Schéma"), Commune: ptr("69266"),
+		Competences: &[]maillage.ProfileCompetence{{Code: "1.1", Level: 6}}, Mentor: &maillage.MentorSettings{Available: true, Capacity: 2, RadiusKm: 20, Themes: []string{"Pix"}}})
+	menteeToken, mentorToken, menteeSession := bearer(newToken(t, a, mentee)), bearer(newToken(t, a, mentor)), newSession(t, a, mentee)
+	v.call(t, "GET", "/api/mentorat/mentors?max_km=20&remote=true&themes=Pix", "", menteeToken, 200)
+	v.call(t, "GET", "/api/mentorat/mentors?max_km=7", "", menteeToken, 422)
+	v.call(t, "GET", "/api/mentorat/mentors", "", anonymous, 401)
+	ask := fmt.Sprintf(`{"mentor_id": %d, "max_km": 20, "message": "Bonjour", "remote": false}`, mp.ID)
+	v.call(t, "POST", "/api/mentorat/demandes", ask, cookie(menteeSession, false), 403)
+	v.call(t, "POST", "/api/mentorat/demandes", ask, anonymous, 401)
+	v.call(t, "POST", "/api/mentorat/demandes", fmt.Sprintf(`{"mentor_id": %d, "max_km": 7}`, mp.ID), menteeToken, 422) // not a distance of the list
+	r = v.call(t, "POST", "/api/mentorat/demandes", ask, menteeToken, 201)
+	var req struct{ ID int64 }
+	decode(t, r, &req)
+	v.call(t, "POST", "/api/mentorat/demandes", ask, menteeToken, 422) // twice
+	one := fmt.Sprintf("/api/mentorat/demandes/%d", req.ID)
+	v.call(t, "GET", one, "", menteeToken, 200)
+	v.call(t, "GET", one, "", third, 404)
+	v.call(t, "GET", one, "", anonymous, 401)
+	v.call(t, "GET", "/api/mentorat/demandes?role=mentor&status=envoyee", "", mentorToken, 200)
+	v.call(t, "GET", "/api/mentorat/demandes", "", menteeToken, 200)
+	v.call(t, "GET", "/api/mentorat/demandes?role=arbitre", "", menteeToken, 422)
+	v.call(t, "GET", "/api/mentorat/demandes", "", anonymous, 401)
+	v.call(t, "POST", one+"/reponse", `{"accept": true}`, menteeToken, 404) // the mentee does not answer
+	v.call(t, "POST", one+"/reponse", `{"accept": true, "message": "`+strings.Repeat("x", 2001)+`"}`, mentorToken, 422)
+	v.call(t, "POST", one+"/reponse", `{"accept": true}`, cookie(newSession(t, a, mentor), false), 403)
+	v.call(t, "POST", one+"/reponse", `{"accept": true}`, anonymous, 401)
+	r = v.call(t, "POST", one+"/reponse", `{"accept": true, "message": "Avec plaisir"}`, mentorToken, 200)
+	var answered struct {
+		PairingID int64 `json:"pairing_id"`
+	}
+	decode(t, r, &answered)
+	pairing := fmt.Sprintf("/api/mentorat/binomes/%d", answered.PairingID)
+	today := mentoring.Today(time.Now()).Format(time.DateOnly)
+	meeting := `{"date": "` + today + `", "duration_min": 45, "format": "visio", "topics": ["1.1"], "notes": "n", "validate": [{"code": "1.1", "level": 4}]}`
+	v.call(t, "POST", pairing+"/rencontres", meeting, mentorToken, 201)
+	v.call(t, "POST", pairing+"/rencontres", `{"date": "2099-01-01", "duration_min": 45, "format": "visio"}`, menteeToken, 422)
+	v.call(t, "POST", pairing+"/rencontres", meeting, third, 404)
+	v.call(t, "POST", pairing+"/rencontres", meeting, cookie(menteeSession, false), 403)
+	v.call(t, "POST", pairing+"/rencontres", meeting, anonymous, 401)
+	v.call(t, "GET", pairing+"/rencontres", "", menteeToken, 200)
+	v.call(t, "GET", pairing+"/rencontres", "", third, 404)
+	v.call(t, "GET", pairing+"/rencontres", "", anonymous, 401)
+	v.call(t, "GET", "/api/mentorat/binomes", "", mentorToken, 200)
+	v.call(t, "GET", "/api/mentorat/binomes", "", anonymous, 401)
+	v.call(t, "POST", pairing+"/fin", `{"reason": " "}`, menteeToken, 422)
+	v.call(t, "POST", pairing+"/fin", `{"reason": "x"}`, third, 404)
+	v.call(t, "POST", pairing+"/fin", `{"reason": "x"}`, cookie(menteeSession, false), 403)
+	v.call(t, "POST", pairing+"/fin", `{"reason": "x"}`, anonymous, 401)
+	v.call(t, "POST", pairing+"/fin", `{"reason": "Objectifs atteints"}`, menteeToken, 200)
+	r = v.call(t, "POST", "/api/mentorat/demandes", fmt.Sprintf(`{"mentor_id": %d, "max_km": 20}`, mp.ID), third, 422) // no profile
+	r = v.call(t, "POST", "/api/mentorat/demandes", ask, menteeToken, 422)                                             // the pairing ended
+	// a request withdrawn
+	other := newUser(t, a, "api-schema-autre@exemple.fr", nil)
+	saveProfile(t, a, other, maillage.ProfileUpdate{Kind: &conseiller, DisplayName: ptr("Autre Schéma"), Commune: ptr("69123")})
+	otherToken := bearer(newToken(t, a, other))
+	r = v.call(t, "POST", "/api/mentorat/demandes", ask, otherToken, 201)
+	decode(t, r, &req)
+	withdraw := fmt.Sprintf("/api/mentorat/demandes/%d/annulation", req.ID)
+	v.call(t, "POST", withdraw, "", mentorToken, 404)
+	v.call(t, "POST", withdraw, "", cookie(newSession(t, a, other), false), 403)
+	v.call(t, "POST", withdraw, "", anonymous, 401)
+	v.call(t, "POST", withdraw, "", otherToken, 200)
+	v.call(t, "GET", "/api/mentorat/couverture", "", anonymous, 200)
+	v.call(t, "GET", "/api/mentorat/couverture?region=84", "", member, 200)
+	v.call(t, "GET", "/api/mentorat/couverture?region=99", "", anonymous, 404)
+	v.call(t, "GET", "/api/mentorat/couverture?region=abc", "", anonymous, 422)
 
 	noVersion := "the content always has a version in force"
 	v.coverage(t, map[string]map[string]string{

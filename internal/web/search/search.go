@@ -256,7 +256,9 @@ func (s *Capability) search(c *fiber.Ctx) error {
 			// A commune several bear (or none): offer the choice.
 			if _, cands, cerr := s.d.Territories.ResolveCommune(c.UserContext(), q.Near); cerr == nil {
 				for _, cm := range cands {
-					code := cm.CodeInsee
+					// The name with its INSEE code: unambiguous even where
+					// the code is another commune's postcode (69003).
+					code := cm.Nom + " (" + cm.CodeInsee + ")"
 					v.Candidates = append(v.Candidates, candidate{Label: cm.Nom + " (" + cm.CodeDepartement + ")", URL: s.url(q, func(u url.Values) {
 						u.Set("pres", code)
 						if onMap {
