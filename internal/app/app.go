@@ -153,6 +153,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		db.Close()
 		return nil, err
 	}
+	a.Users.Forget = append(a.Users.Forget, a.Labels.ForgetAccount)
 	a.Mentoring = postgres.NewMentoringService(db)
 	a.Mentoring.Log = log
 	a.Users.Forget = append(a.Users.Forget, a.Mentoring.ForgetAccount)

@@ -364,3 +364,26 @@ func leads(ctx context.Context, idb bun.IDB, programme string) ([]recipient, err
 		WHERE l.programme_code = ? AND u.email IS NOT NULL ORDER BY u.id`, programme).Scan(ctx, &out)
 	return out, err
 }
+
+// ForgetAccount ends, in the transaction that deletes an account, what
+// the label holds of it as a reviewer: it follows no application any more
+// (they go back to « à suivre » when nobody else follows them), leads no
+// programme, and its declared ties go. What it wrote in applications
+// (answers, messages, notes, decisions) stays with its author shown as
+// deleted: the structure's record must remain whole and traceable.
+func (s *LabelService) ForgetAccount(ctx context.Context, tx bun.Tx, userID int64) error {
+	var apps []int64
+	if err := tx.NewRaw("DELETE FROM label_assignments WHERE reviewer_id = ? RETURNING application_id", userID).Scan(ctx, &apps); err != nil {
+		return err
+	}
+	for _, id := range apps {
+		if err := outbox(ctx, tx, labelEntityApplication, id); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.NewRaw("DELETE FROM label_leads WHERE user_id = ?", userID).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := tx.NewRaw("DELETE FROM label_ties WHERE reviewer_id = ?", userID).Exec(ctx)
+	return err
+}

@@ -351,6 +351,14 @@ func TestLabelConflictOfInterest(t *testing.T) {
 	if err != nil || !slices.ContainsFunc(apps, func(x *label.Application) bool { return x.ID == a.ID }) {
 		t.Errorf("followed tab: %v %v", apps, err)
 	}
+	// A deleted reviewer follows nothing any more: back to « à suivre ».
+	if err := w.a.Users.DeleteUser(ctx, free.ID, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := w.s.Find(ctx, lead, a.ID)
+	if err != nil || len(d.App.Reviewers) != 0 {
+		t.Errorf("after the reviewer's deletion: %+v %v", d.App.Reviewers, err)
+	}
 }
 
 // TestLabelExpiryAndRenewal: reminders before expiry (once per
