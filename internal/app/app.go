@@ -157,6 +157,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Mentoring = postgres.NewMentoringService(db)
 	a.Mentoring.Log = log
 	a.Users.Forget = append(a.Users.Forget, a.Mentoring.ForgetAccount)
+	a.Users.Export = append(a.Users.Export, a.Mentoring.ExportAccount)
 	a.Charter = postgres.NewCharterService(db)
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {

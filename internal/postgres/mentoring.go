@@ -661,6 +661,31 @@ func (s *MentoringService) ForgetAccount(ctx context.Context, tx bun.Tx, userID 
 	return nil
 }
 
+// ExportAccount is the mentoring part of the download of a person's data
+// (a UserService.Export): their requests, as mentee and as mentor, their
+// pairings and the meetings logged in them.
+func (s *MentoringService) ExportAccount(ctx context.Context, userID int64) (string, any, error) {
+	asMentee, err := s.FindRequests(ctx, mentoring.RequestFilter{MenteeID: userID})
+	if err != nil {
+		return "", nil, err
+	}
+	asMentor, err := s.FindRequests(ctx, mentoring.RequestFilter{MentorID: userID})
+	if err != nil {
+		return "", nil, err
+	}
+	pairings, err := s.FindPairings(ctx, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	meetings := map[int64][]*mentoring.Meeting{}
+	for _, p := range pairings {
+		if meetings[p.ID], err = s.FindMeetings(ctx, maillage.Viewer{UserID: userID}, p.ID); err != nil {
+			return "", nil, err
+		}
+	}
+	return "mentoring", map[string]any{"requests_sent": asMentee, "requests_received": asMentor, "pairings": pairings, "meetings": meetings}, nil
+}
+
 // accountDeleted is the motivation recorded in state_transitions when a
 // deleted account ends a request or a pairing (the pages show no reason).
 const accountDeleted = "account deleted"

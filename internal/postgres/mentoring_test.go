@@ -511,7 +511,8 @@ func TestMentoringPrivateCommune(t *testing.T) {
 	}
 }
 
-// TestDeletingAnAccountEndsItsMentoring: deleting a mentor's account ends
+// TestDeletingAnAccountEndsItsMentoring: a mentor's data download holds her
+// requests and pairings; deleting her account ends
 // her pairing (the mentee is alone again, counted so, and told) and
 // cancels the requests waiting for her, each move recorded.
 func TestDeletingAnAccountEndsItsMentoring(t *testing.T) {
@@ -535,6 +536,19 @@ func TestDeletingAnAccountEndsItsMentoring(t *testing.T) {
 	}
 	if got := coverage35(t, f); got.Covered != before.Covered+1 {
 		t.Fatalf("covered %d, want %d", got.Covered, before.Covered+1)
+	}
+	// Her data download holds it.
+	f.users.Export = append(f.users.Export, f.svc.ExportAccount)
+	exp, err := f.users.ExportUser(ctx, anne.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := exp.Extra["mentoring"].(map[string]any)
+	if got, _ := m["requests_received"].([]*mentoring.Request); len(got) != 2 {
+		t.Errorf("export: %d requests received, want 2", len(got))
+	}
+	if got, _ := m["pairings"].([]*mentoring.Pairing); len(got) != 1 {
+		t.Errorf("export: %d pairings, want 1", len(got))
 	}
 
 	if err := f.users.DeleteUser(ctx, anne.ID, "127.0.0.1"); err != nil {

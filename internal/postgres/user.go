@@ -21,7 +21,14 @@ type UserService struct {
 	// withdrawn, pairings ended, applications closed… (one line per
 	// capability in internal/app).
 	Forget []ForgetFunc
+	// Export is what each capability adds to the download of a person's
+	// data (ExportUser), one line per capability in internal/app.
+	Export []ExportFunc
 }
+
+// ExportFunc gives what a capability holds of a person, for the download
+// of their data: a name (its key in the export) and the data.
+type ExportFunc func(ctx context.Context, userID int64) (string, any, error)
 
 // ForgetFunc ends, in tx, what a capability holds of a deleted account.
 type ForgetFunc func(ctx context.Context, tx bun.Tx, userID int64) error
@@ -497,7 +504,15 @@ func (s *UserService) ExportUser(ctx context.Context, userID int64) (*maillage.U
 	if err != nil {
 		return nil, err
 	}
-	return &maillage.UserExport{ExportedAt: time.Now().UTC(), User: u, Identities: ids, Sessions: sess, Audit: audit}, nil
+	exp := &maillage.UserExport{ExportedAt: time.Now().UTC(), User: u, Identities: ids, Sessions: sess, Audit: audit, Extra: map[string]any{}}
+	for _, export := range s.Export {
+		name, data, err := export(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		exp.Extra[name] = data
+	}
+	return exp, nil
 }
 
 // DeleteUser erases an account: profile (and its search document, through

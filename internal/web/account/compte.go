@@ -113,7 +113,9 @@ func (a *Capability) accountExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	exp.Extra = map[string]any{}
+	if exp.Extra == nil {
+		exp.Extra = map[string]any{}
+	}
 	if p, err := a.d.Profiles.FindProfileByUserID(ctx, u.ID); err == nil {
 		exp.Extra["profile"] = p
 	} else if maillage.ErrorCode(err) != maillage.ENOTFOUND {
