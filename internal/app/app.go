@@ -154,6 +154,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		return nil, err
 	}
 	a.Users.Forget = append(a.Users.Forget, a.Labels.ForgetAccount)
+	a.Users.Export = append(a.Users.Export, a.Labels.ExportAccount)
 	a.Mentoring = postgres.NewMentoringService(db)
 	a.Mentoring.Log = log
 	a.Users.Forget = append(a.Users.Forget, a.Mentoring.ForgetAccount)

@@ -387,3 +387,49 @@ func (s *LabelService) ForgetAccount(ctx context.Context, tx bun.Tx, userID int6
 	_, err := tx.NewRaw("DELETE FROM label_ties WHERE reviewer_id = ?", userID).Exec(ctx)
 	return err
 }
+
+// ExportAccount gives what the label holds of a person, for the download
+// of their data: the applications they started, the messages they wrote,
+// and as a reviewer what they followed, assessed, noted and were asked.
+func (s *LabelService) ExportAccount(ctx context.Context, userID int64) (string, any, error) {
+	var started []applicationRow
+	if err := s.db.NewRaw(applicationSelect+" WHERE a.applicant_id = ? ORDER BY a.id", userID).Scan(ctx, &started); err != nil {
+		return "", nil, err
+	}
+	apps := make([]*label.Application, len(started))
+	for i := range started {
+		apps[i] = started[i].domain()
+	}
+	type written struct {
+		ApplicationID int64     `json:"dossier_id"`
+		Text          string    `json:"texte"`
+		CreatedAt     time.Time `json:"cree_le"`
+	}
+	var messages, notes []written
+	if err := s.db.NewRaw("SELECT application_id, text, created_at FROM label_messages WHERE author_id = ? ORDER BY id", userID).Scan(ctx, &messages); err != nil {
+		return "", nil, err
+	}
+	if err := s.db.NewRaw("SELECT application_id, text, created_at FROM label_notes WHERE author_id = ? ORDER BY id", userID).Scan(ctx, &notes); err != nil {
+		return "", nil, err
+	}
+	var assessments []struct {
+		ApplicationID int64     `json:"dossier_id"`
+		Indicator     string    `json:"indicateur"`
+		Grade         string    `json:"appreciation"`
+		Comment       string    `json:"commentaire"`
+		UpdatedAt     time.Time `json:"modifie_le"`
+	}
+	if err := s.db.NewRaw("SELECT application_id, indicator, grade, comment, updated_at FROM label_assessments WHERE reviewer_id = ? ORDER BY application_id, indicator", userID).Scan(ctx, &assessments); err != nil {
+		return "", nil, err
+	}
+	var followed []int64
+	if err := s.db.NewRaw("SELECT application_id FROM label_assignments WHERE reviewer_id = ? ORDER BY 1", userID).Scan(ctx, &followed); err != nil {
+		return "", nil, err
+	}
+	opinions, err := s.opinions(ctx, s.db.DB, "(o.requested_by = ? OR o.reviewer_id = ?)", userID, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	return "label", map[string]any{"applications_started": apps, "messages": messages, "private_notes": notes,
+		"assessments": assessments, "followed": followed, "opinions": opinions}, nil
+}

@@ -351,6 +351,14 @@ func TestLabelConflictOfInterest(t *testing.T) {
 	if err != nil || !slices.ContainsFunc(apps, func(x *label.Application) bool { return x.ID == a.ID }) {
 		t.Errorf("followed tab: %v %v", apps, err)
 	}
+	// A person's data download holds what the label keeps of them.
+	ex, err := w.a.Users.ExportUser(ctx, free.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lx, ok := ex.Extra["label"].(map[string]any); !ok || len(lx["followed"].([]int64)) != 1 {
+		t.Errorf("export = %#v", ex.Extra["label"])
+	}
 	// A deleted reviewer follows nothing any more: back to « à suivre ».
 	if err := w.a.Users.DeleteUser(ctx, free.ID, "127.0.0.1"); err != nil {
 		t.Fatal(err)
