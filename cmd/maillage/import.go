@@ -20,6 +20,9 @@ import (
 // DATABASE_URL, prints the report summed up (per kind of problem, its total
 // and first lines) and, when REPORT.csv is given, writes every line there.
 func cmdImport(ctx context.Context, args []string) error {
+	if len(args) > 0 && (args[0] == "rncp" || args[0] == "lheo") {
+		return cmdImportTraining(ctx, args[0], args[1:])
+	}
 	if len(args) < 2 || len(args) > 3 || args[0] != "lieux" {
 		return config.Problems{{Var: "maillage import", Expect: "followed by lieux FILE [REPORT.csv] (a CSV or JSON file in the national standard of places)"}}
 	}

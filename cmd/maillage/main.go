@@ -24,6 +24,11 @@ Usage:
                                charge le réseau de démonstration (base sans profils)
   maillage import lieux FICHIER
                                importe des lieux au standard national (CSV ou JSON)
+  maillage import rncp CHEMIN  importe les fiches RNCP et RS de France compétences (archive
+                               export-fiches-csv-AAAA-MM-JJ.zip ou export XML)
+  maillage import lheo FICHIER importe des offres de formation LHEO 2.3 ou 2.2 (une transaction)
+  maillage export lheo [--siret SIRET] > FICHIER
+                               exporte les offres de formation (toutes, ou d'un organisme) en LHEO 2.3
   maillage match --dry-run [--departement 69 | --region 84]
                                calcule l'appariement optimal conseillers–mentors d'un
                                territoire (la France par défaut) et affiche les
@@ -68,6 +73,8 @@ func run(args []string) int {
 		err = cmdMigrate(ctx, args[1:])
 	case "import":
 		err = cmdImport(ctx, args[1:])
+	case "export":
+		err = cmdExport(ctx, args[1:])
 	case "seed":
 		err = cmdSeed(ctx, args[1:])
 	case "charter":

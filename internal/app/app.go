@@ -32,6 +32,7 @@ import (
 	mentoringweb "maillage/internal/web/mentoring"
 	"maillage/internal/web/network"
 	searchweb "maillage/internal/web/search"
+	trainingweb "maillage/internal/web/training"
 	webfs "maillage/web"
 )
 
@@ -66,6 +67,8 @@ type App struct {
 	// Labels is the quality label: programmes, applications, reviews,
 	// labels and their register (its worker sends reminders and exports).
 	Labels *postgres.LabelService
+	// Training: training bodies, offers, sessions, LHEO and RNCP, paths.
+	Training *postgres.TrainingService
 	// Mentoring: requests, pairings, meetings, coverage and matching.
 	Mentoring *postgres.MentoringService
 
@@ -155,10 +158,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	}
 	a.Users.Forget = append(a.Users.Forget, a.Labels.ForgetAccount)
 	a.Users.Export = append(a.Users.Export, a.Labels.ExportAccount)
+	a.Training = postgres.NewTrainingService(db)
+	a.Training.Log = log
 	a.Mentoring = postgres.NewMentoringService(db)
 	a.Mentoring.Log = log
 	a.Users.Forget = append(a.Users.Forget, a.Mentoring.ForgetAccount)
 	a.Users.Export = append(a.Users.Export, a.Mentoring.ExportAccount)
+	a.Users.Forget = append(a.Users.Forget, a.Training.ForgetAccount)
+	a.Users.Export = append(a.Users.Export, a.Training.ExportAccount)
 	a.Charter = postgres.NewCharterService(db)
 	synonyms, err := search.LoadSynonyms(content.FS())
 	if err != nil {
@@ -171,6 +178,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.SearchRegistry, err = search.NewRegistry(
 		search.Profiles(a.SearchStore, french, synonyms),
 		search.Structures(a.SearchStore, french, synonyms),
+		search.Trainings(a.SearchStore, french, synonyms),
 		search.LabelledPlaces(a.Labels, synonyms),
 		search.Applications(a.Labels, synonyms),
 	)
@@ -267,6 +275,7 @@ func capabilities(a *App) []kit.Capability {
 		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
 		admin.New(admin.Deps{Users: a.Users}),
 		labelweb.New(labelweb.Deps{Labels: a.Labels, Search: a.SearchService}),
+		trainingweb.New(trainingweb.Deps{Training: a.Training, Territories: a.Territories}),
 		cartoweb.New(cartoweb.Deps{Search: a.SearchService, Places: a.SearchStore, Structures: a.Structures}),
 		mentoringweb.New(mentoringweb.Deps{Mentoring: a.Mentoring, Profiles: a.Profiles, Referential: a.Referential, Territories: a.Territories}),
 		charterweb.New(charterweb.Deps{Charter: a.Charter, Profiles: a.Profiles}),

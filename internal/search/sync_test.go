@@ -191,7 +191,7 @@ func TestReindexSwapsAtomically(t *testing.T) {
 		}
 	}
 	sort.Strings(names)
-	var want []string // every index of the registry
+	var want []string // every index of the registry (trainings included)
 	for _, spec := range a.SearchRegistry.Specs() {
 		want = append(want, spec.Name)
 	}

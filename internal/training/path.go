@@ -137,7 +137,9 @@ func (ix *SessionIndex) held(p Person) map[string]maillage.EvidenceKind {
 
 // Closest returns the certification a person is closest to completing:
 // among current certifications with blocs they do not all hold, valid at
-// now first, then the fewest blocs missing, the most held, the code.
+// now first, then the fewest blocs missing, the most held, the most recent
+// registration (the later end of validity, an unknown end counting as the
+// latest), the code.
 func (ix *SessionIndex) Closest(p Person, now time.Time) *maillage.Certification {
 	held := ix.held(p)
 	var best *maillage.Certification
@@ -165,12 +167,25 @@ func (ix *SessionIndex) Closest(p Person, now time.Time) *maillage.Certification
 		better := best == nil ||
 			(valid && !bValid) ||
 			(valid == bValid && (missing < bMissing ||
-				(missing == bMissing && (have > bHeld || (have == bHeld && c.Code < best.Code)))))
+				(missing == bMissing && (have > bHeld || (have == bHeld && (newer(c, best) ||
+					(!newer(best, c) && c.Code < best.Code)))))))
 		if better {
 			best, bValid, bMissing, bHeld = c, valid, missing, have
 		}
 	}
 	return best
+}
+
+// newer reports whether c's registration ends after d's (an unknown end
+// is the latest).
+func newer(c, d *maillage.Certification) bool {
+	switch {
+	case c.ValidUntil == nil:
+		return d.ValidUntil != nil
+	case d.ValidUntil == nil:
+		return false
+	}
+	return c.ValidUntil.After(*d.ValidUntil)
 }
 
 // Path computes the path of q.Person towards q.Target.

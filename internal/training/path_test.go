@@ -269,6 +269,21 @@ func TestPathTarget(t *testing.T) {
 	}
 }
 
+// TestPathTargetPrefersRecent: between two titles as far away, the one
+// registered later is proposed (a renamed title rather than the old one).
+func TestPathTargetPrefersRecent(t *testing.T) {
+	until := func(y int) *time.Time { d := time.Date(y, 7, 12, 0, 0, 0, 0, time.UTC); return &d }
+	certs := []*maillage.Certification{
+		{Code: "AAA", Kind: maillage.KindRNCP, ValidUntil: until(2019), Blocs: []*maillage.Bloc{{Code: "AAA-B1", CertificationCode: "AAA", Rank: 1}}},
+		{Code: "ZZZ", Kind: maillage.KindRNCP, ValidUntil: until(2024), Blocs: []*maillage.Bloc{{Code: "ZZZ-B1", CertificationCode: "ZZZ", Rank: 1}}},
+		{Code: "MMM", Kind: maillage.KindRNCP, ValidUntil: until(2021), Blocs: []*maillage.Bloc{{Code: "MMM-B1", CertificationCode: "MMM", Rank: 1}}},
+	}
+	got := training.NewSessionIndex(training.NewCertIndex(certs), nil, nil).Closest(training.Person{}, now)
+	if got == nil || got.Code != "ZZZ" {
+		t.Fatalf("closest = %v, want ZZZ (registered until 2024)", got)
+	}
+}
+
 func TestPathExample(t *testing.T) {
 	certs := training.NewCertIndex(referential())
 	lyon, villeurbanne, marseille := [2]float64{45.7578, 4.8320}, [2]float64{45.7719, 4.8902}, [2]float64{43.2965, 5.3698}

@@ -107,6 +107,43 @@ var expectedAccess = map[string]string{
 	"GET /admin/lieux/import/:id":             "import", // then only the job's author or an administrator
 	"GET /admin/lieux/import/:id/rapport.csv": "import",
 
+	// training (body pages: then training.CanManage on the stored body, 403 for others)
+	"GET /formations":                         "all",
+	"GET /formations.lheo.xml":                "all",
+	"GET /formations/:id":                     "all",
+	"GET /formations/sessions/:id":            "all",
+	"GET /formations/sessions/:id/agenda.ics": "all",
+	"GET /organismes/:id":                     "all",
+	"GET /organismes/:id/sessions.ics":        "all",
+	"GET /organismes/:id/formations.lheo.xml": "all",
+	"GET /mes-organismes":                     "signed",
+	"GET /organismes/:id/gestion":             "signed",
+	"POST /organismes/:id/declaration":        "signed",
+	"POST /organismes/:id/import-lheo":        "signed",
+	"GET /organismes/:id/offres/nouvelle":     "signed",
+	"POST /organismes/:id/offres/nouvelle":    "signed",
+	"GET /formations/:id/modifier":            "signed",
+	"POST /formations/:id/modifier":           "signed",
+	"POST /formations/:id/supprimer":          "signed",
+	"GET /formations/:id/sessions/nouvelle":   "signed",
+	"POST /formations/:id/sessions/nouvelle":  "signed",
+	"GET /formations/sessions/:id/modifier":   "signed",
+	"POST /formations/sessions/:id/modifier":  "signed",
+	"POST /formations/sessions/:id/supprimer": "signed",
+	"GET /parcours":                           "signed",
+	"POST /parcours/partages":                 "signed",
+	"POST /parcours/partages/:id/revoquer":    "signed", // then only the owner's link
+	"GET /parcours/partage/:token":            "all",
+	"GET /api/formations":                     "all",
+	"POST /api/formations":                    "signed",
+	"GET /api/formations/:id":                 "all",
+	"PUT /api/formations/:id":                 "signed",
+	"DELETE /api/formations/:id":              "signed",
+	"POST /api/formations/:id/sessions":       "signed",
+	"PUT /api/formations/sessions/:id":        "signed",
+	"DELETE /api/formations/sessions/:id":     "signed",
+	"GET /api/moi/parcours":                   "signed",
+
 	// mentoring (object-level rules in MentoringService: a request's or a
 	// pairing's two sides only; coordination through CheckScope, 403 outside
 	// the coordinator's territory)
@@ -141,6 +178,7 @@ var expectedAccess = map[string]string{
 	"GET /api/mentorat/binomes/:id/rencontres":   "signed",
 	"POST /api/mentorat/binomes/:id/rencontres":  "signed",
 	"GET /api/mentorat/couverture":               "all",
+
 	// charter
 	"GET /charte":                             "all",
 	"GET /charte/versions":                    "all",

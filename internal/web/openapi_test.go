@@ -22,6 +22,7 @@ import (
 	"maillage/internal/maillage"
 	"maillage/internal/mentoring"
 	"maillage/internal/testenv"
+	"maillage/internal/training"
 )
 
 // loadOpenAPI fetches the merged document the portal serves and loads it
@@ -402,6 +403,86 @@ func TestOpenAPIResponses(t *testing.T) {
 	v.call(t, "POST", dossier+"/etat", `{"etat": "acceptee", "motivation": "Conforme."}`, reviewerToken, 200)
 	v.call(t, "GET", dossier, "", reviewerToken, 200)
 	v.call(t, "GET", "/api/labels?departement=69", "", nil, 200)
+	// Training: a body's offers and sessions (its referent writes, another
+	// body is refused), the open list, and the caller's path.
+	bodyOwner := newUser(t, a, "api-schema-organisme@exemple.fr", nil)
+	bodyToken := bearer(newToken(t, a, bodyOwner))
+	ost := trainingStructure(t, a, bodyOwner, "Organisme du schéma")
+	if _, err := a.Training.DeclareBody(context.Background(), maillage.Viewer{UserID: bodyOwner.ID}, ost.ID, training.BodyInput{ActivityNumber: "84691234567"}); err != nil {
+		t.Fatal(err)
+	}
+	soon := time.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	later := time.Now().Add(33 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	offerBody := fmt.Sprintf(`{"structure_id": %d, "title": "Offre du schéma", "description": "d", "objectives": "o", "certifications": ["REMN"],
+		"blocs": ["REMN-B2"], "modality": "hybride", "hours": 70, "price_cents": 120000, "funding": ["cpf", "region"],
+		"contact": {"name": "Camille", "email": "camille@organisme.exemple.fr", "phone": "04 78 00 00 00"},
+		"sessions": [{"start": %q, "end": %q, "place": {"code_insee": "69123", "postcode": "69003", "city": "Lyon", "address": "1 rue"},
+			"seats": 10, "seats_left": 4, "registration": "ouverte", "registration_url": "https://organisme.exemple.fr/s"},
+			{"start": %q, "end": %q, "place": {"remote": true}}]}`, ost.ID, soon, later, soon, later)
+	r = v.call(t, "POST", "/api/formations", offerBody, bodyToken, 201)
+	var offer struct {
+		ID       int64
+		Sessions []struct{ ID int64 }
+	}
+	decode(t, r, &offer)
+	oURL := fmt.Sprintf("/api/formations/%d", offer.ID)
+	v.call(t, "POST", "/api/formations", offerBody, member, 403)
+	v.call(t, "POST", "/api/formations", strings.Replace(offerBody, fmt.Sprintf(`"structure_id": %d`, ost.ID), `"structure_id": 999999999`, 1), bodyToken, 404)
+	v.call(t, "POST", "/api/formations", strings.Replace(offerBody, `"REMN-B2"`, `"CMN-B1"`, 1), bodyToken, 422)
+	v.call(t, "POST", "/api/formations", offerBody, anonymous, 401)
+	for _, h := range []map[string]string{anonymous, member} {
+		v.call(t, "GET", "/api/formations?a_venir=true&limit=5", "", h, 200)
+		v.call(t, "GET", fmt.Sprintf("/api/formations?structure_id=%d&certification=REMN&bloc=REMN-B2&departement=69", ost.ID), "", h, 200)
+		v.call(t, "GET", oURL, "", h, 200)
+	}
+	v.call(t, "GET", "/api/formations?limit=0", "", nil, 422)
+	v.call(t, "GET", "/api/formations", "", unknown, 401)
+	v.call(t, "GET", oURL, "", unknown, 401)
+	v.call(t, "GET", "/api/formations/999999999", "", nil, 404)
+	update := `{"title": "Offre du schéma modifiée", "objectives": "o", "certifications": ["REMN"], "blocs": ["REMN-B2", "REMN-B3"], "modality": "presentiel"}`
+	v.call(t, "PUT", oURL, update, bodyToken, 200)
+	v.call(t, "PUT", oURL, update, member, 403)
+	v.call(t, "PUT", "/api/formations/999999999", update, bodyToken, 404)
+	v.call(t, "PUT", oURL, `{"title": "", "objectives": "o", "modality": "fusee"}`, bodyToken, 422)
+	v.call(t, "PUT", oURL, update, unknown, 401)
+	sessionBody := fmt.Sprintf(`{"start": %q, "end": %q, "place": {"remote": true}, "seats": 5, "seats_left": 5}`, soon, later)
+	r = v.call(t, "POST", oURL+"/sessions", sessionBody, bodyToken, 201)
+	var sess struct{ ID int64 }
+	decode(t, r, &sess)
+	sURL := fmt.Sprintf("/api/formations/sessions/%d", sess.ID)
+	v.call(t, "POST", oURL+"/sessions", sessionBody, member, 403)
+	v.call(t, "POST", "/api/formations/999999999/sessions", sessionBody, bodyToken, 404)
+	v.call(t, "POST", oURL+"/sessions", fmt.Sprintf(`{"start": %q, "end": %q, "place": {"remote": true}, "seats": -1}`, later, soon), bodyToken, 422)
+	v.call(t, "POST", oURL+"/sessions", sessionBody, unknown, 401)
+	v.call(t, "PUT", sURL, sessionBody, bodyToken, 200)
+	v.call(t, "PUT", sURL, sessionBody, member, 403)
+	v.call(t, "PUT", "/api/formations/sessions/999999999", sessionBody, bodyToken, 404)
+	v.call(t, "PUT", sURL, fmt.Sprintf(`{"start": %q, "end": %q, "place": {"remote": true}, "seats_left": 3}`, soon, later), bodyToken, 422)
+	v.call(t, "PUT", sURL, sessionBody, unknown, 401)
+	past := time.Now().Add(-10 * 24 * time.Hour)
+	ran, err := a.Training.CreateSession(context.Background(), maillage.Viewer{UserID: bodyOwner.ID}, offer.ID,
+		&training.Session{Start: past, End: past.Add(time.Hour), Registration: training.RegistrationOpen, Place: training.Place{Remote: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pastURL := fmt.Sprintf("/api/formations/sessions/%d", ran.ID)
+	v.call(t, "PUT", pastURL, sessionBody, bodyToken, 409)
+	v.call(t, "DELETE", pastURL, "", bodyToken, 409)
+	v.call(t, "DELETE", sURL, "", member, 403)
+	v.call(t, "DELETE", sURL, "", unknown, 401)
+	v.call(t, "DELETE", sURL, "", bodyToken, 204)
+	v.call(t, "DELETE", sURL, "", bodyToken, 404)
+	v.call(t, "DELETE", oURL, "", member, 403)
+	v.call(t, "DELETE", oURL, "", unknown, 401)
+	v.call(t, "DELETE", "/api/formations/999999999", "", bodyToken, 404)
+	v.call(t, "DELETE", oURL, "", bodyToken, 204) // withdrawn: it ran once
+	v.call(t, "GET", oURL, "", nil, 200)
+	v.call(t, "GET", "/api/moi/parcours", "", token, 200) // the owner's profile holds REMN whole: another title, or none
+	v.call(t, "GET", "/api/moi/parcours?rayon=100&distance=0&certification=REMN", "", token, 200)
+	v.call(t, "GET", "/api/moi/parcours?rayon=7", "", token, 422)
+	v.call(t, "GET", "/api/moi/parcours", "", newcomer, 404)
+	v.call(t, "GET", "/api/moi/parcours", "", anonymous, 401)
+	v.call(t, "GET", "/api/moi/parcours", "", unknown, 401)
 	// Mentoring: a conseillère finds a mentor and asks; the mentor answers;
 	// meetings, the end; the public coverage.
 	mentee := newUser(t, a, "api-schema-mentoree@exemple.fr", nil)
