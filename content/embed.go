@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed territoires referentiel lieux search carto charte
+//go:embed territoires referentiel lieux search carto charte labels
 var files embed.FS
 
 // FS returns the content files.

@@ -13,6 +13,7 @@ import (
 	"maillage/internal/auth"
 	"maillage/internal/config"
 	"maillage/internal/i18n"
+	"maillage/internal/label"
 	"maillage/internal/lieux"
 	"maillage/internal/loader"
 	"maillage/internal/mail"
@@ -26,6 +27,7 @@ import (
 	charterweb "maillage/internal/web/charter"
 	"maillage/internal/web/home"
 	"maillage/internal/web/kit"
+	labelweb "maillage/internal/web/label"
 	lieuxweb "maillage/internal/web/lieux"
 	mentoringweb "maillage/internal/web/mentoring"
 	"maillage/internal/web/network"
@@ -63,6 +65,9 @@ type App struct {
 	Charter *postgres.CharterService
 	// LieuxImports runs the imports of places in the background.
 	LieuxImports *lieux.Service
+	// Labels is the quality label: programmes, applications, reviews,
+	// labels and their register (its worker sends reminders and exports).
+	Labels *postgres.LabelService
 	// Training: training bodies, offers, sessions, LHEO and RNCP, paths.
 	Training *postgres.TrainingService
 	// Mentoring: requests, pairings, meetings, coverage and matching.
@@ -146,6 +151,16 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	a.Referential = postgres.NewReferentialService(db)
 	a.Territories = postgres.NewTerritoryService(db)
 	a.LieuxImports = postgres.NewImportService(db, log)
+	a.Labels = postgres.NewLabelService(db, cfg.FilesDir)
+	if progs, err := label.LoadProgrammes(content.FS(), "labels"); err != nil {
+		db.Close()
+		return nil, err
+	} else if err := a.Labels.SyncProgrammes(ctx, progs); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Users.Forget = append(a.Users.Forget, a.Labels.ForgetAccount)
+	a.Users.Export = append(a.Users.Export, a.Labels.ExportAccount)
 	a.Training = postgres.NewTrainingService(db)
 	a.Training.Log = log
 	a.Mentoring = postgres.NewMentoringService(db)
@@ -171,6 +186,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		search.Structures(a.SearchStore, french, synonyms),
 		search.Trainings(a.SearchStore, french, synonyms),
 		search.Jobs(a.Recruiting, french, synonyms),
+		search.LabelledPlaces(a.Labels, synonyms),
+		search.Applications(a.Labels, synonyms),
 	)
 	if err != nil {
 		db.Close()
@@ -188,6 +205,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	}
 	a.Auth.Texts = a.Catalog
 	a.Structures.BaseURL, a.Structures.Texts = cfg.BaseURL.String(), a.Catalog
+	a.Labels.BaseURL, a.Labels.Texts, a.Labels.Users, a.Labels.Log = cfg.BaseURL.String(), a.Catalog, a.Users, log
 	a.Mentoring.BaseURL, a.Mentoring.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Charter.BaseURL, a.Charter.Texts = cfg.BaseURL.String(), a.Catalog
 	a.Recruiting.BaseURL, a.Recruiting.Texts, a.Recruiting.Log = cfg.BaseURL.String(), a.Catalog, log
@@ -264,6 +282,7 @@ func capabilities(a *App) []kit.Capability {
 		searchweb.New(searchweb.Deps{Search: a.SearchService, Territories: a.Territories, Places: a.SearchStore}),
 		lieuxweb.New(lieuxweb.Deps{Structures: a.Structures, Territories: a.Territories, Users: a.Users, Imports: a.LieuxImports}),
 		admin.New(admin.Deps{Users: a.Users}),
+		labelweb.New(labelweb.Deps{Labels: a.Labels, Search: a.SearchService}),
 		trainingweb.New(trainingweb.Deps{Training: a.Training, Territories: a.Territories}),
 		cartoweb.New(cartoweb.Deps{Search: a.SearchService, Places: a.SearchStore, Structures: a.Structures}),
 		mentoringweb.New(mentoringweb.Deps{Mentoring: a.Mentoring, Profiles: a.Profiles, Referential: a.Referential, Territories: a.Territories}),

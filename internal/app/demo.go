@@ -23,6 +23,7 @@ type DemoStep struct {
 // capability with demo data adds one line here.
 func (a *App) DemoSteps() []DemoStep {
 	return []DemoStep{
+		{Name: "labels", Load: func(ctx context.Context, n *demo.Network) error { return a.Labels.LoadDemo(ctx, n, a.Users) }},
 		{Name: "mentoring", Load: mentoring.DemoDeps{At: a.Mentoring.At, Users: a.Users, Profiles: a.Profiles}.Load},
 		{Name: "training", Load: a.Training.LoadDemo},
 		{Name: "charter", Load: a.demoCharter},

@@ -41,6 +41,7 @@ func (a *App) Workers() []Worker {
 		{Name: "mail", Run: a.MailWorker.Run},
 		{Name: "housekeeping", Run: a.RunHousekeeping},
 		{Name: "lieux imports", Run: a.LieuxImports.RunImports},
+		{Name: "labels", Run: a.Labels.RunWorker},
 		{Name: "past training sessions", Run: a.Training.RunPastSessions},
 		{Name: "mentoring expiry", Run: a.Mentoring.RunExpiry},
 		{Name: "charter announcements", Run: func(ctx context.Context) { a.Charter.RunAnnouncements(ctx, a.Log) }},

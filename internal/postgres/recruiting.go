@@ -43,9 +43,6 @@ func NewRecruitingService(db *DB, filesDir string) *RecruitingService {
 		Log: slog.Default(), Now: time.Now}
 }
 
-// mailLang is the language of mails to other people (see Texts).
-const mailLang = "fr"
-
 type offerRow struct {
 	ID              int64
 	StructureID     int64

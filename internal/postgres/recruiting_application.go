@@ -17,7 +17,7 @@ import (
 // optional CV; the offer's employers move the application (seen, interview,
 // retained or not), the candidate may withdraw it; both read its history.
 
-type applicationRow struct {
+type jobApplicationRow struct {
 	ID             int64
 	OfferID        int64
 	OfferTitleF    string `bun:"offer_title_f"`
@@ -39,14 +39,14 @@ type applicationRow struct {
 	UpdatedAt      time.Time
 }
 
-const applicationSelect = `SELECT a.id, a.offer_id, o.title_feminine AS offer_title_f, o.title_masculine AS offer_title_m,
+const jobApplicationSelect = `SELECT a.id, a.offer_id, o.title_feminine AS offer_title_f, o.title_masculine AS offer_title_m,
 	o.status AS offer_status, o.structure_id, s.nom AS structure_nom, a.user_id, p.id AS profile_id,
 	coalesce(p.display_name, nullif(u.display_name, ''), '') AS candidate_name, u.email AS candidate_email, a.message, a.status,
 	a.cv_file, a.cv_name, a.cv_size, a.cv_sha256, a.created_at, a.updated_at
 	FROM job_applications a JOIN job_offers o ON o.id = a.offer_id JOIN structures s ON s.id = o.structure_id
 	JOIN users u ON u.id = a.user_id LEFT JOIN profiles p ON p.user_id = a.user_id`
 
-func (r *applicationRow) domain() *recruiting.Application {
+func (r *jobApplicationRow) domain() *recruiting.Application {
 	a := &recruiting.Application{ID: r.ID, OfferID: r.OfferID, OfferTitle: recruiting.BothForms(r.OfferTitleF, r.OfferTitleM),
 		OfferStatus: r.OfferStatus, StructureID: r.StructureID, StructureNom: r.StructureNom, UserID: r.UserID, ProfileID: r.ProfileID,
 		CandidateName: r.CandidateName, CandidateEmail: str(r.CandidateEmail), Message: r.Message, Status: r.Status,
@@ -60,9 +60,9 @@ func (r *applicationRow) domain() *recruiting.Application {
 	return a
 }
 
-func (s *RecruitingService) applications(ctx context.Context, db bun.IDB, where string, args ...any) ([]*recruiting.Application, []applicationRow, error) {
-	var rows []applicationRow
-	if err := db.NewRaw(applicationSelect+" WHERE "+where, args...).Scan(ctx, &rows); err != nil {
+func (s *RecruitingService) applications(ctx context.Context, db bun.IDB, where string, args ...any) ([]*recruiting.Application, []jobApplicationRow, error) {
+	var rows []jobApplicationRow
+	if err := db.NewRaw(jobApplicationSelect+" WHERE "+where, args...).Scan(ctx, &rows); err != nil {
 		return nil, nil, fmt.Errorf("find applications: %w", err)
 	}
 	out := make([]*recruiting.Application, len(rows))
@@ -72,7 +72,7 @@ func (s *RecruitingService) applications(ctx context.Context, db bun.IDB, where 
 	return out, rows, nil
 }
 
-func (s *RecruitingService) application(ctx context.Context, db bun.IDB, id int64, lock bool) (*recruiting.Application, *applicationRow, error) {
+func (s *RecruitingService) application(ctx context.Context, db bun.IDB, id int64, lock bool) (*recruiting.Application, *jobApplicationRow, error) {
 	q := "a.id = ?"
 	if lock {
 		q += " FOR UPDATE OF a"

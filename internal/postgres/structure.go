@@ -81,6 +81,10 @@ var structureColumns = func(latlng string) string {
 		if c == "latitude" || c == "longitude" {
 			continue
 		}
+		if c == "autres_formations_labels" { // with the labels granted by the portal (migration 20261202130000)
+			cols = append(cols, "label_autres_formations_labels(s.id, s.autres_formations_labels) AS autres_formations_labels")
+			continue
+		}
 		cols = append(cols, "s."+c)
 	}
 	return strings.Join(cols, ", ") + ", " + latlng

@@ -196,7 +196,7 @@ func (s *Service) querySpecs(q *maillage.SearchQuery) []*IndexSpec {
 	}
 	var out []*IndexSpec
 	for _, t := range s.Registry.Types() {
-		if len(q.Types) > 0 && !contains(q.Types, t.Name) {
+		if t.Restricted || (len(q.Types) > 0 && !contains(q.Types, t.Name)) {
 			continue
 		}
 		var pick *IndexSpec

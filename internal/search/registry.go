@@ -36,6 +36,12 @@ type Type struct {
 	Documents func(ctx context.Context, ids []int64) (map[string]map[int64]any, error)
 	// Hit fills a result from a document as Meilisearch returns it.
 	Hit func(doc json.RawMessage, h *maillage.SearchHit) error
+	// Restricted: the type's documents are read only through
+	// Service.SearchRestricted, with a filter the server builds from the
+	// viewer (label applications: the reviewer's programmes). The search
+	// page, its API and its PostgreSQL fallback never query it, and it is
+	// no result type of theirs. Its index is synced and rebuilt as any.
+	Restricted bool
 }
 
 // Labels translates catalogue keys into the French text indexed for
@@ -80,11 +86,14 @@ func NewRegistry(types ...*Type) (*Registry, error) {
 // Types lists the types in display order.
 func (r *Registry) Types() []*Type { return r.types }
 
-// TypeNames lists the type names in display order.
+// TypeNames lists the names of the result types of the search page, in
+// display order (restricted types are none of them).
 func (r *Registry) TypeNames() []string {
-	out := make([]string, len(r.types))
-	for i, t := range r.types {
-		out[i] = t.Name
+	out := make([]string, 0, len(r.types))
+	for _, t := range r.types {
+		if !t.Restricted {
+			out = append(out, t.Name)
+		}
 	}
 	return out
 }
@@ -113,6 +122,9 @@ func (r *Registry) Specs() []*IndexSpec {
 func (r *Registry) Facets() []string {
 	var out []string
 	for _, t := range r.types {
+		if t.Restricted {
+			continue
+		}
 		for _, f := range t.Facets {
 			if !slices.Contains(out, f) {
 				out = append(out, f)

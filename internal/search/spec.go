@@ -14,6 +14,9 @@ import (
 const (
 	AudiencePublic  = "public"  // built from ViewFor(Anonymous)
 	AudienceMembers = "members" // built from ViewFor(AnyMember): only for signed-in viewers
+	// AudienceRestricted: read only with a filter the server builds from
+	// the viewer (Type.Restricted).
+	AudienceRestricted = "restricted"
 )
 
 // IndexSpec is one Meilisearch index as code. Settings are applied at

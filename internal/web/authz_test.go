@@ -246,6 +246,43 @@ var expectedAccess = map[string]string{
 	// carto: the embeddable map and how to embed it
 	"GET /carte":          "all",
 	"GET /carte/integrer": "all",
+
+	// label (reviewer routes pass the gate signed in; the service checks
+	// the reviewer's programme, and answers 404 for an application one may not see)
+	"GET /labels":                                    "all",
+	"GET /labels/programmes/:code":                   "all",
+	"GET /labels/registre":                           "all",
+	"GET /labels/registre/:id":                       "all",
+	"POST /labels/dossiers":                          "signed",
+	"GET /labels/dossiers/:id":                       "signed",
+	"POST /labels/dossiers/:id/reponses":             "signed",
+	"POST /labels/dossiers/:id/pieces/:file/retirer": "signed",
+	"POST /labels/dossiers/:id/messages":             "signed",
+	"GET /labels/fichiers/:id":                       "signed",
+	"GET /labels/instruction":                        "signed", // then label.IsReviewer: 403 for others
+	"POST /labels/instruction/lot":                   "signed",
+	"POST /labels/instruction/export":                "signed",
+	"GET /labels/exports/:id":                        "signed", // its requester only
+	"POST /labels/dossiers/:id/suivre":               "signed",
+	"POST /labels/dossiers/:id/assigner":             "signed",
+	"POST /labels/dossiers/:id/ne-plus-suivre":       "signed",
+	"POST /labels/dossiers/:id/etat":                 "signed",
+	"GET /labels/dossiers/:id/decision":              "signed",
+	"POST /labels/dossiers/:id/decision":             "signed",
+	"POST /labels/dossiers/:id/appreciations":        "signed",
+	"POST /labels/dossiers/:id/notes":                "signed",
+	"POST /labels/dossiers/:id/avis":                 "signed",
+	"POST /labels/avis/:id/reponse":                  "signed",
+	"POST /labels/avis/:id/relance":                  "signed",
+	"POST /labels/attributions/:id/retrait":          "signed",
+	"GET /labels/equipe/:code":                       "signed",
+	"POST /labels/equipe/:code/responsables":         "signed",
+	"POST /labels/liens":                             "signed",
+	"GET /api/labels":                                "all",
+	"GET /api/labels/programmes":                     "all",
+	"GET /api/labels/dossiers":                       "signed",
+	"GET /api/labels/dossiers/:id":                   "signed",
+	"POST /api/labels/dossiers/:id/etat":             "signed",
 }
 
 type principal struct {

@@ -372,6 +372,37 @@ func TestOpenAPIResponses(t *testing.T) {
 		v.call(t, "GET", target, "", unknown, 401)
 	}
 
+	// The label: the register and programmes (open data), a reviewer's
+	// queue, an application as its referent and its reviewer see it, moves.
+	ls := newLabelSetup(t, a, "Lieu du schéma des labels")
+	ap := ls.submitted(t)
+	reviewerToken := bearer(newToken(t, a, ls.reviewer))
+	referentToken := bearer(newToken(t, a, ls.referent))
+	for _, h := range []map[string]string{anonymous, member} {
+		v.call(t, "GET", "/api/labels?departement=69&limit=10", "", h, 200)
+		v.call(t, "GET", "/api/labels/programmes", "", h, 200)
+	}
+	v.call(t, "GET", "/api/labels?departement=ZZZ", "", nil, 422)
+	v.call(t, "GET", "/api/labels/dossiers?onglet=tous&limit=5", "", reviewerToken, 200)
+	v.call(t, "GET", "/api/labels/dossiers", "", anonymous, 401)
+	v.call(t, "GET", "/api/labels/dossiers", "", member, 403)
+	v.call(t, "GET", "/api/labels/dossiers?limit=0", "", reviewerToken, 422)
+	dossier := fmt.Sprintf("/api/labels/dossiers/%d", ap.ID)
+	v.call(t, "GET", dossier, "", referentToken, 200)
+	v.call(t, "GET", dossier, "", anonymous, 401)
+	v.call(t, "GET", dossier, "", member, 404)
+	v.call(t, "POST", dossier+"/etat", `{"etat": "en_instruction"}`, anonymous, 401)
+	v.call(t, "POST", dossier+"/etat", `{"etat": "en_instruction"}`, cookie(newSession(t, a, ls.reviewer), false), 403)
+	v.call(t, "POST", dossier+"/etat", `{"etat": "en_instruction"}`, member, 404)
+	v.call(t, "POST", dossier+"/etat", `{"etat": "en_instruction"}`, reviewerToken, 200)
+	v.call(t, "POST", dossier+"/etat", `{"etat": "brouillon"}`, reviewerToken, 409)
+	v.call(t, "POST", dossier+"/etat", `{"etat": "acceptee", "motivation": ""}`, reviewerToken, 422)
+	if err := a.Labels.AddNote(context.Background(), ls.reviewer, ap.ID, "Note du schéma"); err != nil {
+		t.Fatal(err)
+	}
+	v.call(t, "POST", dossier+"/etat", `{"etat": "acceptee", "motivation": "Conforme."}`, reviewerToken, 200)
+	v.call(t, "GET", dossier, "", reviewerToken, 200)
+	v.call(t, "GET", "/api/labels?departement=69", "", nil, 200)
 	// Training: a body's offers and sessions (its referent writes, another
 	// body is refused), the open list, and the caller's path.
 	bodyOwner := newUser(t, a, "api-schema-organisme@exemple.fr", nil)

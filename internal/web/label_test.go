@@ -1,0 +1,345 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime/multipart"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"maillage/internal/app"
+	"maillage/internal/label"
+	"maillage/internal/maillage"
+	"maillage/internal/testenv"
+	"maillage/internal/web/kit"
+)
+
+const labelProgramme = "lieu-mediation-numerique"
+
+var labelPDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+func labelID() string { return fmt.Sprintf("%d%03d", time.Now().UnixNano()%1e8, rand.IntN(1000)) }
+
+// labelSetup is a place with its referent, and a reviewer of the programme.
+type labelSetup struct {
+	a         *app.App
+	referent  *maillage.User
+	reviewer  *maillage.User
+	structure *maillage.Structure
+	refS      string // sessions
+	revS      string
+}
+
+func reviewerOf(code string) *maillage.RoleGrant {
+	return &maillage.RoleGrant{Role: maillage.RoleInstructeur, ScopeKind: maillage.ScopeProgramme, ScopeValue: code}
+}
+
+func fullUser(t *testing.T, a *app.App, email string, g *maillage.RoleGrant) *maillage.User {
+	t.Helper()
+	u := newUser(t, a, email, g)
+	full, err := a.Users.FindUserByID(context.Background(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return full
+}
+
+func newLabelSetup(t *testing.T, a *app.App, name string) *labelSetup {
+	t.Helper()
+	id := labelID()
+	s := &labelSetup{a: a}
+	s.referent = fullUser(t, a, "ref-"+id+"@exemple.fr", nil)
+	s.reviewer = fullUser(t, a, "instr-"+id+"@exemple.fr", reviewerOf(labelProgramme))
+	st, claim, err := a.Structures.CreateStructure(context.Background(), s.referent.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu},
+		Lieu: maillage.Lieu{Pivot: fmt.Sprintf("W69%07d", rand.IntN(1e7)), Nom: name, Adresse: "3 place Sathonay", CodePostal: "69001",
+			Commune: "Lyon", CodeInsee: "69123", Horaires: "Mo-Fr 09:00-17:00", Itinerance: []string{"Fixe"},
+			Services: []string{"Aide aux démarches administratives"}}})
+	if err != nil || claim != nil {
+		t.Fatalf("structure: %v %v", err, claim)
+	}
+	s.structure = st
+	s.refS, s.revS = newSession(t, a, s.referent), newSession(t, a, s.reviewer)
+	return s
+}
+
+// submitted starts an application, answers it whole and submits it.
+func (s *labelSetup) submitted(t *testing.T) *label.Application {
+	t.Helper()
+	ctx := context.Background()
+	ap, err := s.a.Labels.Start(ctx, s.referent, s.structure.ID, labelProgramme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := s.a.Labels.Find(ctx, s.referent, ap.ID)
+	answers := map[string]string{}
+	for _, in := range d.Programme.Indicators() {
+		if in.AppliesTo(d.Kinds) && d.Revision.Answers[in.Code] == "" {
+			answers[in.Code] = "Réponse " + in.Code
+		}
+	}
+	if err := s.a.Labels.SaveAnswers(ctx, s.referent, ap.ID, answers); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.a.Labels.Submit(ctx, s.referent, ap.ID); err != nil {
+		t.Fatal(err)
+	}
+	return ap
+}
+
+// postMultipart posts a form with files as a signed-in browser.
+func postMultipart(t *testing.T, a *app.App, session, target string, fields url.Values, files map[string][2]string) response {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fields.Set("_csrf", kit.SessionCSRF(session))
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	for field, f := range files {
+		fw, err := mw.CreateFormFile(field, f[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write([]byte(f[1]))
+	}
+	mw.Close()
+	req := httptest.NewRequest("POST", target, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Cookie", "maillage_session="+session)
+	resp, err := a.Web.App().Test(req, 30000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, string(b)}
+}
+
+// TestLabelFormsRefuseBadInput: every form of the label, sent with bad
+// input, answers with a French message next to its field, keeps what was
+// typed, and loses nothing already saved.
+func TestLabelFormsRefuseBadInput(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	s := newLabelSetup(t, a, "Espace des formulaires")
+	ctx := context.Background()
+	draft, err := a.Labels.Start(ctx, s.referent, s.structure.ID, labelProgramme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Labels.SaveAnswers(ctx, s.referent, draft.ID, map[string]string{"2.1": "Réponse déjà enregistrée"}); err != nil {
+		t.Fatal(err)
+	}
+	other := newLabelSetup(t, a, "Espace instruit des formulaires")
+	sub := other.submitted(t)
+	if err := a.Labels.Move(ctx, s.reviewer, sub.ID, label.EnInstruction, ""); err != nil {
+		t.Fatal(err)
+	}
+	asked := fullUser(t, a, "avis-formulaires-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	if err := a.Labels.AskOpinion(ctx, s.reviewer, sub.ID, asked.ID, "Qu'en pensez-vous ?", false); err != nil {
+		t.Fatal(err)
+	}
+	od, _ := a.Labels.Find(ctx, asked, sub.ID)
+	askedS := newSession(t, a, asked)
+	admin := fullUser(t, a, "admin-formulaires-"+labelID()+"@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleAdministrateur})
+	adminS := newSession(t, a, admin)
+	d := func(id int64, rest string) string { return fmt.Sprintf("/labels/dossiers/%d%s", id, rest) }
+
+	for _, tc := range []struct {
+		name, session, target string
+		values                url.Values
+		files                 map[string][2]string
+		status                int
+		want                  []string
+	}{
+		{"start without structure", s.refS, "/labels/dossiers", url.Values{"programme": {labelProgramme}}, nil, 422, []string{"Choisissez une structure."}},
+		{"start twice", s.refS, "/labels/dossiers", url.Values{"structure_id": {fmt.Sprint(s.structure.ID)}, "programme": {labelProgramme}}, nil, 409,
+			[]string{"Cette structure a déjà un dossier en cours pour ce programme."}},
+		{"answer too long", s.refS, d(draft.ID, "/reponses"), url.Values{"reponses.1.1": {strings.Repeat("é", label.MaxAnswer+1)}}, map[string][2]string{}, 422,
+			[]string{"10 000 caractères au plus", "Réponse déjà enregistrée"}},
+		{"evidence with a lying extension", s.refS, d(draft.ID, "/reponses"), url.Values{"reponses.4.2": {"Plan de formation joint."}},
+			map[string][2]string{"pieces.3.1": {"charte.pdf", "\x89PNG\r\n\x1a\n0000000000000000"}}, 422,
+			[]string{"ne correspond pas à son extension .pdf", "Plan de formation joint."}},
+		{"submit incomplete", s.refS, d(draft.ID, "/reponses"), url.Values{"action": {"deposer"}, "reponses.1.1": {"Du lundi au vendredi."}}, map[string][2]string{}, 422,
+			[]string{"Le dossier n'est pas complet", "Répondez à cet indicateur", "Du lundi au vendredi."}},
+		{"empty message", s.refS, d(draft.ID, "/messages"), url.Values{"texte": {"  "}}, map[string][2]string{}, 422, []string{"Ce champ est obligatoire."}},
+		{"correction without motivation", s.revS, d(sub.ID, "/etat"), url.Values{"etat": {"correction_demandee"}, "motivation": {""}}, nil, 422,
+			[]string{"Une motivation est obligatoire"}},
+		{"decision not chosen", s.revS, d(sub.ID, "/decision"), url.Values{"motivation": {"Très bien."}}, nil, 422, []string{"Choisissez une décision.", "Très bien."}},
+		{"decision without motivation", s.revS, d(sub.ID, "/decision"), url.Values{"decision": {"refusee"}}, nil, 422, []string{"Une motivation est obligatoire"}},
+		{"major non-conformity without comment", s.revS, d(sub.ID, "/appreciations"), url.Values{"appreciations.1.1.appreciation": {"non_conformite_majeure"}}, nil, 422,
+			[]string{"Une non-conformité doit être expliquée dans le commentaire."}},
+		{"empty note", s.revS, d(sub.ID, "/notes"), url.Values{"note": {""}}, nil, 422, []string{"Ce champ est obligatoire."}},
+		{"opinion of nobody", s.revS, d(sub.ID, "/avis"), url.Values{"question": {"Votre avis ?"}}, nil, 422,
+			[]string{"Choisissez un autre instructeur ou une autre instructrice du programme.", "Votre avis ?"}},
+		{"empty opinion", askedS, fmt.Sprintf("/labels/avis/%d/reponse", od.Opinions[0].ID), url.Values{"reponse": {" "}}, nil, 422, []string{"Ce champ est obligatoire.", "Qu'en pensez-vous ?"}},
+		{"withdrawal without reason", adminS, "/labels/attributions/1/retrait", url.Values{"dossier": {fmt.Sprint(sub.ID)}, "motif": {""}}, nil, 422, []string{"Indiquez le motif du retrait."}},
+		{"assign nobody", adminS, d(sub.ID, "/assigner"), url.Values{}, nil, 422, []string{"Choisissez un instructeur ou une instructrice."}},
+		{"bulk without action", s.revS, "/labels/instruction/lot", url.Values{"ids": {fmt.Sprint(sub.ID)}}, nil, 422, []string{"Choisissez une action."}},
+		{"bulk without selection", s.revS, "/labels/instruction/lot", url.Values{"action": {"instruire"}}, nil, 422, []string{"Cochez au moins un dossier"}},
+		{"bulk refusal without motivation", s.revS, "/labels/instruction/lot", url.Values{"action": {"refuser"}, "ids": {fmt.Sprint(sub.ID)}}, nil, 422,
+			[]string{"Une motivation est obligatoire"}},
+		{"export without columns", s.revS, "/labels/instruction/export", url.Values{"format": {"csv"}}, nil, 422, []string{"Cochez au moins une colonne."}},
+		{"tie without structure", s.revS, "/labels/liens", url.Values{"programme": {labelProgramme}, "motif": {"Famille"}}, nil, 422, []string{"Choisissez une structure.", "Famille"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var r response
+			if tc.files != nil {
+				r = postMultipart(t, a, tc.session, tc.target, tc.values, tc.files)
+			} else {
+				r = postForm(t, a, tc.session, tc.target, tc.values, nil)
+			}
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
+			}
+			mustContain(t, r.Body, tc.want...)
+			if tc.status == 422 && !strings.Contains(r.Body, `class="field-error"`) && !strings.Contains(r.Body, "error-summary") {
+				t.Error("no message next to the field")
+			}
+		})
+	}
+	dd, err := a.Labels.Find(ctx, s.referent, draft.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dd.Revision.Answers["2.1"] != "Réponse déjà enregistrée" || len(dd.Revision.Files) != 0 || dd.App.State != label.Brouillon {
+		t.Errorf("after bad input: answers %v files %v state %s", dd.Revision.Answers, dd.Revision.Files, dd.App.State)
+	}
+	// The answers typed beside a refused file were saved.
+	if dd.Revision.Answers["4.2"] != "Plan de formation joint." {
+		t.Errorf("answer beside a refused file: %q", dd.Revision.Answers["4.2"])
+	}
+}
+
+// TestLabelApplicantNeverSeesReviewerData: private notes and confidential
+// opinions stay with reviewers on the page, in the API, exports, search
+// and downloads; a reviewer of another programme opens nothing.
+func TestLabelApplicantNeverSeesReviewerData(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	s := newLabelSetup(t, a, "Médiathèque des Pentes")
+	ctx := context.Background()
+	ap := s.submitted(t)
+	second := fullUser(t, a, "second-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	if err := a.Labels.AddNote(ctx, s.reviewer, ap.ID, "NOTE-PRIVEE-XYZ"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Labels.AskOpinion(ctx, s.reviewer, ap.ID, second.ID, "AVIS-CONFIDENTIEL-XYZ", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Labels.PostMessage(ctx, s.reviewer, ap.ID, "Message visible", []label.Upload{{Name: "note.txt", Body: strings.NewReader("ok\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	page := do(t, a.Web.App(), "GET", fmt.Sprintf("/labels/dossiers/%d", ap.ID), cookie(s.refS, false))
+	wantStatus(t, page, 200)
+	mustContain(t, page.Body, "Message visible", "Médiathèque des Pentes")
+	mustNotContain(t, page.Body, "NOTE-PRIVEE-XYZ", "AVIS-CONFIDENTIEL-XYZ", "Notes privées")
+	api := do(t, a.Web.App(), "GET", fmt.Sprintf("/api/labels/dossiers/%d", ap.ID), cookie(s.refS, false))
+	wantStatus(t, api, 200)
+	mustNotContain(t, api.Body, "NOTE-PRIVEE-XYZ", "AVIS-CONFIDENTIEL-XYZ", `"notes"`, `"avis"`)
+	var body map[string]any
+	decode(t, api, &body)
+	for _, k := range []string{"dossier", "revision", "messages", "historique"} {
+		if body[k] == nil {
+			t.Errorf("API dossier lacks %s", k)
+		}
+	}
+	// Reviewer pages and exports: not for applicants.
+	for _, target := range []string{"/labels/instruction", "/api/labels/dossiers"} {
+		if r := do(t, a.Web.App(), "GET", target, cookie(s.refS, false)); r.Status != 403 {
+			t.Errorf("applicant GET %s: %d", target, r.Status)
+		}
+	}
+	if r := postForm(t, a, s.refS, "/labels/instruction/export", url.Values{"format": {"csv"}, "colonnes": {"id", "notes"}}, nil); r.Status != 403 {
+		t.Errorf("applicant export: %d", r.Status)
+	}
+	// The reviewer sees the note; a reviewer who was not asked does not see the confidential opinion.
+	rev := do(t, a.Web.App(), "GET", fmt.Sprintf("/labels/dossiers/%d", ap.ID), cookie(s.revS, false))
+	mustContain(t, rev.Body, "NOTE-PRIVEE-XYZ", "AVIS-CONFIDENTIEL-XYZ")
+	third := fullUser(t, a, "troisieme-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	r3 := do(t, a.Web.App(), "GET", fmt.Sprintf("/labels/dossiers/%d", ap.ID), cookie(newSession(t, a, third), false))
+	mustContain(t, r3.Body, "NOTE-PRIVEE-XYZ")
+	mustNotContain(t, r3.Body, "AVIS-CONFIDENTIEL-XYZ")
+	// A reviewer of programme B opens nothing of programme A.
+	otherProg := fullUser(t, a, "prog-b-"+labelID()+"@exemple.fr", reviewerOf("autre-programme"))
+	oS := newSession(t, a, otherProg)
+	for _, target := range []string{fmt.Sprintf("/labels/dossiers/%d", ap.ID), fmt.Sprintf("/api/labels/dossiers/%d", ap.ID)} {
+		if r := do(t, a.Web.App(), "GET", target, cookie(oS, false)); r.Status != 404 {
+			t.Errorf("reviewer of programme B GET %s: %d", target, r.Status)
+		}
+	}
+	d, _ := a.Labels.Find(ctx, s.referent, ap.ID)
+	fileURL := fmt.Sprintf("/labels/fichiers/%d", d.Messages[0].Files[0].ID)
+	if r := do(t, a.Web.App(), "GET", fileURL, cookie(oS, false)); r.Status != 404 {
+		t.Errorf("reviewer of programme B downloads: %d", r.Status)
+	}
+	if r := do(t, a.Web.App(), "GET", fileURL, cookie(s.refS, false)); r.Status != 200 || r.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("applicant downloads: %d", r.Status)
+	}
+	// Search: the applications index answers reviewers only, within their
+	// programmes; the public search never lists applications.
+	sctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := a.SearchSync.WaitIdle(sctx); err != nil {
+		t.Fatal(err)
+	}
+	found, err := a.SearchService.SearchApplications(ctx, s.reviewer, "Pentes")
+	if err != nil || len(found) == 0 || found[0] != ap.ID {
+		t.Errorf("reviewer search: %v %v", found, err)
+	}
+	if got, _ := a.SearchService.SearchApplications(ctx, otherProg, "Pentes"); len(got) != 0 {
+		t.Errorf("reviewer of programme B finds %v", got)
+	}
+	if _, err := a.SearchService.SearchApplications(ctx, s.referent, "Pentes"); maillage.ErrorCode(err) != maillage.EFORBIDDEN {
+		t.Errorf("applicant searches applications: %v", err)
+	}
+	queue := do(t, a.Web.App(), "GET", "/labels/instruction?onglet=tous&q=Pentes", cookie(s.revS, false))
+	mustContain(t, queue.Body, "Médiathèque des Pentes")
+	pub := do(t, a.Web.App(), "GET", "/api/recherche?q=NOTE-PRIVEE-XYZ", nil)
+	mustNotContain(t, pub.Body, `"type":"application"`)
+	pub = do(t, a.Web.App(), "GET", "/api/recherche?q=Pentes", cookie(s.refS, false))
+	mustNotContain(t, pub.Body, `"type":"application"`, "/labels/dossiers/")
+}
+
+// TestLabelExportXLSX: the export of the queue, with the columns chosen,
+// reads back as a spreadsheet; private notes are a reviewer's column.
+func TestLabelExportXLSX(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	s := newLabelSetup(t, a, "Tiers-lieu de l'export")
+	ap := s.submitted(t)
+	if err := a.Labels.AddNote(context.Background(), s.reviewer, ap.ID, "Note exportée"); err != nil {
+		t.Fatal(err)
+	}
+	r := postForm(t, a, s.revS, "/labels/instruction/export", url.Values{"format": {"xlsx"}, "onglet": {"tous"}, "departement": {"69"},
+		"colonnes": {"id", "structure", "etat", "notes"}}, nil)
+	wantStatus(t, r, 200)
+	rows, err := label.ReadXLSX(strings.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) < 2 || strings.Join(rows[0], "|") != "N° de dossier|Structure|État|Notes privées" {
+		t.Fatalf("xlsx rows %v", rows)
+	}
+	found := false
+	for _, row := range rows[1:] {
+		found = found || (row[0] == fmt.Sprint(ap.ID) && row[1] == "Tiers-lieu de l'export" && row[2] == "Déposé" && row[3] == "Note exportée")
+	}
+	if !found {
+		t.Errorf("application %d not exported: %v", ap.ID, rows)
+	}
+	// The register's API is open data.
+	reg := do(t, a.Web.App(), "GET", "/api/labels?departement=69", nil)
+	wantStatus(t, reg, 200)
+	var l struct {
+		Total int               `json:"total"`
+		Items []json.RawMessage `json:"items"`
+	}
+	decode(t, reg, &l)
+}

@@ -1,0 +1,18 @@
+DROP FUNCTION label_autres_formations_labels(bigint, text);
+DROP TABLE label_exports;
+DROP TABLE label_labels;
+DROP TABLE label_opinions;
+DROP TABLE label_notes;
+DROP TABLE label_assessments;
+DROP TABLE label_files;
+DROP TABLE label_answers;
+DROP FUNCTION label_refuse_frozen() CASCADE;
+DROP TABLE label_messages;
+DROP TABLE label_revisions;
+DROP TABLE label_assignments;
+DROP TABLE label_applications;
+DROP TABLE label_ties;
+DROP TABLE label_leads;
+DROP TABLE label_programmes;
+DELETE FROM state_transitions WHERE entity IN ('label_application', 'label');
+DELETE FROM search_outbox WHERE entity IN ('application', 'label');
