@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -100,5 +101,49 @@ func TestStructurePageHoursAndPhone(t *testing.T) {
 	r := do(t, a.Web.App(), "GET", "/structures/"+strconv.FormatInt(raw, 10), nil)
 	if !strings.Contains(r.Body, "sur rendez-vous le matin") {
 		t.Error("hours that do not parse are not shown as typed")
+	}
+}
+
+// TestEditingAStructureKeepsWhatTheFormDoesNotShow: saving the edit form
+// changes its own fields only; what came from the national data and has
+// no field in the form (coordinates, typology, other labels, fiche Accès
+// libre) is not wiped.
+func TestEditingAStructureKeepsWhatTheFormDoesNotShow(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	ref := newUser(t, a, "referente.garde@exemple.fr", nil)
+	lat, lng := 45.7679, 4.8345
+	st, _, err := a.Structures.CreateStructure(ctx, ref.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: maillage.Lieu{
+		Pivot: "W691234572", Nom: "Espace des Terreaux", Adresse: "1 place des Terreaux", CodePostal: "69001", Commune: "Lyon", CodeInsee: "69123",
+		Latitude: &lat, Longitude: &lng, Typologie: []string{"EPN"}, AutresFormationsLabels: "Label Numérique inclusif",
+		FicheAccesLibre: "https://acceslibre.beta.gouv.fr/app/69-lyon/a/bibliotheque/erp/terreaux/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"lieu.pivot": {"W691234572"}, "lieu.nom": {"Espace numérique des Terreaux"}, "lieu.adresse": {"1 place des Terreaux"},
+		"lieu.code_postal": {"69001"}, "lieu.commune": {"Lyon (69123)"}, "roles": {string(maillage.StructureLieu)}}
+	r := postForm(t, a, newSession(t, a, ref), "/structures/"+strconv.FormatInt(st.ID, 10)+"/modifier", form, nil)
+	if r.Status != 303 {
+		t.Fatalf("save: status %d\n%s", r.Status, r.Body)
+	}
+	got, err := a.Structures.FindStructureByID(ctx, st.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := got.Lieu
+	if l.Nom != "Espace numérique des Terreaux" {
+		t.Errorf("name not saved: %q", l.Nom)
+	}
+	if l.Latitude == nil || *l.Latitude != lat || l.Longitude == nil || *l.Longitude != lng {
+		t.Errorf("coordinates wiped: %v %v", l.Latitude, l.Longitude)
+	}
+	if len(l.Typologie) != 1 || l.Typologie[0] != "EPN" {
+		t.Errorf("typology wiped: %v", l.Typologie)
+	}
+	if !strings.Contains(l.AutresFormationsLabels, "Label Numérique inclusif") {
+		t.Errorf("other labels wiped: %q", l.AutresFormationsLabels)
+	}
+	if l.FicheAccesLibre == "" {
+		t.Error("fiche Accès libre wiped")
 	}
 }

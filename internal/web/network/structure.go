@@ -46,8 +46,14 @@ func newStructureLists() *structureLists {
 type structureForm struct{ *kit.Form }
 
 // structure reads the form into a structure; the commune typed is resolved.
-func (n *Capability) structure(c *fiber.Ctx, f structureForm, lists *structureLists) *maillage.Structure {
+func (n *Capability) structure(c *fiber.Ctx, f structureForm, lists *structureLists, stored *maillage.Structure) *maillage.Structure {
 	st := &maillage.Structure{}
+	if stored != nil {
+		// What the form does not show (coordinates, typology, labels and
+		// trainings, source, access…, often from the national data) stays
+		// as stored: the form changes only its own fields.
+		st.Lieu = stored.Lieu
+	}
 	l := &st.Lieu
 	l.Pivot, l.Nom, l.Adresse, l.ComplementAdresse = f.Value("lieu.pivot"), f.Value("lieu.nom"), f.Value("lieu.adresse"), f.Value("lieu.complement_adresse")
 	l.CodePostal, l.Telephone, l.Horaires = f.Value("lieu.code_postal"), f.Value("lieu.telephone"), f.Value("lieu.horaires")
@@ -80,6 +86,9 @@ func (n *Capability) structure(c *fiber.Ctx, f structureForm, lists *structureLi
 		f.Add("lieu.commune", "network.structure.commune.required")
 	}
 	if got != nil {
+		if stored != nil && stored.Lieu.CodeInsee != got.CodeInsee {
+			l.Latitude, l.Longitude = nil, nil // they were those of the old commune
+		}
 		l.Commune, l.CodeInsee = got.Nom, got.CodeInsee
 		f.Set("lieu.commune", got.Nom+" ("+got.CodeInsee+")")
 		if l.CodePostal == "" && len(got.CodesPostaux) == 1 {
@@ -138,7 +147,7 @@ func (n *Capability) structureNew(c *fiber.Ctx) error {
 func (n *Capability) structureCreate(c *fiber.Ctx) error {
 	lists := newStructureLists()
 	f := structureForm{n.PostedForm(c)}
-	st := n.structure(c, f, lists)
+	st := n.structure(c, f, lists, nil)
 	if !f.HasErrors() {
 		created, claim, err := n.d.Structures.CreateStructure(c.UserContext(), kit.User(c).ID, st)
 		if err == nil {
@@ -264,7 +273,7 @@ func (n *Capability) structureUpdate(c *fiber.Ctx) error {
 	lists := newStructureLists()
 	lists.StructureID = cur.ID
 	f := structureForm{n.PostedForm(c)}
-	st := n.structure(c, f, lists)
+	st := n.structure(c, f, lists, cur)
 	if !f.HasErrors() {
 		_, err := n.d.Structures.UpdateStructure(c.UserContext(), kit.Viewer(c), cur.ID, st)
 		if err == nil {
