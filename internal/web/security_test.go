@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -420,4 +423,69 @@ func TestUnknownMethodIs405(t *testing.T) {
 			t.Errorf("%s /healthz: %d, want 405", m, r.Status)
 		}
 	}
+}
+
+// TestCompressedBodiesAreRefused: a request body sent compressed
+// (Content-Encoding) is refused with 415 before anything reads it. Fiber
+// inflates such a body without any limit when a handler reads it, so 50 KB
+// of gzip became 50 MB in memory, past BodyLimit, and a body compressed
+// twice ("gzip, gzip") could become gigabytes: any signed-in member could
+// exhaust the server's memory. Nothing is stored.
+func TestCompressedBodiesAreRefused(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "gzip.bomb@exemple.fr", nil)
+	saveProfile(t, a, u, maillage.ProfileUpdate{Kind: ptr(maillage.KindConseiller), DisplayName: ptr("Gzip Bombe"), Bio: ptr("avant")})
+	session, token := newSession(t, a, u), newToken(t, a, u)
+	gz := func(b []byte) []byte {
+		var out bytes.Buffer
+		w := gzip.NewWriter(&out)
+		w.Write(b)
+		w.Close()
+		return out.Bytes()
+	}
+	jsonBody := gz([]byte(`{"bio": "après"` + strings.Repeat(" ", 1<<20) + `}`))
+	formBody := gz([]byte(url.Values{"_csrf": {kit.SessionCSRF(session)}, "display_name": {"Changé"}}.Encode()))
+	for _, tt := range []struct {
+		name      string
+		method    string
+		target    string
+		body      []byte
+		encodings []string // one Content-Encoding header each
+		headers   map[string]string
+	}{
+		{"json gzip", "PUT", "/api/moi/profil", jsonBody, []string{"gzip"}, map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}},
+		{"json gzip twice", "PUT", "/api/moi/profil", gz(jsonBody), []string{"gzip, gzip"}, map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}},
+		{"json identity then gzip", "PUT", "/api/moi/profil", jsonBody, []string{"identity", "gzip"}, map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}},
+		{"json deflate", "PUT", "/api/moi/profil", jsonBody, []string{"deflate"}, map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}},
+		{"json br", "PUT", "/api/moi/profil", jsonBody, []string{"br"}, map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}},
+		{"form gzip", "POST", "/compte/nom", formBody, []string{"GZIP"}, map[string]string{"Cookie": "maillage_session=" + session, "Content-Type": "application/x-www-form-urlencoded"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, tt.target, bytes.NewReader(tt.body))
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			for _, e := range tt.encodings {
+				req.Header.Add("Content-Encoding", e)
+			}
+			resp, err := a.Web.App().Test(req, 10000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 415 {
+				t.Errorf("status %d, want 415", resp.StatusCode)
+			}
+		})
+	}
+	p, err := a.Profiles.FindProfileByUserID(context.Background(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Bio != "avant" || p.DisplayName != "Gzip Bombe" {
+		t.Errorf("a compressed body was applied: bio %q, name %q", p.Bio, p.DisplayName)
+	}
+	// The same request uncompressed still works.
+	r := send(t, a, "PUT", "/api/moi/profil", `{"bio": "après"}`, bearer(token))
+	wantStatus(t, r, 200)
 }
