@@ -489,3 +489,31 @@ func TestCompressedBodiesAreRefused(t *testing.T) {
 	r := send(t, a, "PUT", "/api/moi/profil", `{"bio": "après"}`, bearer(token))
 	wantStatus(t, r, 200)
 }
+
+// TestOutOfRangeParameters: numbers too large, negative or not numbers in
+// query strings and paths name nothing (404), say what is wrong (422) or
+// are bounded; never a 500. A page number whose offset overflowed int made
+// PostgreSQL refuse a negative OFFSET.
+func TestOutOfRangeParameters(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	for _, target := range []string{
+		"/annuaire/departements/69?page=9223372036854775807",
+		"/annuaire/departements/69?page=4611686018427387904",
+		"/annuaire/departements/69?page=-9223372036854775808",
+		"/annuaire/departements/69?page=99999999999999999999",
+		"/annuaire/departements/69?page=1e3&page=2",
+		"/recherche?q=lyon&page=9223372036854775807&par_page=9223372036854775807",
+		"/api/recherche?q=lyon&page=-1&rayon=9223372036854775807",
+		"/api/profils?offset=9223372036854775807&limit=9223372036854775807",
+		"/api/communes?q=ly&limit=9223372036854775807",
+		"/profils/9223372036854775807",
+		"/profils/99999999999999999999",
+		"/structures/-1",
+		"/charte/versions/0",
+		"/carte?departement=99999999999999999999",
+	} {
+		if r := do(t, a.Web.App(), "GET", target, nil); r.Status >= 500 {
+			t.Errorf("GET %s: %d", target, r.Status)
+		}
+	}
+}
