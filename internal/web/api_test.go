@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"maillage/internal/app"
 	"maillage/internal/maillage"
@@ -624,4 +625,46 @@ func jsonThemes(n int) string {
 		themes[i] = fmt.Sprintf("%q", fmt.Sprintf("thème %d", i+1))
 	}
 	return "[" + strings.Join(themes, ",") + "]"
+}
+
+// TestAPITitleDates: the date a title was obtained is a real past day.
+// Year 0 passed the API's format check and PostgreSQL refused it (a 500);
+// a date to come (2062 typed for 2026) was stored. Both are refused next
+// to the field, and nothing of the body is saved.
+func TestAPITitleDates(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "api-titre-date@exemple.fr", nil)
+	saveProfile(t, a, u, maillage.ProfileUpdate{Kind: ptr(maillage.KindConseiller), DisplayName: ptr("Titre Daté"), Bio: ptr("avant")})
+	token := bearer(newToken(t, a, u))
+	tomorrow := time.Now().AddDate(0, 0, 2).Format(time.DateOnly)
+	for _, tt := range []struct {
+		date   string
+		status int
+	}{
+		{"0000-01-01", 422},
+		{"0001-01-01", 422},
+		{"1899-12-31", 422},
+		{"9999-12-31", 422},
+		{tomorrow, 422},
+		{"2026-02-30", 422}, // not a day
+		{"1900-01-01", 200},
+		{"2016-06-30", 200},
+	} {
+		t.Run(tt.date, func(t *testing.T) {
+			body := fmt.Sprintf(`{"bio": "après %s", "titles": [{"certification_code": "CMN", "obtained_on": %q}]}`, tt.date, tt.date)
+			r := send(t, a, "PUT", "/api/moi/profil", body, token)
+			wantStatus(t, r, tt.status)
+			if tt.status != 422 {
+				return
+			}
+			var e apiError
+			decode(t, r, &e)
+			if e.Fields["titles.0.obtained_on"] == "" {
+				t.Errorf("no message on titles.0.obtained_on: %v", e.Fields)
+			}
+			if p, _ := a.Profiles.FindProfileByUserID(context.Background(), u.ID); p.Bio == "après "+tt.date {
+				t.Errorf("saved despite the bad date: %q", p.Bio)
+			}
+		})
+	}
 }
