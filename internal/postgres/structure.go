@@ -296,7 +296,8 @@ func randomLieuID() string {
 	return "maillage-" + hex.EncodeToString(b)
 }
 
-// CreateStructure creates a structure with its creator as referent. When
+// CreateStructure creates a structure with its creator as referent, under a
+// new id of Maillage (st.Lieu.ID is not read). When
 // a structure with the same real pivot already exists, nothing of it
 // changes: if it has no referent, a claim is recorded (ErrClaimed's
 // Claim), to be granted by a coordinator of its territory, an
@@ -304,9 +305,11 @@ func randomLieuID() string {
 // pivot is refused next to the field.
 func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st *maillage.Structure) (*maillage.Structure, *maillage.Claim, error) {
 	st.Lieu.Pivot = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(st.Lieu.Pivot), " ", ""))
-	if st.Lieu.ID == "" {
-		st.Lieu.ID = randomLieuID()
-	}
+	// A structure a person creates gets an id of Maillage's own, whatever
+	// was sent: only imports carry the ids of the national data, and an
+	// import updates the place with its id (members kept). A chosen id
+	// would let anyone become the referent of a place not imported yet.
+	st.Lieu.ID = randomLieuID()
 	if st.Lieu.DateMaj.IsZero() {
 		st.Lieu.DateMaj = time.Now().UTC().Truncate(24 * time.Hour)
 	}

@@ -668,3 +668,46 @@ func TestAPITitleDates(t *testing.T) {
 		})
 	}
 }
+
+// TestAPIStructureIDIsMaillages: a structure created by a person gets an
+// id of Maillage's own, whatever the body says. The API kept the body's
+// lieu.id, so a member could create a structure under the id a place has
+// in the national data: the next import of that file updated it by its id
+// and the member became the referent of the real place (imports match by
+// id and keep the members).
+func TestAPIStructureIDIsMaillages(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	squatter := newUser(t, a, "api-squat-id@exemple.fr", nil)
+	token := bearer(newToken(t, a, squatter))
+	for i, id := range []string{"dora-national-4f3e", "maillage-demo-0001-squat", "  spaced-id  "} {
+		t.Run(id, func(t *testing.T) {
+			var body map[string]any
+			if err := json.Unmarshal([]byte(structureBody("Lieu au nom volé", validRNA(311000001+i))), &body); err != nil {
+				t.Fatal(err)
+			}
+			body["lieu"].(map[string]any)["id"] = id
+			b, _ := json.Marshal(body)
+			r := send(t, a, "POST", "/api/structures", string(b), token)
+			wantStatus(t, r, 201)
+			var st maillage.Structure
+			decode(t, r, &st)
+			if st.Lieu.ID == id || !strings.HasPrefix(st.Lieu.ID, "maillage-") {
+				t.Errorf("the created structure has the id %q from the body", st.Lieu.ID)
+			}
+			// The national file's place with that id is another structure.
+			real := maillage.Lieu{ID: id, Pivot: validRNA(312000001 + i), Nom: "Médiathèque nationale", Commune: "Bastia", CodePostal: "20200",
+				CodeInsee: "2B033", Adresse: "2 rue César Campinchi", Courriels: []string{"contact@mediatheque-exemple.fr"}}
+			if _, _, err := a.Structures.UpsertLieux(ctx, []maillage.Lieu{real}, "test"); err != nil {
+				t.Fatal(err)
+			}
+			after, err := a.Structures.FindStructureByID(ctx, st.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.Lieu.Nom != "Lieu au nom volé" {
+				t.Errorf("the import changed the member's structure into %q", after.Lieu.Nom)
+			}
+		})
+	}
+}
