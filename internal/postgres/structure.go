@@ -369,6 +369,7 @@ func (s *StructureService) mayEdit(ctx context.Context, actor maillage.Viewer, s
 }
 
 // UpdateStructure changes a structure (its referents or an administrator).
+// Its SIRET/RNA may not become one another structure holds (pivotFree).
 func (s *StructureService) UpdateStructure(ctx context.Context, actor maillage.Viewer, id int64, st *maillage.Structure) (*maillage.Structure, error) {
 	if err := s.mayEdit(ctx, actor, id); err != nil {
 		return nil, err
@@ -384,11 +385,37 @@ func (s *StructureService) UpdateStructure(ctx context.Context, actor maillage.V
 		return nil, err
 	}
 	if err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if st.Lieu.Pivot != cur.Lieu.Pivot {
+			if err := pivotFree(ctx, tx, id, st.Lieu.Pivot); err != nil {
+				return err
+			}
+		}
 		return s.update(ctx, tx, id, &st.Lieu, st.Roles)
 	}); err != nil {
 		return nil, err
 	}
 	return s.FindStructureByID(ctx, id)
+}
+
+// pivotFree refuses a SIRET/RNA that another structure than id holds, as
+// creating a structure with it does: with a referent, ask them; without
+// one, claim it (nothing of it changes) rather than take its number.
+func pivotFree(ctx context.Context, tx bun.IDB, id int64, pivot string) error {
+	var others []struct {
+		ID        int64
+		Referents int
+	}
+	if err := tx.NewRaw(`SELECT s.id, (SELECT count(*) FROM memberships m WHERE m.structure_id = s.id AND m.role = 'referent' AND m.ended_on IS NULL) AS referents
+		FROM structures s WHERE s.pivot = ? AND s.id <> ? ORDER BY s.id FOR UPDATE`, pivot, id).Scan(ctx, &others); err != nil {
+		return err
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	if others[0].Referents > 0 {
+		return maillage.Invalid("lieu.pivot", "network.structure.pivot.taken")
+	}
+	return maillage.Invalid("lieu.pivot", "network.structure.pivot.claim")
 }
 
 // EndMember ends a membership (today).
