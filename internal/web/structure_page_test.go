@@ -126,7 +126,11 @@ func TestStructurePivotOfAnother(t *testing.T) {
 	other := newUser(t, a, "pivot.autre@exemple.fr", nil)
 	st := create(mine, "W693100001", "Mon lieu")
 	create(other, "W693100002", "Le lieu d'un autre")
-	if _, _, err := a.Structures.UpsertLieux(ctx, []maillage.Lieu{func() maillage.Lieu { l := lieu("W693100003", "Lieu importé sans référent"); l.ID = "pivot-importe"; return l }()}, "test"); err != nil {
+	if _, _, err := a.Structures.UpsertLieux(ctx, []maillage.Lieu{func() maillage.Lieu {
+		l := lieu("W693100003", "Lieu importé sans référent")
+		l.ID = "pivot-importe"
+		return l
+	}()}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	session := newSession(t, a, mine)
@@ -135,12 +139,12 @@ func TestStructurePivotOfAnother(t *testing.T) {
 		pivot  string
 		status int
 	}{
-		{"W693100002", 422},     // held by a structure with a referent
-		{"w 693100003", 422},    // held by a structure without one (typed loosely)
-		{"W693100001", 303},     // its own number, unchanged
-		{"W693100004", 303},     // a number nobody holds
-		{"W693100004", 303},     // saved again
-		{"W693100001", 303},     // and back
+		{"W693100002", 422},  // held by a structure with a referent
+		{"w 693100003", 422}, // held by a structure without one (typed loosely)
+		{"W693100001", 303},  // its own number, unchanged
+		{"W693100004", 303},  // a number nobody holds
+		{"W693100004", 303},  // saved again
+		{"W693100001", 303},  // and back
 	} {
 		t.Run(tt.pivot, func(t *testing.T) {
 			r := postForm(t, a, session, target, url.Values{"lieu.pivot": {tt.pivot}, "lieu.nom": {"Mon lieu"}, "lieu.adresse": {"3 rue des Tanneurs"},
