@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"io"
 	"mime/multipart"
 	"net/http/httptest"
@@ -301,4 +302,57 @@ func lastImport(t *testing.T, a *app.App) int64 {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestLieuxExportNeutralisesFormulas: the open export of places is opened
+// in spreadsheets. Any member could create a structure named
+// =HYPERLINK(…) and /lieux.csv wrote it as it was, so the spreadsheet of
+// whoever opened the file ran it. Text cells starting with =, +, -, @, a
+// tab or a carriage return get a leading apostrophe (as the directory
+// export and the import report do); numbers and E.164 telephones, whose
+// pattern makes them harmless, stay as they are. The file still follows the
+// schema.
+func TestLieuxExportNeutralisesFormulas(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "export.formules@exemple.fr", nil)
+	token := bearer(newToken(t, a, u))
+	body := `{"lieu": {"nom": "=HYPERLINK(\"http://evil.example\",\"Cliquez\")", "pivot": "W441000001", "commune": "Nantes", "code_postal": "44000",
+		"code_insee": "44109", "adresse": "@SUM(1+1)", "complement_adresse": "-2+3", "presentation_resume": "+cmd|' /C calc'!A0",
+		"telephone": "+33240000000", "latitude": 47.2184, "longitude": -1.5536}, "roles": ["lieu"]}`
+	wantStatus(t, send(t, a, "POST", "/api/structures", body, token), 201)
+	r := do(t, a.Web.App(), "GET", "/lieux.csv?departement=44", nil)
+	wantStatus(t, r, 200)
+	recs, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, name := range recs[0] {
+		col[name] = i
+	}
+	var rec []string
+	for _, x := range recs[1:] {
+		if x[col["pivot"]] == "W441000001" {
+			rec = x
+		}
+	}
+	if rec == nil {
+		t.Fatalf("the place is not exported:\n%s", r.Body)
+	}
+	for field, want := range map[string]string{
+		"nom":                 `'=HYPERLINK("http://evil.example","Cliquez")`,
+		"adresse":             "'@SUM(1+1)",
+		"complement_adresse":  "'-2+3",
+		"presentation_resume": "'+cmd|' /C calc'!A0",
+		"telephone":           "+33240000000",
+		"longitude":           "-1.5536",
+		"latitude":            "47.2184",
+	} {
+		if got := rec[col[field]]; got != want {
+			t.Errorf("%s: %q, want %q", field, got, want)
+		}
+	}
+	if errs := lieux.ValidateCSVAgainstSchema(strings.NewReader(r.Body)); len(errs) > 0 {
+		t.Errorf("export breaks the schema: %v", errs)
+	}
 }
