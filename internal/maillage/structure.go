@@ -90,6 +90,16 @@ func (s *Structure) Validate() Problems {
 			ps.Add("roles", KeyNotInList)
 		}
 	}
+	// The texts a person typed, read by everyone: no bidirectional control
+	// that would show them in another order (HasControl; the schema's own
+	// check only knows the C0 and C1 controls).
+	l := &s.Lieu
+	for field, v := range map[string]string{"nom": l.Nom, "adresse": l.Adresse, "complement_adresse": l.ComplementAdresse, "commune": l.Commune,
+		"horaires": l.Horaires, "presentation_resume": l.PresentationResume, "presentation_detail": l.PresentationDetail} {
+		if HasControl(v, true) {
+			ps.Add("lieu."+field, KeyControl)
+		}
+	}
 	return ps
 }
 

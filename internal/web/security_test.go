@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"net/url"
@@ -515,5 +516,69 @@ func TestOutOfRangeParameters(t *testing.T) {
 		if r := do(t, a.Web.App(), "GET", target, nil); r.Status >= 500 {
 			t.Errorf("GET %s: %d", target, r.Status)
 		}
+	}
+}
+
+// TestNamesThatHideOrReverse: a name is read by others (directory,
+// structures, invitations), so it cannot hold the bidirectional controls
+// that display text in another order (« Jean‮nimda » shows as « Jeanadmin »
+// reversed: Trojan-Source spoofing), and a name made of invisible
+// characters only (zero-width space, Hangul filler) is no name. Both were
+// stored. Invisible characters around a name are dropped; a zero-width
+// joiner inside an emoji stays.
+func TestNamesThatHideOrReverse(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "noms.invisibles@exemple.fr", nil)
+	saveProfile(t, a, u, maillage.ProfileUpdate{Kind: ptr(maillage.KindConseiller), DisplayName: ptr("Nom Visible")})
+	token, session := bearer(newToken(t, a, u)), newSession(t, a, u)
+	for _, tt := range []struct {
+		name    string
+		status  int
+		stored  string // the name kept when accepted
+		account int    // status of the account's name form
+	}{
+		{"Jean\u202enimda", 422, "", 422},
+		{"\u2067Alice\u2069", 422, "", 422},
+		{"Ali\u202ace\u202c", 422, "", 422},
+		{"\u200b", 422, "", 303}, // the account's name may be empty (the address shows instead)
+		{"\u200b\u200d\u2060\ufeff", 422, "", 303},
+		{"\u3164", 422, "", 303},
+		{"\ufeffAlice Martin\u200b", 200, "Alice Martin", 303},
+		{"Zoë 👩\u200d💻", 200, "Zoë 👩\u200d💻", 303},
+		{"Ῥόδη Νικολάου", 200, "Ῥόδη Νικολάου", 303},
+		{"سارة", 200, "سارة", 303},
+	} {
+		t.Run(fmt.Sprintf("%+q", tt.name), func(t *testing.T) {
+			b, _ := json.Marshal(map[string]string{"display_name": tt.name})
+			r := send(t, a, "PUT", "/api/moi/profil", string(b), token)
+			wantStatus(t, r, tt.status)
+			if tt.status == 422 {
+				var e apiError
+				decode(t, r, &e)
+				if e.Fields["display_name"] == "" {
+					t.Errorf("no message on display_name: %s", r.Body)
+				}
+			} else if p, _ := a.Profiles.FindProfileByUserID(context.Background(), u.ID); p.DisplayName != tt.stored {
+				t.Errorf("stored %+q, want %+q", p.DisplayName, tt.stored)
+			}
+			// A structure's name is read by everyone too.
+			if tt.account == 422 {
+				r := send(t, a, "POST", "/api/structures", structureBody(tt.name, validRNA(321000001)), token)
+				wantStatus(t, r, 422)
+				var e apiError
+				decode(t, r, &e)
+				if e.Fields["lieu.nom"] == "" {
+					t.Errorf("no message on lieu.nom: %s", r.Body)
+				}
+			}
+			// The account's name (the same one name) follows the same rule.
+			f := postForm(t, a, session, "/compte/nom", url.Values{"display_name": {tt.name}}, nil)
+			if f.Status != tt.account {
+				t.Errorf("account name form: %d, want %d", f.Status, tt.account)
+			}
+			if acc, err := a.Users.FindUserByID(context.Background(), u.ID); err != nil || tt.account == 303 && acc.DisplayName != tt.stored {
+				t.Errorf("account name %+q, want %+q (%v)", acc.DisplayName, tt.stored, err)
+			}
+		})
 	}
 }
