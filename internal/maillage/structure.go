@@ -242,9 +242,11 @@ type Claim struct {
 }
 
 // CanDecide is the one rule for who grants or refuses a claim: an
-// administrator, or a coordinator whose territory holds the structure.
+// administrator, or a coordinator whose territory holds the structure —
+// never the claimant (a coordinator would make themselves referent with
+// nobody else involved).
 func (c *Claim) CanDecide(u *User) bool {
-	return u.Coordinates(c.CodeDepartement, c.CodeRegion)
+	return u != nil && u.ID != c.UserID && u.Coordinates(c.CodeDepartement, c.CodeRegion)
 }
 
 // ClaimFilter selects claims.

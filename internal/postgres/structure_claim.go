@@ -79,7 +79,7 @@ func (s *StructureService) FindClaim(ctx context.Context, id int64) (*maillage.C
 
 // FindClaims lists claims, newest first: a person's own, or those a
 // coordinator or an administrator may decide (the same rule as
-// Claim.CanDecide, in SQL).
+// Claim.CanDecide, in SQL: their territory's, not their own).
 func (s *StructureService) FindClaims(ctx context.Context, f maillage.ClaimFilter) ([]*maillage.Claim, error) {
 	q := claimSelect + " WHERE TRUE"
 	var args []any
@@ -90,6 +90,10 @@ func (s *StructureService) FindClaims(ctx context.Context, f maillage.ClaimFilte
 	if f.UserID != 0 {
 		q += " AND c.user_id = ?"
 		args = append(args, f.UserID)
+	}
+	if u := f.DecidableBy; u != nil {
+		q += " AND c.user_id <> ?" // nobody decides their own claim
+		args = append(args, u.ID)
 	}
 	if u := f.DecidableBy; u != nil && !u.Has(maillage.RoleAdministrateur) {
 		deps, regs := u.CoordinatedTerritories()

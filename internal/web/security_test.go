@@ -582,3 +582,55 @@ func TestNamesThatHideOrReverse(t *testing.T) {
 		})
 	}
 }
+
+// TestNobodyDecidesTheirOwnClaim: a claim is decided by someone else than
+// the claimant. A coordinator could claim a structure of their territory
+// that has no referent and grant the claim themselves, becoming its
+// referent with nobody else involved; it was also listed among the claims
+// they had to decide. Another coordinator of the territory, or an
+// administrator, decides it.
+func TestNobodyDecidesTheirOwnClaim(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	first := newUser(t, a, "propre.premier@exemple.fr", nil)
+	coord := newUser(t, a, "propre.coord@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeDepartement, ScopeValue: "69"})
+	admin := newUser(t, a, "propre.admin@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleAdministrateur})
+	colleague := newUser(t, a, "propre.collegue@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeDepartement, ScopeValue: "69"})
+	for _, tt := range []struct {
+		name     string
+		claimant *maillage.User
+		decider  *maillage.User
+		pivot    string
+		status   int
+	}{
+		{"a coordinator, their own claim", coord, coord, "W693200001", 403},
+		{"an administrator, their own claim", admin, admin, "W693200002", 403},
+		{"another coordinator of the territory", coord, colleague, "W693200003", 303},
+		{"an administrator, a coordinator's claim", coord, admin, "W693200004", 303},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newStructure(t, a, first, tt.pivot, "Lieu "+tt.pivot)
+			if _, err := a.Structures.EndMember(ctx, maillage.Viewer{UserID: first.ID}, st.Members[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			_, claim, err := a.Structures.CreateStructure(ctx, tt.claimant.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: st.Lieu})
+			if err != nil || claim == nil {
+				t.Fatalf("claim: %v", err)
+			}
+			session := newSession(t, a, tt.decider)
+			list := do(t, a.Web.App(), "GET", "/structures/revendications", map[string]string{"Cookie": "maillage_session=" + session})
+			decideForm := fmt.Sprintf("/structures/revendications/%d/decision", claim.ID)
+			if listed := strings.Contains(list.Body, decideForm); listed != (tt.status == 303) {
+				t.Errorf("claim offered to decide: %v", listed)
+			}
+			r := postForm(t, a, session, decideForm, url.Values{"decision": {"accepter"}, "motivation": {"Vu"}}, nil)
+			if r.Status != tt.status {
+				t.Fatalf("decision: %d, want %d", r.Status, tt.status)
+			}
+			after, _ := a.Structures.FindStructureByID(ctx, st.ID)
+			if after.IsReferent(tt.claimant.ID) != (tt.status == 303) {
+				t.Errorf("claimant referent: %v", after.IsReferent(tt.claimant.ID))
+			}
+		})
+	}
+}
