@@ -299,6 +299,11 @@ type Invitation struct {
 	ExpiresAt    time.Time  `json:"expires_at"`
 }
 
+// MaxInvitationsPerDay is how many invitations (each a mail) one person
+// sends one address in 24 hours, whatever the structure or the role: enough
+// to correct a role, not enough to flood someone through the portal.
+const MaxInvitationsPerDay = 3
+
 // InvitationInput is what a referent sends to invite someone.
 type InvitationInput struct {
 	Email     string     `json:"email"`

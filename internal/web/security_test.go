@@ -634,3 +634,68 @@ func TestNobodyDecidesTheirOwnClaim(t *testing.T) {
 		})
 	}
 }
+
+// TestInvitationsAreNotAMailCannon: inviting, cancelling and inviting again
+// sent a mail each time, with no bound, to any address, with the
+// structure's name and the inviter's chosen by the inviter (anyone who
+// declares a structure): a way to flood or phish someone through the
+// portal's mails. One inviter sends an address at most
+// maillage.MaxInvitationsPerDay invitations a day, whatever the structure
+// or the role; the answer names the field, and no further mail leaves.
+func TestInvitationsAreNotAMailCannon(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	ref := newUser(t, a, "canon.ref@exemple.fr", nil)
+	first := newStructure(t, a, ref, "W693300001", "Lieu qui invite beaucoup")
+	second := newStructure(t, a, ref, "W693300002", "Autre lieu qui invite")
+	session := newSession(t, a, ref)
+	victim := "canon.cible@exemple.fr"
+	sent := func() int {
+		ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: victim, Kind: "structure_invitation", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ms)
+	}
+	invite := func(st *maillage.Structure, role string) response {
+		return postForm(t, a, session, fmt.Sprintf("/structures/%d/invitations", st.ID), url.Values{"email": {victim}, "role": {role}}, nil)
+	}
+	cancelAll := func(st *maillage.Structure) {
+		invs, err := a.Structures.FindStructureInvitations(ctx, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, inv := range invs {
+			if _, err := a.Structures.CancelInvitation(ctx, maillage.Viewer{UserID: ref.ID}, inv.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, tt := range []struct {
+		st     *maillage.Structure
+		role   string
+		status int
+	}{
+		{first, "salarie", 303},
+		{first, "salarie", 303}, // after a cancel (a wrong role corrected…)
+		{first, "mediateur", 303},
+		{first, "salarie", 422},  // one too many
+		{second, "salarie", 422}, // from another structure of the same inviter too
+	} {
+		r := invite(tt.st, tt.role)
+		if r.Status != tt.status {
+			t.Fatalf("invitation %d: %d, want %d", i+1, r.Status, tt.status)
+		}
+		if tt.status == 422 && !strings.Contains(r.Body, `id="email-error"`) {
+			t.Errorf("invitation %d: no message next to the address", i+1)
+		}
+		cancelAll(tt.st)
+	}
+	if n := sent(); n != maillage.MaxInvitationsPerDay {
+		t.Errorf("%d mails sent, want %d", n, maillage.MaxInvitationsPerDay)
+	}
+	// Another address is not concerned.
+	if r := postForm(t, a, session, fmt.Sprintf("/structures/%d/invitations", first.ID), url.Values{"email": {"canon.autre@exemple.fr"}, "role": {"salarie"}}, nil); r.Status != 303 {
+		t.Errorf("another address: %d", r.Status)
+	}
+}
