@@ -699,3 +699,41 @@ func TestInvitationsAreNotAMailCannon(t *testing.T) {
 		t.Errorf("another address: %d", r.Status)
 	}
 }
+
+// TestClaimLinkIsNotResentAtOnce: each click on « send the link » mailed
+// the structure's contact address again, without bound. A new link may be
+// sent an hour after the last one (postgres.ClaimLinkResend); until then
+// the claimant is told to look in the structure's mailbox, and the link
+// already sent still works.
+func TestClaimLinkIsNotResentAtOnce(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	first := newUser(t, a, "lien.premier@exemple.fr", nil)
+	st := newStructure(t, a, first, "W693400001", "Lieu à ne pas inonder")
+	if _, err := a.Structures.EndMember(ctx, maillage.Viewer{UserID: first.ID}, st.Members[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	claimant := newUser(t, a, "lien.demandeur@exemple.fr", nil)
+	_, claim, err := a.Structures.CreateStructure(ctx, claimant.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: st.Lieu})
+	if err != nil || claim == nil {
+		t.Fatalf("claim: %v", err)
+	}
+	session := newSession(t, a, claimant)
+	target := fmt.Sprintf("/structures/revendications/%d/lien", claim.ID)
+	for i, want := range []int{303, 429, 429} {
+		if r := postForm(t, a, session, target, url.Values{}, nil); r.Status != want {
+			t.Fatalf("send %d: %d, want %d", i+1, r.Status, want)
+		}
+	}
+	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: "contact.w693400001@lieu-exemple.fr", Limit: 10})
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("%d mails to the structure, want 1 (%v)", len(ms), err)
+	}
+	link := regexp.MustCompile(`confirmer\?jeton=(\S+)`).FindStringSubmatch(ms[0].Text)
+	if link == nil {
+		t.Fatal("no link in the mail")
+	}
+	if r := do(t, a.Web.App(), "GET", "/structures/revendications/confirmer?jeton="+link[1], map[string]string{"Cookie": "maillage_session=" + session}); r.Status != 303 {
+		t.Errorf("the first link no longer works: %d", r.Status)
+	}
+}
