@@ -737,3 +737,38 @@ func TestClaimLinkIsNotResentAtOnce(t *testing.T) {
 		t.Errorf("the first link no longer works: %d", r.Status)
 	}
 }
+
+// TestUnknownCommuneChoiceKeepsTheCommune: the commune chosen among
+// candidates comes back as code_insee_choice; an INSEE code no commune has
+// (a stale page, an edited form) cleared the stored commune without a
+// word. It is refused next to the commune, and the stored one stays.
+func TestUnknownCommuneChoiceKeepsTheCommune(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "choix.commune@exemple.fr", nil)
+	saveProfile(t, a, u, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Choix Commune"), Commune: ptr("69123")})
+	session := newSession(t, a, u)
+	for _, tt := range []struct {
+		choice string
+		status int
+		stored string
+	}{
+		{"00000", 422, "69123"},
+		{"2A999", 422, "69123"},
+		{"69\x00123", 422, "69123"},
+		{"13055", 303, "13055"},
+	} {
+		t.Run(fmt.Sprintf("%q", tt.choice), func(t *testing.T) {
+			r := postForm(t, a, session, "/profil", url.Values{"kind": {"mediateur"}, "display_name": {"Choix Commune"}, "code_insee": {"Saint-Denis"},
+				"code_insee_choice": {tt.choice}, "mentor.capacity": {"0"}, "mentor.radius_km": {"20"}}, nil)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d", r.Status, tt.status)
+			}
+			if tt.status == 422 && !strings.Contains(r.Body, `id="code_insee-error"`) {
+				t.Errorf("no message next to the commune")
+			}
+			if p, _ := a.Profiles.FindProfileByUserID(context.Background(), u.ID); p.CodeInsee != tt.stored {
+				t.Errorf("stored commune %q, want %q", p.CodeInsee, tt.stored)
+			}
+		})
+	}
+}
