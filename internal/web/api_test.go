@@ -711,3 +711,36 @@ func TestAPIStructureIDIsMaillages(t *testing.T) {
 		})
 	}
 }
+
+// TestAPITypeErrorsNameTheField: a value of the wrong type is reported at
+// its path in the body. For the fields of a place, the path carried the Go
+// name of the embedded struct (« lieu.Lieu.latitude »), which names no
+// field of the API nor any input of the form.
+func TestAPITypeErrorsNameTheField(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "api-types@exemple.fr", nil)
+	token := bearer(newToken(t, a, u))
+	for _, tt := range []struct{ body, field string }{
+		{`{"lieu": {"nom": "X", "latitude": "45,7"}, "roles": ["lieu"]}`, "lieu.latitude"},
+		{`{"lieu": {"nom": "X", "services": [["a"]]}, "roles": ["lieu"]}`, "lieu.services"},
+		{`{"lieu": {"nom": 3}, "roles": ["lieu"]}`, "lieu.nom"},
+		{`{"lieu": {"nom": "X"}, "roles": "lieu"}`, "roles"},
+	} {
+		t.Run(tt.field, func(t *testing.T) {
+			r := send(t, a, "POST", "/api/structures", tt.body, token)
+			wantStatus(t, r, 422)
+			var e apiError
+			decode(t, r, &e)
+			if e.Fields[tt.field] == "" || len(e.Fields) != 1 {
+				t.Errorf("fields %v, want one message on %s", e.Fields, tt.field)
+			}
+		})
+	}
+	r := send(t, a, "PUT", "/api/moi/profil", `{"mentor": {"capacity": "3"}}`, token)
+	wantStatus(t, r, 422)
+	var e apiError
+	decode(t, r, &e)
+	if e.Fields["mentor.capacity"] == "" {
+		t.Errorf("fields %v, want a message on mentor.capacity", e.Fields)
+	}
+}
