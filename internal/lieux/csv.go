@@ -243,9 +243,15 @@ func idOf(rec []string, cols []string) string {
 	return ""
 }
 
+// csvLiteral are the columns whose valid values a spreadsheet cannot run:
+// numbers, and telephones in E.164 (+ and digits). Every other cell that
+// would start a formula gets a leading apostrophe (maillage.CSVCell).
+var csvLiteral = map[string]bool{"latitude": true, "longitude": true, "telephone": true}
+
 // WriteCSV writes lieux in the file format of the standard: the 32 columns
 // in the order of schema.json, comma-separated, values of lists joined with
-// "|", dates YYYY-MM-DD, numbers with a point. Every lieu is validated first;
+// "|", dates YYYY-MM-DD, numbers with a point, text cells that a
+// spreadsheet would read as a formula neutralised. Every lieu is validated first;
 // if one breaks the schema nothing is written and the error is a
 // *maillage.Error (EINVALID) wrapping the RowErrors (Line = line it would
 // have had in the file).
@@ -258,7 +264,13 @@ func WriteCSV(w io.Writer, lieux []maillage.Lieu) error {
 		return fmt.Errorf("write lieux csv: %w", err)
 	}
 	for i := range lieux {
-		if err := cw.Write(row(&lieux[i])); err != nil {
+		rec := row(&lieux[i])
+		for j, f := range schema.Fields {
+			if !csvLiteral[f.Name] {
+				rec[j] = maillage.CSVCell(rec[j])
+			}
+		}
+		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write lieux csv: %w", err)
 		}
 	}

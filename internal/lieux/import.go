@@ -65,6 +65,10 @@ type Batch struct {
 	// in this import (the store adds to it): one stored place takes one row.
 	Claimed map[int64]bool
 	Source  string // source given to places without one
+	// Within, when set, keeps the matching by pivot and name to stored
+	// places of those départements (Territory.Holds: a coordinator's
+	// import never changes a place outside their territory).
+	Within func(codeDepartement string) bool
 }
 
 // Stored is what the store did with a batch.
@@ -85,9 +89,9 @@ type Store interface {
 	StoreBatch(ctx context.Context, b *Batch) (Stored, error)
 }
 
-// NewBatch prepares the batches of a report.
-func NewBatch(rep *Report, source string) *Batch {
-	b := &Batch{Claimed: map[int64]bool{}, Source: source}
+// NewBatch prepares the batches of a report (within t: see Batch.Within).
+func NewBatch(rep *Report, source string, t Territory) *Batch {
+	b := &Batch{Claimed: map[int64]bool{}, Source: source, Within: t.Holds}
 	for _, r := range rep.Rows {
 		b.FileIDs = append(b.FileIDs, r.Lieu.ID)
 	}
@@ -105,7 +109,7 @@ func Import(ctx context.Context, r io.Reader, format Format, opt Options, store 
 	if err != nil {
 		return nil, err
 	}
-	b := NewBatch(rep, source)
+	b := NewBatch(rep, source, opt.Territory)
 	var total Stored
 	for i := 0; i < len(rep.Rows); i += BatchSize {
 		b.Rows = rep.Rows[i:min(i+BatchSize, len(rep.Rows))]

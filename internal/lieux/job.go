@@ -63,6 +63,10 @@ func (j *Job) Done() bool { return j.Status == JobDone || j.Status == JobFailed 
 type JobStore interface {
 	// Communes returns the communes referential.
 	Communes(ctx context.Context) (Communes, error)
+	// Territory returns where an import of actorID may write: everywhere
+	// for an administrator, the territory of a coordinator, nowhere for
+	// anyone else (a role revoked since the upload, an account deleted).
+	Territory(ctx context.Context, actorID int64) (Territory, error)
 	// CreateJob queues an import of data.
 	CreateJob(ctx context.Context, j *Job, data []byte) (int64, error)
 	// FindJob returns a job (ENOTFOUND when there is none).
@@ -212,7 +216,13 @@ func (s *Service) run(ctx context.Context, j *Job, data []byte) error {
 	if err != nil {
 		return err
 	}
-	rep, err := Parse(bytes.NewReader(data), DetectFormat(j.FileName, data[:min(len(data), 512)]), Options{Communes: communes})
+	// The territory is read when the import runs: a coordinator whose
+	// role was revoked meanwhile writes nothing.
+	territory, err := s.Store.Territory(ctx, j.ActorID)
+	if err != nil {
+		return err
+	}
+	rep, err := Parse(bytes.NewReader(data), DetectFormat(j.FileName, data[:min(len(data), 512)]), Options{Communes: communes, Territory: territory})
 	if err != nil {
 		if maillage.ErrorCode(err) == maillage.EINVALID {
 			key, args := maillage.ErrorKey(err)
@@ -223,7 +233,7 @@ func (s *Service) run(ctx context.Context, j *Job, data []byte) error {
 	if err := s.Store.SetJobTotal(ctx, j.ID, len(rep.Rows)); err != nil {
 		return err
 	}
-	b := NewBatch(rep, j.FileName)
+	b := NewBatch(rep, j.FileName, territory)
 	total := Stored{Created: j.Created, Updated: j.Updated, Matched: j.Matched}
 	for i := min(j.RowsDone, len(rep.Rows)); i < len(rep.Rows); i += BatchSize {
 		b.Rows = rep.Rows[i:min(i+BatchSize, len(rep.Rows))]

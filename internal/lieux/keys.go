@@ -53,6 +53,8 @@ const (
 	KeyJSONType                  = "lieux.row.json_type"               // Field
 	KeyMatched                   = "lieux.row.matched"                 // Structure, LieuID, Nom (warning)
 	KeyMatchAmbiguous            = "lieux.row.match_ambiguous"         // Count (warning)
+	KeyOutsideTerritory          = "lieux.row.outside_territory"       // Departement
+	KeyStoredOutsideTerritory    = "lieux.row.stored_outside"          // Value, Departement
 
 	// The file: warnings and notes.
 	KeyColumnsUnknown = "lieux.file.columns_unknown" // Columns

@@ -165,4 +165,25 @@ type Options struct {
 	// thousands of km away from the coordinates, and rejects an INSEE code
 	// that no commune has.
 	Communes Communes
+	// Territory, when its Holds is set, limits the import to the places of
+	// a territory (a coordinator's): a row whose commune is elsewhere (or
+	// could not be found: it needs Communes), or whose id names a stored
+	// place elsewhere, is rejected.
+	Territory Territory
 }
+
+// Territory is where an import may write: the départements a coordinator
+// acts in. The zero value is everywhere (an administrator, the import
+// command).
+type Territory struct {
+	// Holds reports whether a département is in the territory; nil holds
+	// every one.
+	Holds func(codeDepartement string) bool
+	// Stored gives the département of the stored places by their id
+	// ("" for a place without a known commune): those an import would
+	// update by id.
+	Stored map[string]string
+}
+
+// Everywhere reports whether the territory has no bounds.
+func (t Territory) Everywhere() bool { return t.Holds == nil }

@@ -92,6 +92,9 @@ func (im *importer) add(line int, raw map[string]string, pre []RowError) {
 	if im.opt.Communes != nil {
 		insee = c.resolveCommune(&l, im.opt.Communes)
 	}
+	if t := im.opt.Territory; !t.Everywhere() && len(c.errs) == 0 {
+		c.checkTerritory(&l, insee, t, im.opt.Communes)
+	}
 	if l.Horaires != "" && !c.bad["horaires"] {
 		if _, err := ParseHoraires(l.Horaires); err != nil {
 			pos := 0
@@ -108,6 +111,25 @@ func (im *importer) add(line int, raw map[string]string, pre []RowError) {
 	}
 	im.rep.Rows = append(im.rep.Rows, Row{Line: line, Lieu: l, Present: present, CommuneInsee: insee})
 	im.rep.Warnings = append(im.rep.Warnings, byColumn(c.warns)...)
+}
+
+// checkTerritory rejects a row that would write outside the territory:
+// its commune is elsewhere (or unknown), or its id is the one of a place
+// stored elsewhere (the row would update it, wherever the row puts it).
+func (c *rowCheck) checkTerritory(l *maillage.Lieu, insee string, t Territory, communes Communes) {
+	dep := ""
+	if communes != nil && insee != "" {
+		if cm, ok := communes.Commune(insee); ok {
+			dep = cm.CodeDepartement
+		}
+	}
+	if !t.Holds(dep) {
+		c.fail("code_insee", KeyOutsideTerritory, "Departement", dep)
+		return
+	}
+	if stored, ok := t.Stored[l.ID]; ok && !t.Holds(stored) {
+		c.fail("id", KeyStoredOutsideTerritory, "Value", clean(l.ID), "Departement", stored)
+	}
 }
 
 // fileWarning records a problem of the file as a whole (unknown columns…).

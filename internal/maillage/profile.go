@@ -3,6 +3,7 @@ package maillage
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -289,7 +290,13 @@ type ProfileRefs struct {
 	Communes    map[string]bool
 	Competences map[string]bool
 	Titles      map[string]bool
+	// Today is the day of the update (storage's clock): a title is not
+	// obtained later. Zero leaves that bound unchecked.
+	Today time.Time
 }
+
+// MinTitleDate is the earliest day a title may have been obtained.
+var MinTitleDate = time.Date(1900, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 // TitleRef is the key of a title in ProfileRefs.Titles.
 func TitleRef(t ProfileTitle) string {
@@ -382,13 +389,17 @@ func (u *ProfileUpdate) Validate(refs ProfileRefs, creating bool) Problems {
 		}
 	}
 	if u.Titles != nil {
-		for _, t := range *u.Titles {
+		for i, t := range *u.Titles {
 			code := t.CertificationCode
 			if t.BlocCode != "" {
 				code = t.BlocCode
 			}
 			if !refs.Titles[TitleRef(t)] {
 				ps.Add("titles."+code, "network.profile.title.unknown")
+			}
+			// A day PostgreSQL cannot store (year 0) or that has not come.
+			if d := t.ObtainedOn; d != nil && (d.Before(MinTitleDate) || !refs.Today.IsZero() && d.After(refs.Today)) {
+				ps.Add("titles."+strconv.Itoa(i)+".obtained_on", "network.profile.title.obtained_on", "Min", MinTitleDate.Year())
 			}
 		}
 	}

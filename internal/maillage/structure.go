@@ -90,6 +90,16 @@ func (s *Structure) Validate() Problems {
 			ps.Add("roles", KeyNotInList)
 		}
 	}
+	// The texts a person typed, read by everyone: no bidirectional control
+	// that would show them in another order (HasControl; the schema's own
+	// check only knows the C0 and C1 controls).
+	l := &s.Lieu
+	for field, v := range map[string]string{"nom": l.Nom, "adresse": l.Adresse, "complement_adresse": l.ComplementAdresse, "commune": l.Commune,
+		"horaires": l.Horaires, "presentation_resume": l.PresentationResume, "presentation_detail": l.PresentationDetail} {
+		if HasControl(v, true) {
+			ps.Add("lieu."+field, KeyControl)
+		}
+	}
 	return ps
 }
 
@@ -232,9 +242,11 @@ type Claim struct {
 }
 
 // CanDecide is the one rule for who grants or refuses a claim: an
-// administrator, or a coordinator whose territory holds the structure.
+// administrator, or a coordinator whose territory holds the structure —
+// never the claimant (a coordinator would make themselves referent with
+// nobody else involved).
 func (c *Claim) CanDecide(u *User) bool {
-	return u.Coordinates(c.CodeDepartement, c.CodeRegion)
+	return u != nil && u.ID != c.UserID && u.Coordinates(c.CodeDepartement, c.CodeRegion)
 }
 
 // ClaimFilter selects claims.
@@ -286,6 +298,11 @@ type Invitation struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	ExpiresAt    time.Time  `json:"expires_at"`
 }
+
+// MaxInvitationsPerDay is how many invitations (each a mail) one person
+// sends one address in 24 hours, whatever the structure or the role: enough
+// to correct a role, not enough to flood someone through the portal.
+const MaxInvitationsPerDay = 3
 
 // InvitationInput is what a referent sends to invite someone.
 type InvitationInput struct {

@@ -23,8 +23,10 @@ const (
 )
 
 // HasControl reports whether s holds a control character other than the
-// tab, CR and LF allowed when multiline is true (Unicode category Cc, plus
-// the line and paragraph separators when single-line).
+// tab, CR and LF allowed when multiline is true (Unicode category Cc, the
+// line and paragraph separators, and the bidirectional embeddings,
+// overrides and isolates, which display a text in another order than it
+// is written: « Jean\u202enimda » reads « Jeanadmin » reversed).
 func HasControl(s string, multiline bool) bool {
 	for _, r := range s {
 		switch {
@@ -32,9 +34,29 @@ func HasControl(s string, multiline bool) bool {
 			if !multiline {
 				return true
 			}
-		case unicode.IsControl(r), r == '\u2028' || r == '\u2029':
+		case unicode.IsControl(r), r == '\u2028' || r == '\u2029', bidiControl(r):
 			return true
 		}
+	}
+	return false
+}
+
+// bidiControl reports the bidirectional formatting characters that change
+// the order text is shown in (U+202A–U+202E, U+2066–U+2069). The marks
+// LRM, RLM and ALM only set a direction and stay allowed.
+func bidiControl(r rune) bool {
+	return r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+}
+
+// invisible reports the characters that show nothing by themselves: zero
+// widths, joiners, the word joiner and invisible operators, the byte order
+// mark, the soft hyphen, direction marks, and the fillers that pass for a
+// blank name (Hangul, Mongolian vowel separator, combining grapheme joiner).
+func invisible(r rune) bool {
+	switch {
+	case r >= '\u200b' && r <= '\u200f', r >= '\u2060' && r <= '\u2064', r == '\ufeff', r == '\u00ad', r == '\u061c',
+		r == '\u034f', r == '\u180e', r == '\u115f', r == '\u1160', r == '\u3164', r == '\uffa0':
+		return true
 	}
 	return false
 }
@@ -53,7 +75,12 @@ func CheckText(ps *Problems, field, s string, max int, multiline bool) {
 }
 
 // CleanText trims a single-line text and folds runs of spaces into one.
-func CleanText(s string) string { return strings.Join(strings.Fields(s), " ") }
+// Invisible characters at either end go too (a name of zero-width spaces
+// is empty); inside, they stay (the joiner of an emoji sequence, the
+// non-joiner of a Persian name).
+func CleanText(s string) string {
+	return strings.TrimFunc(strings.Join(strings.Fields(s), " "), func(r rune) bool { return unicode.IsSpace(r) || invisible(r) })
+}
 
 // StripControl removes control characters and invalid UTF-8 from a text
 // that is only read, never stored (search words, a commune typed in a
@@ -63,7 +90,7 @@ func StripControl(s string) string {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+		if r == utf8.RuneError || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || bidiControl(r) {
 			return -1
 		}
 		return r

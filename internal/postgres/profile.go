@@ -341,7 +341,7 @@ func (s *ProfileService) SaveProfile(ctx context.Context, userID int64, u mailla
 // profileRefs reads which of the codes an update names exist (live rows
 // only), for ProfileUpdate.Validate.
 func profileRefs(ctx context.Context, tx bun.IDB, u *maillage.ProfileUpdate) (maillage.ProfileRefs, error) {
-	refs := maillage.ProfileRefs{Communes: map[string]bool{}, Competences: map[string]bool{}, Titles: map[string]bool{}}
+	refs := maillage.ProfileRefs{Communes: map[string]bool{}, Competences: map[string]bool{}, Titles: map[string]bool{}, Today: time.Now()}
 	if u.Commune != nil && *u.Commune != "" {
 		var codes []string
 		if err := tx.NewRaw("SELECT code_insee FROM communes WHERE code_insee = ?", *u.Commune).Scan(ctx, &codes); err != nil {

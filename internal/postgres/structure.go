@@ -300,7 +300,8 @@ func randomLieuID() string {
 	return "maillage-" + hex.EncodeToString(b)
 }
 
-// CreateStructure creates a structure with its creator as referent. When
+// CreateStructure creates a structure with its creator as referent, under a
+// new id of Maillage (st.Lieu.ID is not read). When
 // a structure with the same real pivot already exists, nothing of it
 // changes: if it has no referent, a claim is recorded (ErrClaimed's
 // Claim), to be granted by a coordinator of its territory, an
@@ -308,9 +309,11 @@ func randomLieuID() string {
 // pivot is refused next to the field.
 func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st *maillage.Structure) (*maillage.Structure, *maillage.Claim, error) {
 	st.Lieu.Pivot = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(st.Lieu.Pivot), " ", ""))
-	if st.Lieu.ID == "" {
-		st.Lieu.ID = randomLieuID()
-	}
+	// A structure a person creates gets an id of Maillage's own, whatever
+	// was sent: only imports carry the ids of the national data, and an
+	// import updates the place with its id (members kept). A chosen id
+	// would let anyone become the referent of a place not imported yet.
+	st.Lieu.ID = randomLieuID()
 	if st.Lieu.DateMaj.IsZero() {
 		st.Lieu.DateMaj = time.Now().UTC().Truncate(24 * time.Hour)
 	}
@@ -370,6 +373,7 @@ func (s *StructureService) mayEdit(ctx context.Context, actor maillage.Viewer, s
 }
 
 // UpdateStructure changes a structure (its referents or an administrator).
+// Its SIRET/RNA may not become one another structure holds (pivotFree).
 func (s *StructureService) UpdateStructure(ctx context.Context, actor maillage.Viewer, id int64, st *maillage.Structure) (*maillage.Structure, error) {
 	if err := s.mayEdit(ctx, actor, id); err != nil {
 		return nil, err
@@ -385,11 +389,37 @@ func (s *StructureService) UpdateStructure(ctx context.Context, actor maillage.V
 		return nil, err
 	}
 	if err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if st.Lieu.Pivot != cur.Lieu.Pivot {
+			if err := pivotFree(ctx, tx, id, st.Lieu.Pivot); err != nil {
+				return err
+			}
+		}
 		return s.update(ctx, tx, id, &st.Lieu, st.Roles)
 	}); err != nil {
 		return nil, err
 	}
 	return s.FindStructureByID(ctx, id)
+}
+
+// pivotFree refuses a SIRET/RNA that another structure than id holds, as
+// creating a structure with it does: with a referent, ask them; without
+// one, claim it (nothing of it changes) rather than take its number.
+func pivotFree(ctx context.Context, tx bun.IDB, id int64, pivot string) error {
+	var others []struct {
+		ID        int64
+		Referents int
+	}
+	if err := tx.NewRaw(`SELECT s.id, (SELECT count(*) FROM memberships m WHERE m.structure_id = s.id AND m.role = 'referent' AND m.ended_on IS NULL) AS referents
+		FROM structures s WHERE s.pivot = ? AND s.id <> ? ORDER BY s.id FOR UPDATE`, pivot, id).Scan(ctx, &others); err != nil {
+		return err
+	}
+	if len(others) == 0 {
+		return nil
+	}
+	if others[0].Referents > 0 {
+		return maillage.Invalid("lieu.pivot", "network.structure.pivot.taken")
+	}
+	return maillage.Invalid("lieu.pivot", "network.structure.pivot.claim")
 }
 
 // EndMember ends a membership (today).

@@ -79,7 +79,7 @@ func (s *StructureService) FindClaim(ctx context.Context, id int64) (*maillage.C
 
 // FindClaims lists claims, newest first: a person's own, or those a
 // coordinator or an administrator may decide (the same rule as
-// Claim.CanDecide, in SQL).
+// Claim.CanDecide, in SQL: their territory's, not their own).
 func (s *StructureService) FindClaims(ctx context.Context, f maillage.ClaimFilter) ([]*maillage.Claim, error) {
 	q := claimSelect + " WHERE TRUE"
 	var args []any
@@ -90,6 +90,10 @@ func (s *StructureService) FindClaims(ctx context.Context, f maillage.ClaimFilte
 	if f.UserID != 0 {
 		q += " AND c.user_id = ?"
 		args = append(args, f.UserID)
+	}
+	if u := f.DecidableBy; u != nil {
+		q += " AND c.user_id <> ?" // nobody decides their own claim
+		args = append(args, u.ID)
 	}
 	if u := f.DecidableBy; u != nil && !u.Has(maillage.RoleAdministrateur) {
 		deps, regs := u.CoordinatedTerritories()
@@ -220,9 +224,14 @@ func (s *StructureService) moveClaim(ctx context.Context, tx bun.IDB, r *claimRo
 // ClaimLinkTTL is how long the proof link sent to a structure stays valid.
 const ClaimLinkTTL = 48 * time.Hour
 
+// ClaimLinkResend is how long after a proof link another may be sent: each
+// is a mail to the structure's contact address.
+const ClaimLinkResend = time.Hour
+
 // SendClaimLink sends a proof link to the structure's contact address
 // (the first of its courriels, from the national data): whoever reads that
-// mailbox speaks for the structure. It returns the masked address.
+// mailbox speaks for the structure. It returns the masked address. Another
+// link leaves ClaimLinkResend after the last one at the soonest.
 func (s *StructureService) SendClaimLink(ctx context.Context, userID, id int64, lang string) (string, error) {
 	var masked string
 	err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -235,6 +244,13 @@ func (s *StructureService) SendClaimLink(ctx context.Context, userID, id int64, 
 		}
 		if r.Status != maillage.ClaimPending {
 			return maillage.Machine.Check(maillage.ClaimMachine, r.Status, maillage.ClaimGranted)
+		}
+		var expires *time.Time
+		if err := tx.NewRaw("SELECT token_expires FROM structure_claims WHERE id = ?", id).Scan(ctx, &expires); err != nil {
+			return err
+		}
+		if expires != nil && time.Until(*expires) > ClaimLinkTTL-ClaimLinkResend {
+			return maillage.Errorf(maillage.ETOOMANY, "network.claim.link.recent", "Minutes", int(ClaimLinkResend.Minutes()))
 		}
 		var emails []string
 		if err := tx.NewRaw("SELECT courriels FROM structures WHERE id = ?", r.StructureID).Scan(ctx, pgdialect.Array(&emails)); err != nil {

@@ -77,7 +77,7 @@ func (s *StructureService) UpsertLieux(ctx context.Context, ls []maillage.Lieu, 
 		insee, _ := lieux.ResolveCommune(&ls[i], communes)
 		rep.Rows = append(rep.Rows, lieux.Row{Line: i + 1, Lieu: ls[i], Present: lieux.Columns(), CommuneInsee: insee})
 	}
-	b := lieux.NewBatch(rep, source)
+	b := lieux.NewBatch(rep, source, lieux.Territory{})
 	for i := 0; i < len(rep.Rows); i += lieux.BatchSize {
 		b.Rows = rep.Rows[i:min(i+lieux.BatchSize, len(rep.Rows))]
 		st, err := s.StoreBatch(ctx, b)
@@ -215,13 +215,19 @@ func storeBatch(ctx context.Context, tx bun.IDB, b *lieux.Batch) (lieux.Stored, 
 	}
 	if len(pivots) > 0 {
 		var candidates []matchCandidate
-		if err := tx.NewRaw(`SELECT r.ord, s.id, s.lieu_id, s.nom,
+		if err := tx.NewRaw(`SELECT r.ord, s.id, s.lieu_id, s.nom, coalesce(c.code_departement, '') AS departement,
 				lower(immutable_unaccent(s.adresse)) = lower(immutable_unaccent(r.adresse)) AS same_address
 			FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) AS r(pivot, nom, adresse, ord)
 			JOIN structures s ON s.pivot = r.pivot AND lower(immutable_unaccent(s.nom)) = lower(immutable_unaccent(r.nom))
+			LEFT JOIN communes c ON c.code_insee = s.commune_insee
 			WHERE s.lieu_id <> ALL (?::text[])
 			ORDER BY r.ord, s.id`, pgArray(pivots), pgArray(noms), pgArray(adresses), pgdialectArray(ords), pgArray(b.FileIDs)).Scan(ctx, &candidates); err != nil {
 			return st, fmt.Errorf("match stored places: %w", err)
+		}
+		if b.Within != nil {
+			// A place outside the importer's territory is never changed:
+			// the row becomes a place of its own.
+			candidates = slices.DeleteFunc(candidates, func(c matchCandidate) bool { return !b.Within(c.Departement) })
 		}
 		for ord, cs := range groupCandidates(candidates) {
 			r := b.Rows[ord]
@@ -283,6 +289,7 @@ type matchCandidate struct {
 	ID          int64  `bun:"id"`
 	LieuID      string `bun:"lieu_id"`
 	Nom         string `bun:"nom"`
+	Departement string `bun:"departement"`
 	SameAddress bool   `bun:"same_address"`
 }
 
@@ -336,6 +343,51 @@ func NewImportService(db *DB, log *slog.Logger) *lieux.Service {
 // Communes implements lieux.JobStore.
 func (s *ImportStore) Communes(ctx context.Context) (lieux.Communes, error) {
 	return loadCommunes(ctx, s.db)
+}
+
+// Territory implements lieux.JobStore: an administrator imports anywhere;
+// a coordinator in the départements of their scope (a région's included,
+// User.Coordinates); anyone else nowhere. Stored maps every stored place's
+// id to its département, for the rows that would update them.
+func (s *ImportStore) Territory(ctx context.Context, actorID int64) (lieux.Territory, error) {
+	nowhere := lieux.Territory{Holds: func(string) bool { return false }}
+	u, err := NewUserService(s.db).FindUserByID(ctx, actorID)
+	if maillage.ErrorCode(err) == maillage.ENOTFOUND {
+		return nowhere, nil
+	}
+	if err != nil {
+		return lieux.Territory{}, fmt.Errorf("importer %d: %w", actorID, err)
+	}
+	if u.Has(maillage.RoleAdministrateur) {
+		return lieux.Territory{}, nil
+	}
+	if !u.Has(maillage.RoleCoordinateur) {
+		return nowhere, nil
+	}
+	var deps []struct {
+		Code       string `bun:"code"`
+		CodeRegion string `bun:"code_region"`
+	}
+	if err := s.db.NewRaw("SELECT code, code_region FROM departements").Scan(ctx, &deps); err != nil {
+		return lieux.Territory{}, fmt.Errorf("départements: %w", err)
+	}
+	held := map[string]bool{}
+	for _, d := range deps {
+		held[d.Code] = u.Coordinates(d.Code, d.CodeRegion)
+	}
+	var places []struct {
+		LieuID      string `bun:"lieu_id"`
+		Departement string `bun:"departement"`
+	}
+	if err := s.db.NewRaw(`SELECT s.lieu_id, coalesce(c.code_departement, '') AS departement
+		FROM structures s LEFT JOIN communes c ON c.code_insee = s.commune_insee`).Scan(ctx, &places); err != nil {
+		return lieux.Territory{}, fmt.Errorf("stored places: %w", err)
+	}
+	stored := make(map[string]string, len(places))
+	for _, p := range places {
+		stored[p.LieuID] = p.Departement
+	}
+	return lieux.Territory{Holds: func(dep string) bool { return held[dep] }, Stored: stored}, nil
 }
 
 // CreateJob implements lieux.JobStore.

@@ -263,6 +263,11 @@ func TestBackgroundImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Only administrators and coordinators import (the worker checks the
+	// role when it runs the job).
+	if _, err := users.GrantRole(ctx, admin.User.ID, maillage.RoleGrant{UserID: admin.User.ID, Role: maillage.RoleAdministrateur}, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
 	var rows []map[string]string
 	for i := range 1200 {
 		r := charente(map[string]string{"id": fmt.Sprintf("bg-%04d", i), "pivot": "78293293300016", "nom": fmt.Sprintf("Espace numérique %d", i)})

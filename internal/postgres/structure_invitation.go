@@ -36,7 +36,8 @@ func (r invitationRow) domain() *maillage.Invitation {
 		StartedOn: r.StartedOn, InvitedBy: r.InvitedBy, Status: r.Status, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
 }
 
-// Invite records an invitation and its mail in one transaction.
+// Invite records an invitation and its mail in one transaction; one
+// inviter sends an address at most maillage.MaxInvitationsPerDay a day.
 func (s *StructureService) Invite(ctx context.Context, actor maillage.Viewer, structureID int64, in maillage.InvitationInput, lang string) (*maillage.Invitation, error) {
 	if err := in.Validate().Err(); err != nil {
 		return nil, err
@@ -59,6 +60,14 @@ func (s *StructureService) Invite(ctx context.Context, actor maillage.Viewer, st
 		}
 		if member {
 			return maillage.Invalid("email", "network.member.already")
+		}
+		var recent int
+		if err := tx.NewRaw(`SELECT count(*) FROM structure_invitations WHERE invited_by = ? AND email = ? AND created_at > now() - interval '1 day'`,
+			actor.UserID, in.Email).Scan(ctx, &recent); err != nil {
+			return err
+		}
+		if recent >= maillage.MaxInvitationsPerDay {
+			return maillage.Invalid("email", "network.invitation.too_many", "Max", maillage.MaxInvitationsPerDay)
 		}
 		err := tx.NewRaw(`INSERT INTO structure_invitations (structure_id, email, role, started_on, invited_by) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (structure_id, email, role) WHERE status = 'envoyee' DO NOTHING RETURNING id`,

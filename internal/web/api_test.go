@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"maillage/internal/app"
 	"maillage/internal/maillage"
@@ -624,4 +625,122 @@ func jsonThemes(n int) string {
 		themes[i] = fmt.Sprintf("%q", fmt.Sprintf("thème %d", i+1))
 	}
 	return "[" + strings.Join(themes, ",") + "]"
+}
+
+// TestAPITitleDates: the date a title was obtained is a real past day.
+// Year 0 passed the API's format check and PostgreSQL refused it (a 500);
+// a date to come (2062 typed for 2026) was stored. Both are refused next
+// to the field, and nothing of the body is saved.
+func TestAPITitleDates(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "api-titre-date@exemple.fr", nil)
+	saveProfile(t, a, u, maillage.ProfileUpdate{Kind: ptr(maillage.KindConseiller), DisplayName: ptr("Titre Daté"), Bio: ptr("avant")})
+	token := bearer(newToken(t, a, u))
+	tomorrow := time.Now().AddDate(0, 0, 2).Format(time.DateOnly)
+	for _, tt := range []struct {
+		date   string
+		status int
+	}{
+		{"0000-01-01", 422},
+		{"0001-01-01", 422},
+		{"1899-12-31", 422},
+		{"9999-12-31", 422},
+		{tomorrow, 422},
+		{"2026-02-30", 422}, // not a day
+		{"1900-01-01", 200},
+		{"2016-06-30", 200},
+	} {
+		t.Run(tt.date, func(t *testing.T) {
+			body := fmt.Sprintf(`{"bio": "après %s", "titles": [{"certification_code": "CMN", "obtained_on": %q}]}`, tt.date, tt.date)
+			r := send(t, a, "PUT", "/api/moi/profil", body, token)
+			wantStatus(t, r, tt.status)
+			if tt.status != 422 {
+				return
+			}
+			var e apiError
+			decode(t, r, &e)
+			if e.Fields["titles.0.obtained_on"] == "" {
+				t.Errorf("no message on titles.0.obtained_on: %v", e.Fields)
+			}
+			if p, _ := a.Profiles.FindProfileByUserID(context.Background(), u.ID); p.Bio == "après "+tt.date {
+				t.Errorf("saved despite the bad date: %q", p.Bio)
+			}
+		})
+	}
+}
+
+// TestAPIStructureIDIsMaillages: a structure created by a person gets an
+// id of Maillage's own, whatever the body says. The API kept the body's
+// lieu.id, so a member could create a structure under the id a place has
+// in the national data: the next import of that file updated it by its id
+// and the member became the referent of the real place (imports match by
+// id and keep the members).
+func TestAPIStructureIDIsMaillages(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	squatter := newUser(t, a, "api-squat-id@exemple.fr", nil)
+	token := bearer(newToken(t, a, squatter))
+	for i, id := range []string{"dora-national-4f3e", "maillage-demo-0001-squat", "  spaced-id  "} {
+		t.Run(id, func(t *testing.T) {
+			var body map[string]any
+			if err := json.Unmarshal([]byte(structureBody("Lieu au nom volé", validRNA(311000001+i))), &body); err != nil {
+				t.Fatal(err)
+			}
+			body["lieu"].(map[string]any)["id"] = id
+			b, _ := json.Marshal(body)
+			r := send(t, a, "POST", "/api/structures", string(b), token)
+			wantStatus(t, r, 201)
+			var st maillage.Structure
+			decode(t, r, &st)
+			if st.Lieu.ID == id || !strings.HasPrefix(st.Lieu.ID, "maillage-") {
+				t.Errorf("the created structure has the id %q from the body", st.Lieu.ID)
+			}
+			// The national file's place with that id is another structure.
+			real := maillage.Lieu{ID: id, Pivot: validRNA(312000001 + i), Nom: "Médiathèque nationale", Commune: "Bastia", CodePostal: "20200",
+				CodeInsee: "2B033", Adresse: "2 rue César Campinchi", Courriels: []string{"contact@mediatheque-exemple.fr"}}
+			if _, _, err := a.Structures.UpsertLieux(ctx, []maillage.Lieu{real}, "test"); err != nil {
+				t.Fatal(err)
+			}
+			after, err := a.Structures.FindStructureByID(ctx, st.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.Lieu.Nom != "Lieu au nom volé" {
+				t.Errorf("the import changed the member's structure into %q", after.Lieu.Nom)
+			}
+		})
+	}
+}
+
+// TestAPITypeErrorsNameTheField: a value of the wrong type is reported at
+// its path in the body. For the fields of a place, the path carried the Go
+// name of the embedded struct (« lieu.Lieu.latitude »), which names no
+// field of the API nor any input of the form.
+func TestAPITypeErrorsNameTheField(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "api-types@exemple.fr", nil)
+	token := bearer(newToken(t, a, u))
+	for _, tt := range []struct{ body, field string }{
+		{`{"lieu": {"nom": "X", "latitude": "45,7"}, "roles": ["lieu"]}`, "lieu.latitude"},
+		{`{"lieu": {"nom": "X", "services": [["a"]]}, "roles": ["lieu"]}`, "lieu.services"},
+		{`{"lieu": {"nom": 3}, "roles": ["lieu"]}`, "lieu.nom"},
+		{`{"lieu": {"nom": "X"}, "roles": "lieu"}`, "roles"},
+	} {
+		t.Run(tt.field, func(t *testing.T) {
+			r := send(t, a, "POST", "/api/structures", tt.body, token)
+			wantStatus(t, r, 422)
+			var e apiError
+			decode(t, r, &e)
+			if e.Fields[tt.field] == "" || len(e.Fields) != 1 {
+				t.Errorf("fields %v, want one message on %s", e.Fields, tt.field)
+			}
+		})
+	}
+	r := send(t, a, "PUT", "/api/moi/profil", `{"mentor": {"capacity": "3"}}`, token)
+	wantStatus(t, r, 422)
+	var e apiError
+	decode(t, r, &e)
+	if e.Fields["mentor.capacity"] == "" {
+		t.Errorf("fields %v, want a message on mentor.capacity", e.Fields)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"maillage/internal/maillage"
 	"maillage/internal/testenv"
@@ -43,14 +44,23 @@ func TestEnglishPages(t *testing.T) {
 	admin := newUser(t, a, "english.admin@example.org", &maillage.RoleGrant{Role: maillage.RoleAdministrateur})
 	admin.Grants = append(admin.Grants, maillage.RoleGrant{Role: maillage.RoleAdministrateur})
 	kind, name, bio, commune := maillage.KindMediateur, "Alex Test", "Digital helper", "69123"
+	// A competency and a service: their names, official French labels,
+	// are facet values of the search page.
+	comps := []maillage.ProfileCompetence{{Code: "1.1", Level: 3}}
 	p, err := a.Profiles.SaveProfile(ctx, admin.ID, maillage.ProfileUpdate{Kind: &kind, DisplayName: &name, Bio: &bio, Commune: &commune,
-		Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPublic}})
+		Competences: &comps, Visibility: map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPublic}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st, _, err := a.Structures.CreateStructure(ctx, admin.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureHub}, Lieu: maillage.Lieu{
-		Pivot: "W692000001", Nom: "Test Hub", Adresse: "1 test street", CodePostal: "69001", Commune: "Lyon", CodeInsee: "69123"}})
+		Pivot: "W692000001", Nom: "Test Hub", Adresse: "1 test street", CodePostal: "69001", Commune: "Lyon", CodeInsee: "69123",
+		Services: []string{maillage.LieuServices[0]}}})
 	if err != nil {
+		t.Fatal(err)
+	}
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := a.SearchSync.WaitIdle(wait); err != nil {
 		t.Fatal(err)
 	}
 	session := newSession(t, a, admin)

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"io"
 	"mime/multipart"
 	"net/http/httptest"
@@ -202,4 +203,156 @@ func importAndWait(t *testing.T, a *app.App, u *maillage.User, filename string, 
 		t.Fatalf("import page: %d", page.Status)
 	}
 	return page
+}
+
+// TestLieuxImportStaysInTheCoordinatorsTerritory: a coordinator imports
+// the places of their territory only. The import wrote anywhere: a
+// coordinator of one département could rewrite every place of France by
+// its published id (name, contact address — the one a claim's proof link
+// goes to), referents' structures included. Rows outside the territory,
+// and rows whose id names a stored place outside it, are rejected with
+// their line; a place outside is never matched by SIRET and name; an
+// administrator imports anywhere.
+func TestLieuxImportStaysInTheCoordinatorsTerritory(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	coord := newUser(t, a, "import.coord.69@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeDepartement, ScopeValue: "69"})
+	regional := newUser(t, a, "import.coord.84@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeRegion, ScopeValue: "84"})
+	admin := newUser(t, a, "import.admin.terr@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleAdministrateur})
+	paris := maillage.Lieu{ID: "terr-paris-1", Pivot: validRNA(751000001), Nom: "Espace numérique parisien", Commune: "Paris", CodePostal: "75011",
+		CodeInsee: "75111", Adresse: "1 rue Oberkampf", Courriels: []string{"contact@parisien-exemple.fr"}}
+	if _, _, err := a.Structures.UpsertLieux(ctx, []maillage.Lieu{paris}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	paris2 := paris
+	paris2.ID, paris2.Pivot, paris2.Nom = "terr-paris-2", validRNA(751000002), "Médiathèque du onzième"
+	if _, _, err := a.Structures.UpsertLieux(ctx, []maillage.Lieu{paris2}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	lyon := func(id, nom, pivot string) map[string]string {
+		return lieuRow(id, nom, map[string]string{"pivot": pivot, "courriels": "pirate@exemple.fr"})
+	}
+	inParis := func(id, nom, pivot string) map[string]string {
+		return lieuRow(id, nom, map[string]string{"pivot": pivot, "commune": "Paris", "code_postal": "75011", "code_insee": "75111", "adresse": "2 rue Oberkampf"})
+	}
+	for _, tt := range []struct {
+		name    string
+		who     *maillage.User
+		row     map[string]string
+		created bool   // the row became a place of its own
+		rewrote string // id of a stored place the row changed ("" when none)
+		field   string // field of the row's error when rejected
+	}{
+		{"coordinator, place of the territory", coord, lyon("terr-lyon-1", "Espace numérique lyonnais", validRNA(691000101)), true, "", ""},
+		{"coordinator, place outside", coord, inParis("terr-paris-3", "Espace numérique du onzième", validRNA(751000003)), false, "", "code_insee"},
+		{"coordinator, stored id outside moved into the territory", coord, lyon("terr-paris-1", "Espace numérique parisien", validRNA(751000001)), false, "", "id"},
+		{"coordinator, stored id outside", coord, inParis("terr-paris-1", "Nom changé", validRNA(751000001)), false, "", "code_insee"},
+		{"coordinator, SIRET and name of a place outside", coord, lyon("terr-lyon-2", "Médiathèque du onzième", validRNA(751000002)), true, "", ""},
+		{"regional coordinator, place of a département of the région", regional, lyon("terr-lyon-3", "Espace numérique de la région", validRNA(691000103)), true, "", ""},
+		{"regional coordinator, place outside", regional, inParis("terr-paris-4", "Espace numérique hors région", validRNA(751000004)), false, "", "code_insee"},
+		{"administrator, anywhere", admin, inParis("terr-paris-1", "Espace numérique parisien renommé", validRNA(751000001)), false, "terr-paris-1", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := map[string]*maillage.Structure{}
+			for _, p := range []maillage.Lieu{paris, paris2} {
+				sts, _, err := a.Structures.FindStructures(ctx, maillage.StructureFilter{Pivot: p.Pivot})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, st := range sts {
+					before[st.Lieu.ID] = st
+				}
+			}
+			importAndWait(t, a, tt.who, "lieux.csv", lieuxCSV(',', tt.row))
+			rep, err := a.LieuxImports.ImportReport(ctx, lastImport(t, a))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rep.Created == 1; got != tt.created {
+				t.Errorf("created %d, want created=%v", rep.Created, tt.created)
+			}
+			if tt.field != "" {
+				found := false
+				for _, l := range rep.Lines {
+					found = found || !l.Warning && !l.Note && l.Field == tt.field
+				}
+				if rep.Rejected != 1 || !found {
+					t.Errorf("rejected %d, lines %+v; want the row rejected on %s", rep.Rejected, rep.Lines, tt.field)
+				}
+			}
+			for id, st := range before {
+				after, err := a.Structures.FindStructureByID(ctx, st.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				changed := after.Lieu.Nom != st.Lieu.Nom || after.Lieu.CodeInsee != st.Lieu.CodeInsee || strings.Join(after.Lieu.Courriels, ",") != strings.Join(st.Lieu.Courriels, ",")
+				if changed != (id == tt.rewrote) {
+					t.Errorf("stored place %s changed=%v (%q in %s), want %v", id, changed, after.Lieu.Nom, after.Lieu.CodeInsee, id == tt.rewrote)
+				}
+			}
+		})
+	}
+}
+
+// lastImport returns the id of the newest import job.
+func lastImport(t *testing.T, a *app.App) int64 {
+	t.Helper()
+	var id int64
+	if err := a.DB.NewRaw("SELECT max(id) FROM lieux_imports").Scan(context.Background(), &id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestLieuxExportNeutralisesFormulas: the open export of places is opened
+// in spreadsheets. Any member could create a structure named
+// =HYPERLINK(…) and /lieux.csv wrote it as it was, so the spreadsheet of
+// whoever opened the file ran it. Text cells starting with =, +, -, @, a
+// tab or a carriage return get a leading apostrophe (as the directory
+// export and the import report do); numbers and E.164 telephones, whose
+// pattern makes them harmless, stay as they are. The file still follows the
+// schema.
+func TestLieuxExportNeutralisesFormulas(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "export.formules@exemple.fr", nil)
+	token := bearer(newToken(t, a, u))
+	body := `{"lieu": {"nom": "=HYPERLINK(\"http://evil.example\",\"Cliquez\")", "pivot": "W441000001", "commune": "Nantes", "code_postal": "44000",
+		"code_insee": "44109", "adresse": "@SUM(1+1)", "complement_adresse": "-2+3", "presentation_resume": "+cmd|' /C calc'!A0",
+		"telephone": "+33240000000", "latitude": 47.2184, "longitude": -1.5536}, "roles": ["lieu"]}`
+	wantStatus(t, send(t, a, "POST", "/api/structures", body, token), 201)
+	r := do(t, a.Web.App(), "GET", "/lieux.csv?departement=44", nil)
+	wantStatus(t, r, 200)
+	recs, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, name := range recs[0] {
+		col[name] = i
+	}
+	var rec []string
+	for _, x := range recs[1:] {
+		if x[col["pivot"]] == "W441000001" {
+			rec = x
+		}
+	}
+	if rec == nil {
+		t.Fatalf("the place is not exported:\n%s", r.Body)
+	}
+	for field, want := range map[string]string{
+		"nom":                 `'=HYPERLINK("http://evil.example","Cliquez")`,
+		"adresse":             "'@SUM(1+1)",
+		"complement_adresse":  "'-2+3",
+		"presentation_resume": "'+cmd|' /C calc'!A0",
+		"telephone":           "+33240000000",
+		"longitude":           "-1.5536",
+		"latitude":            "47.2184",
+	} {
+		if got := rec[col[field]]; got != want {
+			t.Errorf("%s: %q, want %q", field, got, want)
+		}
+	}
+	if errs := lieux.ValidateCSVAgainstSchema(strings.NewReader(r.Body)); len(errs) > 0 {
+		t.Errorf("export breaks the schema: %v", errs)
+	}
 }

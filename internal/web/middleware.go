@@ -49,6 +49,30 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// refuseEncodedBodies refuses a request whose body is sent compressed
+// (any Content-Encoding but identity, in any of its headers) with 415.
+// Fiber inflates such a body, without any limit, whenever a handler reads
+// it (c.Body, multipart forms): a few kilobytes of gzip, or of gzip inside
+// gzip, would become gigabytes in memory, past BodyLimit. No form nor
+// client of the portal needs to compress what it sends.
+func (s *Server) refuseEncodedBodies(c *fiber.Ctx) error {
+	encoded := false
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		if !strings.EqualFold(string(k), fiber.HeaderContentEncoding) {
+			return
+		}
+		for _, e := range strings.Split(string(v), ",") {
+			if e = strings.TrimSpace(e); e != "" && !strings.EqualFold(e, "identity") {
+				encoded = true
+			}
+		}
+	})
+	if encoded {
+		return fiber.NewError(fiber.StatusUnsupportedMediaType)
+	}
+	return c.Next()
+}
+
 // accessLog writes one slog line per request.
 func (s *Server) accessLog(c *fiber.Ctx) error {
 	start := time.Now()

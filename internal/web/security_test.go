@@ -1,8 +1,12 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -419,5 +423,352 @@ func TestUnknownMethodIs405(t *testing.T) {
 		if r := send(t, a, m, "/healthz", "", nil); r.Status != 405 {
 			t.Errorf("%s /healthz: %d, want 405", m, r.Status)
 		}
+	}
+}
+
+// TestCompressedBodiesAreRefused: a request body sent compressed
+// (Content-Encoding) is refused with 415 before anything reads it. Fiber
+// inflates such a body without any limit when a handler reads it, so 50 KB
+// of gzip became 50 MB in memory, past BodyLimit, and a body compressed
+// twice ("gzip, gzip") could become gigabytes: any signed-in member could
+// exhaust the server's memory. Nothing is stored.
+func TestCompressedBodiesAreRefused(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "gzip.bomb@exemple.fr", nil)
+	saveProfile(t, a, u, maillage.ProfileUpdate{Kind: ptr(maillage.KindConseiller), DisplayName: ptr("Gzip Bombe"), Bio: ptr("avant")})
+	session, token := newSession(t, a, u), newToken(t, a, u)
+	gz := func(b []byte) []byte {
+		var out bytes.Buffer
+		w := gzip.NewWriter(&out)
+		w.Write(b)
+		w.Close()
+		return out.Bytes()
+	}
+	jsonBody := gz([]byte(`{"bio": "après"` + strings.Repeat(" ", 1<<20) + `}`))
+	formBody := gz([]byte(url.Values{"_csrf": {kit.SessionCSRF(session)}, "display_name": {"Changé"}}.Encode()))
+	for _, tt := range []struct {
+		name      string
+		method    string
+		target    string
+		body      []byte
+		encodings []string // one Content-Encoding header each
+		headers   map[string]string
+	}{
+		{"json gzip", "PUT", "/api/moi/profil", jsonBody, []string{"gzip"}, map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}},
+		{"json gzip twice", "PUT", "/api/moi/profil", gz(jsonBody), []string{"gzip, gzip"}, map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}},
+		{"json identity then gzip", "PUT", "/api/moi/profil", jsonBody, []string{"identity", "gzip"}, map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}},
+		{"json deflate", "PUT", "/api/moi/profil", jsonBody, []string{"deflate"}, map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}},
+		{"json br", "PUT", "/api/moi/profil", jsonBody, []string{"br"}, map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}},
+		{"form gzip", "POST", "/compte/nom", formBody, []string{"GZIP"}, map[string]string{"Cookie": "maillage_session=" + session, "Content-Type": "application/x-www-form-urlencoded"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, tt.target, bytes.NewReader(tt.body))
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			for _, e := range tt.encodings {
+				req.Header.Add("Content-Encoding", e)
+			}
+			resp, err := a.Web.App().Test(req, 10000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 415 {
+				t.Errorf("status %d, want 415", resp.StatusCode)
+			}
+		})
+	}
+	p, err := a.Profiles.FindProfileByUserID(context.Background(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Bio != "avant" || p.DisplayName != "Gzip Bombe" {
+		t.Errorf("a compressed body was applied: bio %q, name %q", p.Bio, p.DisplayName)
+	}
+	// The same request uncompressed still works.
+	r := send(t, a, "PUT", "/api/moi/profil", `{"bio": "après"}`, bearer(token))
+	wantStatus(t, r, 200)
+}
+
+// TestOutOfRangeParameters: numbers too large, negative or not numbers in
+// query strings and paths name nothing (404), say what is wrong (422) or
+// are bounded; never a 500. A page number whose offset overflowed int made
+// PostgreSQL refuse a negative OFFSET.
+func TestOutOfRangeParameters(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	for _, target := range []string{
+		"/annuaire/departements/69?page=9223372036854775807",
+		"/annuaire/departements/69?page=4611686018427387904",
+		"/annuaire/departements/69?page=-9223372036854775808",
+		"/annuaire/departements/69?page=99999999999999999999",
+		"/annuaire/departements/69?page=1e3&page=2",
+		"/recherche?q=lyon&page=9223372036854775807&par_page=9223372036854775807",
+		"/api/recherche?q=lyon&page=-1&rayon=9223372036854775807",
+		"/api/profils?offset=9223372036854775807&limit=9223372036854775807",
+		"/api/communes?q=ly&limit=9223372036854775807",
+		"/profils/9223372036854775807",
+		"/profils/99999999999999999999",
+		"/structures/-1",
+		"/charte/versions/0",
+		"/carte?departement=99999999999999999999",
+	} {
+		if r := do(t, a.Web.App(), "GET", target, nil); r.Status >= 500 {
+			t.Errorf("GET %s: %d", target, r.Status)
+		}
+	}
+}
+
+// TestNamesThatHideOrReverse: a name is read by others (directory,
+// structures, invitations), so it cannot hold the bidirectional controls
+// that display text in another order (« Jean‮nimda » shows as « Jeanadmin »
+// reversed: Trojan-Source spoofing), and a name made of invisible
+// characters only (zero-width space, Hangul filler) is no name. Both were
+// stored. Invisible characters around a name are dropped; a zero-width
+// joiner inside an emoji stays.
+func TestNamesThatHideOrReverse(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "noms.invisibles@exemple.fr", nil)
+	saveProfile(t, a, u, maillage.ProfileUpdate{Kind: ptr(maillage.KindConseiller), DisplayName: ptr("Nom Visible")})
+	token, session := bearer(newToken(t, a, u)), newSession(t, a, u)
+	for _, tt := range []struct {
+		name    string
+		status  int
+		stored  string // the name kept when accepted
+		account int    // status of the account's name form
+	}{
+		{"Jean\u202enimda", 422, "", 422},
+		{"\u2067Alice\u2069", 422, "", 422},
+		{"Ali\u202ace\u202c", 422, "", 422},
+		{"\u200b", 422, "", 303}, // the account's name may be empty (the address shows instead)
+		{"\u200b\u200d\u2060\ufeff", 422, "", 303},
+		{"\u3164", 422, "", 303},
+		{"\ufeffAlice Martin\u200b", 200, "Alice Martin", 303},
+		{"Zoë 👩\u200d💻", 200, "Zoë 👩\u200d💻", 303},
+		{"Ῥόδη Νικολάου", 200, "Ῥόδη Νικολάου", 303},
+		{"سارة", 200, "سارة", 303},
+	} {
+		t.Run(fmt.Sprintf("%+q", tt.name), func(t *testing.T) {
+			b, _ := json.Marshal(map[string]string{"display_name": tt.name})
+			r := send(t, a, "PUT", "/api/moi/profil", string(b), token)
+			wantStatus(t, r, tt.status)
+			if tt.status == 422 {
+				var e apiError
+				decode(t, r, &e)
+				if e.Fields["display_name"] == "" {
+					t.Errorf("no message on display_name: %s", r.Body)
+				}
+			} else if p, _ := a.Profiles.FindProfileByUserID(context.Background(), u.ID); p.DisplayName != tt.stored {
+				t.Errorf("stored %+q, want %+q", p.DisplayName, tt.stored)
+			}
+			// A structure's name is read by everyone too.
+			if tt.account == 422 {
+				r := send(t, a, "POST", "/api/structures", structureBody(tt.name, validRNA(321000001)), token)
+				wantStatus(t, r, 422)
+				var e apiError
+				decode(t, r, &e)
+				if e.Fields["lieu.nom"] == "" {
+					t.Errorf("no message on lieu.nom: %s", r.Body)
+				}
+			}
+			// The account's name (the same one name) follows the same rule.
+			f := postForm(t, a, session, "/compte/nom", url.Values{"display_name": {tt.name}}, nil)
+			if f.Status != tt.account {
+				t.Errorf("account name form: %d, want %d", f.Status, tt.account)
+			}
+			if acc, err := a.Users.FindUserByID(context.Background(), u.ID); err != nil || tt.account == 303 && acc.DisplayName != tt.stored {
+				t.Errorf("account name %+q, want %+q (%v)", acc.DisplayName, tt.stored, err)
+			}
+		})
+	}
+}
+
+// TestNobodyDecidesTheirOwnClaim: a claim is decided by someone else than
+// the claimant. A coordinator could claim a structure of their territory
+// that has no referent and grant the claim themselves, becoming its
+// referent with nobody else involved; it was also listed among the claims
+// they had to decide. Another coordinator of the territory, or an
+// administrator, decides it.
+func TestNobodyDecidesTheirOwnClaim(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	first := newUser(t, a, "propre.premier@exemple.fr", nil)
+	coord := newUser(t, a, "propre.coord@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeDepartement, ScopeValue: "69"})
+	admin := newUser(t, a, "propre.admin@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleAdministrateur})
+	colleague := newUser(t, a, "propre.collegue@exemple.fr", &maillage.RoleGrant{Role: maillage.RoleCoordinateur, ScopeKind: maillage.ScopeDepartement, ScopeValue: "69"})
+	for _, tt := range []struct {
+		name     string
+		claimant *maillage.User
+		decider  *maillage.User
+		pivot    string
+		status   int
+	}{
+		{"a coordinator, their own claim", coord, coord, "W693200001", 403},
+		{"an administrator, their own claim", admin, admin, "W693200002", 403},
+		{"another coordinator of the territory", coord, colleague, "W693200003", 303},
+		{"an administrator, a coordinator's claim", coord, admin, "W693200004", 303},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newStructure(t, a, first, tt.pivot, "Lieu "+tt.pivot)
+			if _, err := a.Structures.EndMember(ctx, maillage.Viewer{UserID: first.ID}, st.Members[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			_, claim, err := a.Structures.CreateStructure(ctx, tt.claimant.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: st.Lieu})
+			if err != nil || claim == nil {
+				t.Fatalf("claim: %v", err)
+			}
+			session := newSession(t, a, tt.decider)
+			list := do(t, a.Web.App(), "GET", "/structures/revendications", map[string]string{"Cookie": "maillage_session=" + session})
+			decideForm := fmt.Sprintf("/structures/revendications/%d/decision", claim.ID)
+			if listed := strings.Contains(list.Body, decideForm); listed != (tt.status == 303) {
+				t.Errorf("claim offered to decide: %v", listed)
+			}
+			r := postForm(t, a, session, decideForm, url.Values{"decision": {"accepter"}, "motivation": {"Vu"}}, nil)
+			if r.Status != tt.status {
+				t.Fatalf("decision: %d, want %d", r.Status, tt.status)
+			}
+			after, _ := a.Structures.FindStructureByID(ctx, st.ID)
+			if after.IsReferent(tt.claimant.ID) != (tt.status == 303) {
+				t.Errorf("claimant referent: %v", after.IsReferent(tt.claimant.ID))
+			}
+		})
+	}
+}
+
+// TestInvitationsAreNotAMailCannon: inviting, cancelling and inviting again
+// sent a mail each time, with no bound, to any address, with the
+// structure's name and the inviter's chosen by the inviter (anyone who
+// declares a structure): a way to flood or phish someone through the
+// portal's mails. One inviter sends an address at most
+// maillage.MaxInvitationsPerDay invitations a day, whatever the structure
+// or the role; the answer names the field, and no further mail leaves.
+func TestInvitationsAreNotAMailCannon(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	ref := newUser(t, a, "canon.ref@exemple.fr", nil)
+	first := newStructure(t, a, ref, "W693300001", "Lieu qui invite beaucoup")
+	second := newStructure(t, a, ref, "W693300002", "Autre lieu qui invite")
+	session := newSession(t, a, ref)
+	victim := "canon.cible@exemple.fr"
+	sent := func() int {
+		ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: victim, Kind: "structure_invitation", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ms)
+	}
+	invite := func(st *maillage.Structure, role string) response {
+		return postForm(t, a, session, fmt.Sprintf("/structures/%d/invitations", st.ID), url.Values{"email": {victim}, "role": {role}}, nil)
+	}
+	cancelAll := func(st *maillage.Structure) {
+		invs, err := a.Structures.FindStructureInvitations(ctx, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, inv := range invs {
+			if _, err := a.Structures.CancelInvitation(ctx, maillage.Viewer{UserID: ref.ID}, inv.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, tt := range []struct {
+		st     *maillage.Structure
+		role   string
+		status int
+	}{
+		{first, "salarie", 303},
+		{first, "salarie", 303}, // after a cancel (a wrong role corrected…)
+		{first, "mediateur", 303},
+		{first, "salarie", 422},  // one too many
+		{second, "salarie", 422}, // from another structure of the same inviter too
+	} {
+		r := invite(tt.st, tt.role)
+		if r.Status != tt.status {
+			t.Fatalf("invitation %d: %d, want %d", i+1, r.Status, tt.status)
+		}
+		if tt.status == 422 && !strings.Contains(r.Body, `id="email-error"`) {
+			t.Errorf("invitation %d: no message next to the address", i+1)
+		}
+		cancelAll(tt.st)
+	}
+	if n := sent(); n != maillage.MaxInvitationsPerDay {
+		t.Errorf("%d mails sent, want %d", n, maillage.MaxInvitationsPerDay)
+	}
+	// Another address is not concerned.
+	if r := postForm(t, a, session, fmt.Sprintf("/structures/%d/invitations", first.ID), url.Values{"email": {"canon.autre@exemple.fr"}, "role": {"salarie"}}, nil); r.Status != 303 {
+		t.Errorf("another address: %d", r.Status)
+	}
+}
+
+// TestClaimLinkIsNotResentAtOnce: each click on « send the link » mailed
+// the structure's contact address again, without bound. A new link may be
+// sent an hour after the last one (postgres.ClaimLinkResend); until then
+// the claimant is told to look in the structure's mailbox, and the link
+// already sent still works.
+func TestClaimLinkIsNotResentAtOnce(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	first := newUser(t, a, "lien.premier@exemple.fr", nil)
+	st := newStructure(t, a, first, "W693400001", "Lieu à ne pas inonder")
+	if _, err := a.Structures.EndMember(ctx, maillage.Viewer{UserID: first.ID}, st.Members[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	claimant := newUser(t, a, "lien.demandeur@exemple.fr", nil)
+	_, claim, err := a.Structures.CreateStructure(ctx, claimant.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: st.Lieu})
+	if err != nil || claim == nil {
+		t.Fatalf("claim: %v", err)
+	}
+	session := newSession(t, a, claimant)
+	target := fmt.Sprintf("/structures/revendications/%d/lien", claim.ID)
+	for i, want := range []int{303, 429, 429} {
+		if r := postForm(t, a, session, target, url.Values{}, nil); r.Status != want {
+			t.Fatalf("send %d: %d, want %d", i+1, r.Status, want)
+		}
+	}
+	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: "contact.w693400001@lieu-exemple.fr", Limit: 10})
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("%d mails to the structure, want 1 (%v)", len(ms), err)
+	}
+	link := regexp.MustCompile(`confirmer\?jeton=(\S+)`).FindStringSubmatch(ms[0].Text)
+	if link == nil {
+		t.Fatal("no link in the mail")
+	}
+	if r := do(t, a.Web.App(), "GET", "/structures/revendications/confirmer?jeton="+link[1], map[string]string{"Cookie": "maillage_session=" + session}); r.Status != 303 {
+		t.Errorf("the first link no longer works: %d", r.Status)
+	}
+}
+
+// TestUnknownCommuneChoiceKeepsTheCommune: the commune chosen among
+// candidates comes back as code_insee_choice; an INSEE code no commune has
+// (a stale page, an edited form) cleared the stored commune without a
+// word. It is refused next to the commune, and the stored one stays.
+func TestUnknownCommuneChoiceKeepsTheCommune(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	u := newUser(t, a, "choix.commune@exemple.fr", nil)
+	saveProfile(t, a, u, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Choix Commune"), Commune: ptr("69123")})
+	session := newSession(t, a, u)
+	for _, tt := range []struct {
+		choice string
+		status int
+		stored string
+	}{
+		{"00000", 422, "69123"},
+		{"2A999", 422, "69123"},
+		{"69\x00123", 422, "69123"},
+		{"13055", 303, "13055"},
+	} {
+		t.Run(fmt.Sprintf("%q", tt.choice), func(t *testing.T) {
+			r := postForm(t, a, session, "/profil", url.Values{"kind": {"mediateur"}, "display_name": {"Choix Commune"}, "code_insee": {"Saint-Denis"},
+				"code_insee_choice": {tt.choice}, "mentor.capacity": {"0"}, "mentor.radius_km": {"20"}}, nil)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d", r.Status, tt.status)
+			}
+			if tt.status == 422 && !strings.Contains(r.Body, `id="code_insee-error"`) {
+				t.Errorf("no message next to the commune")
+			}
+			if p, _ := a.Profiles.FindProfileByUserID(context.Background(), u.ID); p.CodeInsee != tt.stored {
+				t.Errorf("stored commune %q, want %q", p.CodeInsee, tt.stored)
+			}
+		})
 	}
 }

@@ -83,6 +83,7 @@ func New(d Deps) (*Server, error) {
 	s.app.Use(s.accessLog)
 	s.app.Use(s.recoverPanic)
 	s.app.Use(s.securityHeaders)
+	s.app.Use(s.refuseEncodedBodies)
 	s.app.Use("/static", filesystem.New(filesystem.Config{
 		Root:   http.FS(d.Static),
 		MaxAge: 3600,

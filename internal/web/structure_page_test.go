@@ -147,3 +147,65 @@ func TestEditingAStructureKeepsWhatTheFormDoesNotShow(t *testing.T) {
 		t.Error("fiche Accès libre wiped")
 	}
 }
+
+// TestStructurePivotOfAnother: a referent may not give their structure the
+// SIRET/RNA another structure holds. Creating a structure with it is
+// refused (it has a referent) or becomes a claim (it has none); editing
+// one's own structure let the number through, so anyone could present
+// their structure as that legal entity without a claim.
+func TestStructurePivotOfAnother(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	lieu := func(pivot, nom string) maillage.Lieu {
+		return maillage.Lieu{Pivot: pivot, Nom: nom, Adresse: "3 rue des Tanneurs", CodePostal: "69001", Commune: "Lyon", CodeInsee: "69123"}
+	}
+	create := func(u *maillage.User, pivot, nom string) *maillage.Structure {
+		st, _, err := a.Structures.CreateStructure(ctx, u.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: lieu(pivot, nom)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	mine := newUser(t, a, "pivot.mien@exemple.fr", nil)
+	other := newUser(t, a, "pivot.autre@exemple.fr", nil)
+	st := create(mine, "W693100001", "Mon lieu")
+	create(other, "W693100002", "Le lieu d'un autre")
+	if _, _, err := a.Structures.UpsertLieux(ctx, []maillage.Lieu{func() maillage.Lieu {
+		l := lieu("W693100003", "Lieu importé sans référent")
+		l.ID = "pivot-importe"
+		return l
+	}()}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	session := newSession(t, a, mine)
+	target := "/structures/" + strconv.FormatInt(st.ID, 10) + "/modifier"
+	for _, tt := range []struct {
+		pivot  string
+		status int
+	}{
+		{"W693100002", 422},  // held by a structure with a referent
+		{"w 693100003", 422}, // held by a structure without one (typed loosely)
+		{"W693100001", 303},  // its own number, unchanged
+		{"W693100004", 303},  // a number nobody holds
+		{"W693100004", 303},  // saved again
+		{"W693100001", 303},  // and back
+	} {
+		t.Run(tt.pivot, func(t *testing.T) {
+			r := postForm(t, a, session, target, url.Values{"lieu.pivot": {tt.pivot}, "lieu.nom": {"Mon lieu"}, "lieu.adresse": {"3 rue des Tanneurs"},
+				"lieu.code_postal": {"69001"}, "lieu.commune": {"Lyon (69123)"}, "roles": {"lieu"}}, nil)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d", r.Status, tt.status)
+			}
+			if tt.status == 422 && !strings.Contains(r.Body, `id="lieu.pivot-error"`) {
+				t.Errorf("no message next to the pivot")
+			}
+			after, err := a.Structures.FindStructureByID(ctx, st.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.status == 422 && after.Lieu.Pivot == strings.ToUpper(strings.ReplaceAll(tt.pivot, " ", "")) {
+				t.Errorf("the structure took the number %s", after.Lieu.Pivot)
+			}
+		})
+	}
+}

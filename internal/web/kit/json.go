@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -138,7 +139,7 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return maillage.Invalid(typeErr.Field, "error.api.type."+jsonType(typeErr.Type.Kind().String()))
+		return maillage.Invalid(bodyPath(reflect.TypeOf(v), typeErr.Field), "error.api.type."+jsonType(typeErr.Type.Kind().String()))
 	case errors.As(err, &syntaxErr):
 		return maillage.Wrap(maillage.EINVALID, err, "error.api.syntax", "Offset", syntaxErr.Offset)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -152,6 +153,47 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 		return fe
 	}
 	return maillage.Wrap(maillage.EINVALID, err, "error.api.not_json")
+}
+
+// bodyPath turns the path encoding/json reports (« lieu.Lieu.latitude »)
+// into the field's path in the body (« lieu.latitude »): json puts the Go
+// name of an embedded struct in the path, though the body has no such
+// level. The path is walked through t: a segment that is no JSON name of
+// the struct there but the name of one of its embedded fields is dropped.
+func bodyPath(t reflect.Type, path string) string {
+	var out []string
+	for _, seg := range strings.Split(path, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			t = t.Elem()
+		}
+		switch {
+		case t == nil:
+			out = append(out, seg)
+		case t.Kind() == reflect.Map:
+			out, t = append(out, seg), t.Elem()
+		case t.Kind() == reflect.Struct:
+			if f, ok := jsonField(t, seg); ok {
+				out, t = append(out, seg), f.Type
+			} else if f, ok := t.FieldByName(seg); ok && f.Anonymous {
+				t = f.Type // an embedded struct: no level in the body
+			} else {
+				out, t = append(out, seg), nil
+			}
+		default:
+			out, t = append(out, seg), nil
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+// jsonField finds the field of struct t (or of its embedded structs) whose
+// JSON name is name.
+func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
+	return t.FieldByNameFunc(func(goName string) bool {
+		f, _ := t.FieldByName(goName)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		return tag == name || tag == "" && !f.Anonymous && strings.EqualFold(goName, name)
+	})
 }
 
 // jsonType names the kind a field expects (the suffix of its message key).

@@ -82,6 +82,10 @@ func (n *Capability) directoryRegion(c *fiber.Ctx) error {
 
 const directoryPageSize = 50
 
+// directoryMaxPage bounds the page asked for: a page past the end shows
+// nothing, and one so far that its offset would overflow is the same.
+const directoryMaxPage = kit.APIMaxOffset / directoryPageSize
+
 // directoryDepartement lists the people and places of a département.
 func (n *Capability) directoryDepartement(c *fiber.Ctx) error {
 	code := c.Params("code")
@@ -102,7 +106,7 @@ func (n *Capability) directoryDepartement(c *fiber.Ctx) error {
 	if d.Kind != "" && !maillage.ProfileKind(d.Kind).Valid() {
 		d.Kind = ""
 	}
-	d.Page = max(c.QueryInt("page", 1), 1)
+	d.Page = min(max(c.QueryInt("page", 1), 1), directoryMaxPage)
 	off := (d.Page - 1) * directoryPageSize
 	if d.People, d.PeopleTotal, err = n.d.Profiles.FindProfiles(ctx, maillage.ProfileFilter{Viewer: kit.Viewer(c), CodeDepartement: code, Kind: maillage.ProfileKind(d.Kind), Offset: off, Limit: directoryPageSize}); err != nil {
 		return err

@@ -113,9 +113,17 @@ func (n *Capability) update(c *fiber.Ctx, f profileForm, lists *profileLists) ma
 
 	code := ""
 	if pick := f.Value("code_insee_choice"); pick != "" {
-		if got, err := n.d.Territories.FindCommuneByCode(c.UserContext(), pick); err == nil {
+		got, err := n.d.Territories.FindCommuneByCode(c.UserContext(), pick)
+		switch {
+		case err == nil:
 			code = got.CodeInsee
 			f.Set("code_insee", got.Nom+" ("+got.CodeInsee+")")
+		case maillage.ErrorCode(err) == maillage.ENOTFOUND:
+			// A choice no commune has (a stale page, an edited form):
+			// said next to the field, never a commune cleared silently.
+			f.Add("code_insee", "network.commune.unknown")
+		default:
+			f.Add("code_insee", "error.internal")
 		}
 	} else if text := f.Value("code_insee"); text != "" {
 		got, cands, err := n.d.Territories.ResolveCommune(c.UserContext(), text)
