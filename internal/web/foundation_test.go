@@ -3,6 +3,9 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -10,6 +13,7 @@ import (
 
 	"maillage/internal/app"
 	"maillage/internal/localsvc"
+	"maillage/internal/maillage"
 	"maillage/internal/testenv"
 )
 
@@ -124,4 +128,81 @@ func TestReadyzNamesMeilisearchWhenItStops(t *testing.T) {
 	if r := do(t, a.Web.App(), "GET", "/", nil); r.Status != 200 {
 		t.Fatalf("home with meilisearch down: %d", r.Status)
 	}
+}
+
+// TestFooterAndHomeLeadToPeoplesPages: the footer's status page is a page
+// for people (JSON on request), the data sources page names every data set
+// of content/, each home card leads to the page of its capability, and
+// /favicon.ico is an icon.
+func TestFooterAndHomeLeadToPeoplesPages(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	app := a.Web.App()
+
+	t.Run("status page", func(t *testing.T) {
+		r := do(t, app, "GET", "/etat", nil)
+		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("status %d, type %q", r.Status, r.Header.Get("Content-Type"))
+		}
+		mustContain(t, r.Body, "État du service", "Base de données (PostgreSQL)", "Moteur de recherche (Meilisearch)", "répond")
+		if strings.Contains(r.Body, `{"status"`) {
+			t.Error("the status page shows raw JSON")
+		}
+		j := do(t, app, "GET", "/etat", map[string]string{"Accept": "application/json"})
+		if j.Status != 200 || !strings.Contains(j.Body, `"postgres":{"status":"ok"}`) {
+			t.Errorf("JSON on request: %d %s", j.Status, j.Body)
+		}
+	})
+
+	t.Run("data sources", func(t *testing.T) {
+		r := do(t, app, "GET", "/a-propos/donnees", nil)
+		// One row per folder of content/ that holds a data set (search
+		// holds the synonyms).
+		mustContain(t, r.Body, "COG 2026", "standard national des lieux", "CRCN", "Synonymes de la recherche",
+			"Charte de l&#39;aidant numérique", "Programmes de label", "Fonds de carte")
+		entries, err := os.ReadDir(filepath.Join("..", "..", "content"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := strings.Count(r.Body, "<tr><td>")
+		folders := 0
+		for _, e := range entries {
+			if e.IsDir() {
+				folders++
+			}
+		}
+		if rows < folders {
+			t.Errorf("%d data sets listed for %d folders of content/", rows, folders)
+		}
+	})
+
+	t.Run("home cards", func(t *testing.T) {
+		r := do(t, app, "GET", "/", nil)
+		links := regexp.MustCompile(`<h3><a href="([^"]+)">`).FindAllStringSubmatch(r.Body, -1)
+		if len(links) != 9 {
+			t.Fatalf("%d cards are links, want 9", len(links))
+		}
+		member := newUser(t, a, "carte-accueil@example.org", nil)
+		admin := newUser(t, a, "carte-admin@example.org", &maillage.RoleGrant{Role: maillage.RoleAdministrateur})
+		for _, l := range links {
+			who := member
+			if strings.HasPrefix(l[1], "/admin") {
+				who = admin
+			}
+			got := do(t, app, "GET", l[1], cookie(newSession(t, a, who), false))
+			if got.Status != 200 {
+				t.Errorf("card %s: status %d", l[1], got.Status)
+			}
+		}
+	})
+
+	t.Run("favicon", func(t *testing.T) {
+		r := do(t, app, "GET", "/favicon.ico", nil)
+		if r.Status != 301 || r.Header.Get("Location") != "/static/favicon.svg" {
+			t.Fatalf("favicon: %d %q", r.Status, r.Header.Get("Location"))
+		}
+		svg := do(t, app, "GET", "/static/favicon.svg", nil)
+		if svg.Status != 200 || !strings.HasPrefix(svg.Header.Get("Content-Type"), "image/svg+xml") {
+			t.Errorf("icon: %d %q", svg.Status, svg.Header.Get("Content-Type"))
+		}
+	})
 }

@@ -50,13 +50,13 @@ func (h *Capability) Mount(r *kit.Router) {
 type audience struct{ Key, Href string }
 
 var audiences = []audience{
-	{"conseiller", "/profil"},
-	{"mediateur", "/profil#mentor"},
-	{"coordinateur", "/annuaire"},
-	{"employeur", "/structures/nouvelle"},
-	{"formation", "/structures/nouvelle"},
-	{"aidant", "/profil"},
-	{"instructeur", "/connexion"},
+	{"conseiller", "/mentorat/trouver"},
+	{"mediateur", "/mentorat"},
+	{"coordinateur", "/observatoire"},
+	{"employeur", "/emploi/employeur"},
+	{"formation", "/mes-organismes"},
+	{"aidant", "/charte"},
+	{"instructeur", "/labels"},
 	{"public", "/recherche"},
 	{"admin", "/admin/roles"},
 }
@@ -88,6 +88,8 @@ var sources = []source{
 	{"home.data.referentiel", "home.data.referentiel.source", "Licence Ouverte 2.0, AGPL-3.0 (Pix)"},
 	{"home.data.synonyms", "home.data.synonyms.source", "Licence Ouverte 2.0"},
 	{"carto.data.set", "carto.data.set.source", "carto.data.set.licence"},
+	{"home.data.charter", "home.data.charter.source", "Licence Ouverte 2.0"},
+	{"home.data.labels", "home.data.labels.source", "Licence Ouverte 2.0"},
 }
 
 func (h *Capability) aboutData(c *fiber.Ctx) error {
