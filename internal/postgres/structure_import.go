@@ -74,6 +74,11 @@ func (s *StructureService) UpsertLieux(ctx context.Context, ls []maillage.Lieu, 
 	}
 	rep := &lieux.Report{}
 	for i := range ls {
+		// date_maj is required by the schema: a place stored without it
+		// would make the open export refuse the whole file.
+		if ls[i].DateMaj.IsZero() {
+			ls[i].DateMaj = maillage.Today(time.Now())
+		}
 		insee, _ := lieux.ResolveCommune(&ls[i], communes)
 		rep.Rows = append(rep.Rows, lieux.Row{Line: i + 1, Lieu: ls[i], Present: lieux.Columns(), CommuneInsee: insee})
 	}
