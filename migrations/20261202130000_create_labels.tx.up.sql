@@ -214,5 +214,5 @@ CREATE FUNCTION label_autres_formations_labels(sid bigint, stored text) RETURNS 
 LANGUAGE sql STABLE AS $$
     SELECT left(concat_ws(', ', string_agg(l.register_text, ', ' ORDER BY l.starts_on, l.id), nullif(stored, '')), 1000)
     FROM label_labels l
-    WHERE l.structure_id = sid AND l.status = 'actif' AND l.starts_on <= current_date AND l.expires_on > current_date
+    WHERE l.structure_id = sid AND l.status = 'actif' AND l.starts_on <= (now() AT TIME ZONE 'Europe/Paris')::date AND l.expires_on > (now() AT TIME ZONE 'Europe/Paris')::date
 $$;

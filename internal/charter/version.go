@@ -22,15 +22,7 @@ import (
 )
 
 // Paris is the time zone of publication days and of the dates people read.
-var Paris = mustLoadLocation("Europe/Paris")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err) // time/tzdata is imported: cannot happen
-	}
-	return loc
-}
+var Paris = maillage.Paris
 
 // Version is one published text of the charter.
 type Version struct {

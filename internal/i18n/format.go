@@ -1,6 +1,8 @@
 package i18n
 
 import (
+	"maillage/internal/maillage"
+
 	"embed"
 	"strconv"
 	"time"
@@ -25,14 +27,7 @@ func NewWithFormats() *Catalog {
 }
 
 // Paris is the time zone every date and time is shown in.
-var Paris = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err) // time/tzdata is embedded
-
-	}
-	return l
-}()
+var Paris = maillage.Paris
 
 func tag(lang string) language.Tag {
 	if Lang(lang) == EN {

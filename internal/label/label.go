@@ -148,13 +148,7 @@ func trimmed(s string) string {
 
 // Paris is the time zone of the days people read (deposit, due date,
 // validity of a label).
-var Paris = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err) // time/tzdata is imported: cannot happen
-	}
-	return loc
-}()
+var Paris = maillage.Paris
 
 // Search types of the capability (internal/search): the applications, in
 // an index only reviewers reach, and the public register of labels.

@@ -301,7 +301,9 @@ func TestLabelLifecycle(t *testing.T) {
 		t.Errorf("validity %v – %v", start, end)
 	}
 	l := &label.Label{Status: label.LabelActif, StartsOn: start, ExpiresOn: end}
-	if !l.Active(start) || l.Active(end) || l.Active(start.Add(-time.Hour)) {
+	// Active from the Paris day of the decision: 23:30 UTC is already
+	// 4 December there; 22:00 UTC on 3 December is still 3 December.
+	if !l.Active(decided) || !l.Active(start) || l.Active(end) || l.Active(start.Add(-2*time.Hour)) || !l.Active(end.Add(-2*time.Hour)) {
 		t.Error("active")
 	}
 	if l.CanRenew(start) || !l.CanRenew(end.AddDate(0, -5, 0)) || !l.CanRenew(end.AddDate(0, 1, 0)) {

@@ -290,18 +290,11 @@ func (in *PauseInput) Validate(now time.Time) maillage.Problems {
 }
 
 // Paris is the time zone of dates shown and typed.
-var Paris = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return l
-}()
+var Paris = maillage.Paris
 
 // Today is the day of now in Paris, at midnight UTC (how dates are stored).
 func Today(now time.Time) time.Time {
-	y, m, d := now.In(Paris).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return maillage.Today(now)
 }
 
 func trimMessage(s string) string {

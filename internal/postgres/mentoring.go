@@ -59,7 +59,7 @@ type mentorRow struct {
 const mentorSelect = `SELECT p.id AS profile_id, p.user_id, p.display_name AS name, c.nom AS commune, c.code_departement AS departement,
 	c.code_region AS region, c.latitude, c.longitude, p.mentor_radius_km AS radius_km, p.mentor_remote AS remote,
 	p.mentor_capacity AS capacity, p.mentor_themes AS themes, p.mentor_available AS available, %s AS visible,
-	EXISTS (SELECT 1 FROM mentor_pauses mp WHERE mp.user_id = p.user_id AND (mp.until IS NULL OR mp.until >= current_date)) AS paused,
+	EXISTS (SELECT 1 FROM mentor_pauses mp WHERE mp.user_id = p.user_id AND (mp.until IS NULL OR mp.until >= ` + maillage.TodaySQL + `)) AS paused,
 	(SELECT count(*) FROM mentoring_pairings x WHERE x.mentor_id = p.user_id AND x.status = 'active') AS active,
 	(SELECT coalesce(jsonb_object_agg(pc.competence_code, pc.level), '{}') FROM profile_competences pc WHERE pc.profile_id = p.id) AS levels
 	FROM profiles p LEFT JOIN communes c ON c.code_insee = p.code_insee`
@@ -856,7 +856,7 @@ func (s *MentoringService) LogMeeting(ctx context.Context, userID, pairingID int
 // FindPause returns the person's current pause (nil when none).
 func (s *MentoringService) FindPause(ctx context.Context, userID int64) (*mentoring.Pause, error) {
 	var p mentoring.Pause
-	err := s.db.NewRaw("SELECT since, until FROM mentor_pauses WHERE user_id = ? AND (until IS NULL OR until >= current_date)", userID).Scan(ctx, &p.Since, &p.Until)
+	err := s.db.NewRaw("SELECT since, until FROM mentor_pauses WHERE user_id = ? AND (until IS NULL OR until >= "+maillage.TodaySQL+")", userID).Scan(ctx, &p.Since, &p.Until)
 	if isNoRows(err) {
 		return nil, nil
 	}

@@ -25,7 +25,7 @@ const coveredSQL = `EXISTS (SELECT 1 FROM mentoring_pairings x JOIN profiles pm 
 	WHERE x.mentee_id = p.user_id AND x.status = 'active')`
 
 // pausedSQL: the person of profile row p is on pause.
-const pausedSQL = `EXISTS (SELECT 1 FROM mentor_pauses mp WHERE mp.user_id = p.user_id AND (mp.until IS NULL OR mp.until >= current_date))`
+const pausedSQL = `EXISTS (SELECT 1 FROM mentor_pauses mp WHERE mp.user_id = p.user_id AND (mp.until IS NULL OR mp.until >= ` + maillage.TodaySQL + `))`
 
 // scopeSQL is the condition of a scope on the commune row c.
 func scopeSQL(sc mentoring.Scope) (string, []any) {

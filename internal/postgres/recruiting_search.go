@@ -42,7 +42,7 @@ func jobFallback(s *SearchFallback, _ maillage.Viewer) fallbackPart {
 	// The start month as the jobs index names it (« janvier 2027 »), for
 	// the months an offer may start in.
 	var month strings.Builder
-	month.WriteString("CASE WHEN o.start_on IS NULL OR o.start_on <= (now() AT TIME ZONE 'Europe/Paris')::date THEN ")
+	month.WriteString("CASE WHEN o.start_on IS NULL OR o.start_on <= " + maillage.TodaySQL + " THEN ")
 	month.WriteString(sqlText(s.labels("recruiting.search.start_now")) + " ELSE CASE to_char(o.start_on, 'YYYY-MM')")
 	for y := time.Now().Year() - 1; y <= time.Now().Year()+3; y++ {
 		for m := 1; m <= 12; m++ {
@@ -54,7 +54,7 @@ func jobFallback(s *SearchFallback, _ maillage.Viewer) fallbackPart {
 	start := month.String()
 	p := fallbackPart{id: "o.id",
 		from:  "job_offers o JOIN structures s ON s.id = o.structure_id LEFT JOIN communes c ON c.code_insee = o.code_insee",
-		where: "o.status = 'publiee' AND o.closes_on >= (now() AT TIME ZONE 'Europe/Paris')::date",
+		where: "o.status = 'publiee' AND o.closes_on >= " + maillage.TodaySQL,
 		title: title, subtitle: "o.contract", snippet: "left(o.description, 200)", commune: "c.nom", dep: "c.code_departement",
 		lat: "c.latitude", lng: "c.longitude", facets: []string{"departement"}, subtitleKeys: "recruiting.contract.", url: "/emploi/offres/"}
 	p.doc = title + " || ' ' || s.nom || ' ' || " + contract.String() + " || ' ' || o.description || ' ' || coalesce(c.nom, '')"

@@ -315,7 +315,7 @@ func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st
 	// would let anyone become the referent of a place not imported yet.
 	st.Lieu.ID = randomLieuID()
 	if st.Lieu.DateMaj.IsZero() {
-		st.Lieu.DateMaj = time.Now().UTC().Truncate(24 * time.Hour)
+		st.Lieu.DateMaj = maillage.Today(time.Now())
 	}
 	if err := s.validateStructure(ctx, st); err != nil {
 		return nil, nil, err
@@ -343,7 +343,7 @@ func (s *StructureService) CreateStructure(ctx context.Context, userID int64, st
 		if id, err = s.insert(ctx, tx, &st.Lieu, st.Roles); err != nil {
 			return err
 		}
-		if _, err := tx.NewRaw("INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, 'referent', current_date)", id, userID).Exec(ctx); err != nil {
+		if _, err := tx.NewRaw("INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, 'referent', "+maillage.TodaySQL+")", id, userID).Exec(ctx); err != nil {
 			return translate(err, "network.member.not_found")
 		}
 		return auditTx(ctx, tx, maillage.AuditEntry{ActorID: &userID, Action: "structure.created",
@@ -384,7 +384,7 @@ func (s *StructureService) UpdateStructure(ctx context.Context, actor maillage.V
 	}
 	st.Lieu.ID = cur.Lieu.ID
 	st.Lieu.Pivot = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(st.Lieu.Pivot), " ", ""))
-	st.Lieu.DateMaj = time.Now().UTC().Truncate(24 * time.Hour)
+	st.Lieu.DateMaj = maillage.Today(time.Now())
 	if err := s.validateStructure(ctx, st); err != nil {
 		return nil, err
 	}
@@ -432,7 +432,7 @@ func (s *StructureService) EndMember(ctx context.Context, actor maillage.Viewer,
 		return 0, err
 	}
 	return m.StructureID, s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewRaw("UPDATE memberships SET ended_on = current_date WHERE id = ?", memberID).Exec(ctx); err != nil {
+		if _, err := tx.NewRaw("UPDATE memberships SET ended_on = "+maillage.TodaySQL+" WHERE id = ?", memberID).Exec(ctx); err != nil {
 			return err
 		}
 		if err := touchProfile(ctx, tx, m.UserID); err != nil {

@@ -194,7 +194,7 @@ func (s *StructureService) moveClaim(ctx context.Context, tx bun.IDB, r *claimRo
 		return err
 	}
 	if to == maillage.ClaimGranted {
-		if _, err := tx.NewRaw("INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, 'referent', current_date)", r.StructureID, r.UserID).Exec(ctx); err != nil {
+		if _, err := tx.NewRaw("INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, 'referent', "+maillage.TodaySQL+")", r.StructureID, r.UserID).Exec(ctx); err != nil {
 			return translate(err, "network.member.not_found")
 		}
 		// Other open claims on the structure are refused: it has a referent.

@@ -187,7 +187,7 @@ func (s *StructureService) RespondInvitation(ctx context.Context, u *maillage.Us
 		if !accept {
 			return nil
 		}
-		if _, err := tx.NewRaw(`INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, ?, coalesce(?, current_date))
+		if _, err := tx.NewRaw(`INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, ?, coalesce(?, `+maillage.TodaySQL+`))
 			ON CONFLICT DO NOTHING`, inv.StructureID, u.ID, inv.Role, inv.StartedOn).Exec(ctx); err != nil {
 			return translate(err, "network.member.not_found")
 		}

@@ -219,7 +219,7 @@ func (im *lheoImport) createBody(ctx context.Context, b *training.Body) (int64, 
 		code, _ = im.s.communeByPostcode(ctx, b.Address.Postcode, b.Address.City)
 	}
 	l := maillage.Lieu{ID: randomLieuID(), Pivot: b.SIRET, Nom: b.Name, Adresse: addr, CodePostal: b.Address.Postcode,
-		Commune: b.Address.City, CodeInsee: code, DateMaj: time.Now().UTC().Truncate(24 * time.Hour), Source: "LHEO"}
+		Commune: b.Address.City, CodeInsee: code, DateMaj: maillage.Today(time.Now()), Source: "LHEO"}
 	if b.Contact.Email != "" {
 		l.Courriels = []string{b.Contact.Email}
 	}

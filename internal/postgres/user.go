@@ -534,7 +534,7 @@ func (s *UserService) DeleteUser(ctx context.Context, userID int64, ip string) e
 			}
 		}
 		for _, q := range []string{
-			"UPDATE memberships SET ended_on = current_date WHERE user_id = ? AND ended_on IS NULL",
+			"UPDATE memberships SET ended_on = " + maillage.TodaySQL + " WHERE user_id = ? AND ended_on IS NULL",
 			"DELETE FROM api_tokens WHERE user_id = ?",
 			"DELETE FROM identities WHERE user_id = ?",
 			"DELETE FROM sessions WHERE user_id = ?",

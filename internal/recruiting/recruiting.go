@@ -21,19 +21,12 @@ const SearchType = "job"
 
 // Paris is the time zone of the days people read: an offer closes at the
 // end of its closing day in France.
-var Paris = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err) // time/tzdata is imported: cannot happen
-	}
-	return l
-}()
+var Paris = maillage.Paris
 
 // Today is the day of now in Paris, as midnight UTC (the way dates are
 // stored and compared).
 func Today(now time.Time) time.Time {
-	y, m, d := now.In(Paris).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return maillage.Today(now)
 }
 
 // Offer states.

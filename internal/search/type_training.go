@@ -69,13 +69,7 @@ type TrainingDoc struct {
 	UpdatedAt      int64    `json:"updated_at"`
 }
 
-var parisTZ = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+var parisTZ = maillage.Paris
 
 // Trainings is the trainings type: one public index of upcoming sessions,
 // with facets on the certification, the bloc, the modality, the funding,

@@ -10,7 +10,6 @@ import (
 	"embed"
 	"io/fs"
 	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -137,13 +136,7 @@ func (t *Capability) steps(c *fiber.Ctx, u *maillage.User) ([]kit.Step, error) {
 }
 
 // paris is the time zone of every date typed or shown.
-var paris = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+var paris = maillage.Paris
 
 // french translates into French (the texts of open data files).
 func (t *Capability) french(key string, args ...any) string {
