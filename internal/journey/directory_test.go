@@ -7,7 +7,9 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"maillage/internal/demo"
 	"maillage/internal/maillage"
@@ -99,5 +101,25 @@ func TestDirectoryCountsOnDemo(t *testing.T) {
 	// The listing shows the first page of people with links to their pages.
 	if n := len(regexp.MustCompile(`href="/profils/\d+"`).FindAllString(body, -1)); n != min(wantPeople, 50) {
 		t.Fatalf("listing shows %d people, want %d", n, min(wantPeople, 50))
+	}
+
+	// Search past the 1,000th result: the demo's people are more than
+	// Meilisearch pages (maillage.MaxSearchResults); the page says so and
+	// invites to refine instead of offering pages that would come back empty.
+	sctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	if err := a.SearchSync.WaitIdle(sctx); err != nil {
+		t.Fatal(err)
+	}
+	all := get("/recherche?type=profile", "maillage_session="+token)
+	if !strings.Contains(all, "premiers résultats peuvent être parcourus") {
+		t.Fatal("no word that results past the 1,000th cannot be reached")
+	}
+	last := get("/recherche?type=profile&page=50", "maillage_session="+token)
+	if n := len(regexp.MustCompile(`href="/profils/\d+"`).FindAllString(last, -1)); n == 0 {
+		t.Error("the last reachable page is empty")
+	}
+	if strings.Contains(all, "page=51") {
+		t.Error("a page past the 1,000th result is offered")
 	}
 }
