@@ -405,3 +405,24 @@ func TestExportColumnsAndXLSX(t *testing.T) {
 		t.Errorf("csv = %q", b.String())
 	}
 }
+
+// TestTeamCharterText: the prefill of « charte_equipe » in words.
+func TestTeamCharterText(t *testing.T) {
+	day := func(d time.Time) string { return d.Format("2/1/2006") }
+	on := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name string
+		in   label.TeamCharter
+		want string
+	}{
+		{"no version in force", label.TeamCharter{Members: 3}, ""},
+		{"no member", label.TeamCharter{Version: 2}, "Charte de l'aidant numérique, version 2 en vigueur\u00a0: la structure n'a pas encore de membre sur Maillage."},
+		{"nobody signed", label.TeamCharter{Version: 2, Members: 4}, "Charte de l'aidant numérique, version 2 en vigueur\u00a0: aucune des 4 personnes de l'équipe ne l'a encore signée sur Maillage."},
+		{"two of three", label.TeamCharter{Version: 1, Members: 3, Signed: []label.TeamSigner{{"Ana", on}, {"Bo", on}}},
+			"Charte de l'aidant numérique, version 1 en vigueur\u00a0: 2 personnes de l'équipe sur 3 l'ont signée sur Maillage.\nSignatures\u00a0: Ana (1/12/2026)\u00a0; Bo (1/12/2026)."},
+	} {
+		if got := tt.in.Text(day); got != tt.want {
+			t.Errorf("%s:\n%q\nwant\n%q", tt.name, got, tt.want)
+		}
+	}
+}

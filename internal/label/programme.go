@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -163,7 +164,58 @@ func (p *Programme) ReminderDays() []int {
 
 // PrefillFields are the fields of a place an indicator may start from.
 var PrefillFields = []string{"horaires", "services", "publics", "prise_en_charge_specifique", "modalites_acces",
-	"modalites_accompagnement", "fiche_acces_libre", "dispositifs", "presentation"}
+	"modalites_accompagnement", "fiche_acces_libre", "dispositifs", "presentation", PrefillTeamCharter}
+
+// PrefillTeamCharter starts an answer from the team's signatures of the
+// aidant charter (TeamCharter), which storage reads from the charter's
+// chain; it is no field of the place.
+const PrefillTeamCharter = "charte_equipe"
+
+// TeamCharter is where a structure's team stands with the aidant charter
+// when an application starts.
+type TeamCharter struct {
+	Version int          // the version in force
+	Members int          // active members of the structure
+	Signed  []TeamSigner // who signed the version in force
+}
+
+// TeamSigner is a signature of the version in force: the name the person
+// typed when signing (what they gave as evidence; no address).
+type TeamSigner struct {
+	TypedName string
+	Day       time.Time
+}
+
+// Text is the answer an indicator with PrefillTeamCharter starts with
+// (application texts are French, like the programme).
+func (t TeamCharter) Text(day func(time.Time) string) string {
+	if t.Version == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Charte de l'aidant numérique, version %d en vigueur\u00a0: ", t.Version)
+	switch n := len(t.Signed); {
+	case t.Members == 0:
+		b.WriteString("la structure n'a pas encore de membre sur Maillage.")
+	case n == 0:
+		fmt.Fprintf(&b, "aucune des %d personnes de l'équipe ne l'a encore signée sur Maillage.", t.Members)
+	case n == 1:
+		fmt.Fprintf(&b, "1 personne de l'équipe sur %d l'a signée sur Maillage.", t.Members)
+	default:
+		fmt.Fprintf(&b, "%d personnes de l'équipe sur %d l'ont signée sur Maillage.", n, t.Members)
+	}
+	if len(t.Signed) > 0 {
+		b.WriteString("\nSignatures\u00a0: ")
+		for i, s := range t.Signed {
+			if i > 0 {
+				b.WriteString("\u00a0; ")
+			}
+			fmt.Fprintf(&b, "%s (%s)", s.TypedName, day(s.Day))
+		}
+		b.WriteString(".")
+	}
+	return b.String()
+}
 
 // Prefill returns the answer an indicator starts with for a structure: the
 // value of its Prefill field, as the national data holds it.

@@ -42,53 +42,11 @@ func (s *CharterService) StructureSigners(ctx context.Context, viewer maillage.V
 	if err != nil {
 		return nil, err
 	}
-	cur, err := currentOf(ctx, s.db.DB, now)
+	view, err := structureSigners(ctx, s.db.DB, structureID, now)
 	if err != nil {
 		return nil, err
 	}
-	var members []struct {
-		UserID      int64
-		ProfileID   *int64
-		DisplayName string
-		Role        string
-	}
-	// One line per person: a member in several roles shows the first
-	// (referent, then salarié, then médiateur).
-	if err := s.db.NewRaw(`SELECT * FROM (
-			SELECT DISTINCT ON (m.user_id) m.user_id, p.id AS profile_id,
-				coalesce(p.display_name, nullif(u.display_name, ''), u.email, '') AS display_name, m.role
-			FROM memberships m JOIN users u ON u.id = m.user_id LEFT JOIN profiles p ON p.user_id = m.user_id
-			WHERE m.structure_id = ? AND m.ended_on IS NULL AND u.deleted_at IS NULL
-			ORDER BY m.user_id, array_position(ARRAY['referent', 'salarie', 'mediateur'], m.role)) x
-		ORDER BY display_name, user_id`, structureID).Scan(ctx, &members); err != nil {
-		return nil, fmt.Errorf("members of %d: %w", structureID, err)
-	}
-	view := &charter.StructureView{Structure: charter.StructureRef{ID: structureID, Nom: nom}, Current: cur, Counts: map[string]int{}}
-	ids := make([]int64, len(members))
-	for i, m := range members {
-		ids[i] = m.UserID
-	}
-	byUser := map[int64][]charter.Event{}
-	if len(ids) > 0 {
-		events, err := eventsWhere(ctx, s.db.DB, "user_id IN (?)", bun.In(ids))
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range events {
-			byUser[e.UserID] = append(byUser[e.UserID], e)
-		}
-	}
-	for _, m := range members {
-		st := charter.StandingOf(byUser[m.UserID], m.UserID, cur.Number)
-		sg := charter.Signer{UserID: m.UserID, ProfileID: m.ProfileID, DisplayName: m.DisplayName, Role: m.Role, Standing: st}
-		if st.Signed {
-			sg.ForStructure = st.Signature.StructureID != nil && *st.Signature.StructureID == structureID
-			view.Counts[string(st.Status)]++
-		} else {
-			view.Counts["none"]++
-		}
-		view.Signers = append(view.Signers, sg)
-	}
+	view.Structure.Nom = nom
 	if err := s.db.NewRaw(`SELECT i.email, coalesce(nullif(u.display_name, ''), u.email, '') AS invited_by, i.created_at
 		FROM charter_invitations i JOIN users u ON u.id = i.invited_by
 		WHERE i.structure_id = ? ORDER BY i.created_at DESC, i.id DESC LIMIT 50`, structureID).Scan(ctx, &view.Invitations); err != nil {
@@ -164,4 +122,58 @@ func (s *CharterService) SetBadge(ctx context.Context, userID int64, v maillage.
 	_, err := s.db.NewRaw(`INSERT INTO charter_badges (user_id, visibility) VALUES (?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET visibility = EXCLUDED.visibility, updated_at = now()`, userID, string(v)).Exec(ctx)
 	return err
+}
+
+// structureSigners is the standing of each active member of a structure
+// with the version in force, without checking who asks (the callers do:
+// StructureSigners for referents, the label application for its applicant).
+func structureSigners(ctx context.Context, db bun.IDB, structureID int64, now time.Time) (*charter.StructureView, error) {
+	cur, err := currentOf(ctx, db, now)
+	if err != nil {
+		return nil, err
+	}
+	var members []struct {
+		UserID      int64
+		ProfileID   *int64
+		DisplayName string
+		Role        string
+	}
+	// One line per person: a member in several roles shows the first
+	// (referent, then salarié, then médiateur).
+	if err := db.NewRaw(`SELECT * FROM (
+			SELECT DISTINCT ON (m.user_id) m.user_id, p.id AS profile_id,
+				coalesce(p.display_name, nullif(u.display_name, ''), u.email, '') AS display_name, m.role
+			FROM memberships m JOIN users u ON u.id = m.user_id LEFT JOIN profiles p ON p.user_id = m.user_id
+			WHERE m.structure_id = ? AND m.ended_on IS NULL AND u.deleted_at IS NULL
+			ORDER BY m.user_id, array_position(ARRAY['referent', 'salarie', 'mediateur'], m.role)) x
+		ORDER BY display_name, user_id`, structureID).Scan(ctx, &members); err != nil {
+		return nil, fmt.Errorf("members of %d: %w", structureID, err)
+	}
+	view := &charter.StructureView{Structure: charter.StructureRef{ID: structureID}, Current: cur, Counts: map[string]int{}}
+	ids := make([]int64, len(members))
+	for i, m := range members {
+		ids[i] = m.UserID
+	}
+	byUser := map[int64][]charter.Event{}
+	if len(ids) > 0 {
+		events, err := eventsWhere(ctx, db, "user_id IN (?)", bun.In(ids))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range events {
+			byUser[e.UserID] = append(byUser[e.UserID], e)
+		}
+	}
+	for _, m := range members {
+		st := charter.StandingOf(byUser[m.UserID], m.UserID, cur.Number)
+		sg := charter.Signer{UserID: m.UserID, ProfileID: m.ProfileID, DisplayName: m.DisplayName, Role: m.Role, Standing: st}
+		if st.Signed {
+			sg.ForStructure = st.Signature.StructureID != nil && *st.Signature.StructureID == structureID
+			view.Counts[string(st.Status)]++
+		} else {
+			view.Counts["none"]++
+		}
+		view.Signers = append(view.Signers, sg)
+	}
+	return view, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"maillage/internal/charter"
 	"maillage/internal/label"
 	"maillage/internal/maillage"
 )
@@ -93,8 +94,16 @@ func (s *LabelService) Start(ctx context.Context, u *maillage.User, structureID 
 				return err
 			}
 		} else {
+			team, err := teamCharter(ctx, tx, structureID, s.now())
+			if err != nil {
+				return err
+			}
 			for _, in := range p.Indicators() {
-				if v := in.PrefillFrom(st); v != "" {
+				v := in.PrefillFrom(st)
+				if in.Prefill == label.PrefillTeamCharter {
+					v = team.Text(labelDateFR)
+				}
+				if v != "" {
 					if len([]rune(v)) > label.MaxAnswer {
 						v = string([]rune(v)[:label.MaxAnswer])
 					}
@@ -608,4 +617,24 @@ func labelDateFR(t time.Time) string {
 		day = "1er"
 	}
 	return fmt.Sprintf("%s %s %d", day, months[d.Month()-1], d.Year())
+}
+
+// teamCharter reads where the structure's active members stand with the
+// charter version in force (the charter room's rule, StandingOf). Without
+// any version loaded, the zero TeamCharter: no prefill.
+func teamCharter(ctx context.Context, db bun.IDB, structureID int64, now time.Time) (label.TeamCharter, error) {
+	view, err := structureSigners(ctx, db, structureID, now)
+	if maillage.ErrorCode(err) == maillage.ENOTFOUND {
+		return label.TeamCharter{}, nil // no version in force
+	}
+	if err != nil {
+		return label.TeamCharter{}, err
+	}
+	t := label.TeamCharter{Version: view.Current.Number, Members: len(view.Signers)}
+	for _, sg := range view.Signers {
+		if sg.Standing.Signed && sg.Standing.Status == charter.StatusValid {
+			t.Signed = append(t.Signed, label.TeamSigner{TypedName: sg.Standing.Signature.TypedName, Day: sg.Standing.Signature.At})
+		}
+	}
+	return t, nil
 }

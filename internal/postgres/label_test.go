@@ -573,3 +573,42 @@ func TestLabelBulkAndExport(t *testing.T) {
 	}
 	r.Close()
 }
+
+// TestLabelApplicationStartsFromTheTeamsCharter: indicator 3.1 (« charte
+// de l'aidant numérique signée par l'équipe ») starts from the charter's
+// chain: how many active members signed the version in force, under the
+// name each typed when signing (no address).
+func TestLabelApplicationStartsFromTheTeamsCharter(t *testing.T) {
+	w := newLabelWorld(t)
+	ctx := context.Background()
+	f := newCharterFixture(t)
+	id := labelUniq()
+	aidant := labelUser(t, w.a, "aidante-"+id+"@exemple.fr", nil)
+	late := labelUser(t, w.a, "aidant-tardif-"+id+"@exemple.fr", nil)
+	for _, u := range []*maillage.User{aidant, late} {
+		if _, err := w.a.DB.NewRaw("INSERT INTO memberships (structure_id, user_id, role, started_on) VALUES (?, ?, 'salarie', current_date)", w.structure.ID, u.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cur := f.current(t)
+	at := time.Date(2026, 11, 30, 23, 30, 0, 0, time.UTC) // 1 December in Paris
+	if _, err := f.cs.Sign(ctx, f.input(cur, "Camille Aidante"), f.consent, "fr", f.origin(aidant, at)); err != nil {
+		t.Fatal(err)
+	}
+	a, err := w.s.Start(ctx, w.referent, w.structure.ID, programme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := w.s.Find(ctx, w.referent, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := d.Revision.Answers["3.1"]
+	want := fmt.Sprintf("Charte de l'aidant numérique, version %d en vigueur\u00a0: 1 personne de l'équipe sur 3 l'a signée sur Maillage.\nSignatures\u00a0: Camille Aidante (1er décembre 2026).", cur.Number)
+	if got != want {
+		t.Errorf("answer 3.1 =\n%q\nwant\n%q", got, want)
+	}
+	if strings.Contains(got, "@") {
+		t.Error("the prefill shows an address")
+	}
+}
