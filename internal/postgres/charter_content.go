@@ -118,8 +118,10 @@ func (s *CharterService) Announce(ctx context.Context, now time.Time) (int, erro
 }
 
 func (s *CharterService) announce(ctx context.Context, tx bun.Tx, now time.Time) (int, error) {
+	// Locked: another instance announcing at the same moment skips these
+	// versions, and finds them announced once this transaction commits.
 	var due []int
-	if err := tx.NewRaw("SELECT number FROM charter_versions WHERE published_at <= ? AND announced_at IS NULL ORDER BY number", now).Scan(ctx, &due); err != nil {
+	if err := tx.NewRaw("SELECT number FROM charter_versions WHERE published_at <= ? AND announced_at IS NULL ORDER BY number FOR UPDATE SKIP LOCKED", now).Scan(ctx, &due); err != nil {
 		return 0, err
 	}
 	if len(due) == 0 {

@@ -598,8 +598,14 @@ func (s *LabelService) RemindOpinion(ctx context.Context, u *maillage.User, opin
 }
 
 func (s *LabelService) remindOpinion(ctx context.Context, tx bun.IDB, o *label.Opinion, a *label.Application) error {
-	if _, err := tx.NewRaw("UPDATE label_opinions SET reminded_at = ? WHERE id = ?", s.now(), o.ID).Exec(ctx); err != nil {
+	// Only if nobody reminded since it was read: two instances running the
+	// reminders at once send one.
+	res, err := tx.NewRaw("UPDATE label_opinions SET reminded_at = ? WHERE id = ? AND reminded_at IS NOT DISTINCT FROM ?", s.now(), o.ID, o.RemindedAt).Exec(ctx)
+	if err != nil {
 		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
 	}
 	to, err := usersByID(ctx, tx, []int64{o.ReviewerID})
 	if err != nil {
