@@ -27,13 +27,13 @@ type Client struct {
 func New(url, key, prefix string) *Client {
 	hc := &http.Client{
 		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
+		Transport: tracing{&http.Transport{
 			DisableCompression:  true,
 			MaxIdleConns:        100,
 			MaxIdleConnsPerHost: 100,
 			IdleConnTimeout:     90 * time.Second,
 			DialContext:         (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		},
+		}},
 	}
 	return &Client{
 		ms:     meilisearch.New(url, meilisearch.WithAPIKey(key), meilisearch.WithCustomClient(hc)),

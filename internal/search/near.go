@@ -153,6 +153,7 @@ func (s *Service) nearestOf(ctx context.Context, r *meilisearch.SearchRequest, n
 		if err != nil {
 			return nil, err
 		}
+		processing(ctx, resp.ProcessingTimeMs)
 		for _, h := range resp.Hits {
 			var g struct {
 				Geo *Geo `json:"_geo"`
@@ -175,6 +176,7 @@ func (s *Service) nearestOf(ctx context.Context, r *meilisearch.SearchRequest, n
 	if err != nil {
 		return nil, err
 	}
+	processing(ctx, cresp.ProcessingTimeMs)
 	var facets map[string]map[string]int
 	if len(cresp.FacetDistribution) > 0 {
 		if err := json.Unmarshal(cresp.FacetDistribution, &facets); err != nil {
@@ -213,6 +215,7 @@ func (s *Service) nearestOf(ctx context.Context, r *meilisearch.SearchRequest, n
 	if err != nil {
 		return nil, err
 	}
+	processing(ctx, presp.ProcessingTimeMs)
 	for _, h := range presp.Hits {
 		var d struct {
 			CodeInsee string `json:"code_insee"`

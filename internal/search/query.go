@@ -376,6 +376,7 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 				s.Log.Warn("disjunctive facet counts", "err", err)
 				return
 			}
+			processingMulti(ctx, dresp)
 			disj = disjunctiveCounts(dresp, attrs)
 		}()
 	} else {
@@ -383,6 +384,9 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	}
 	resp, err := s.Client.ms.MultiSearchWithContext(sctx, req)
 	<-disjDone
+	if err == nil {
+		processingMulti(ctx, resp)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -727,15 +731,22 @@ func (s *Service) Direct(ctx context.Context, q maillage.SearchQuery, near *mail
 	var derr error
 	disjDone := make(chan struct{})
 	if dreq, _ := s.disjunctive(&q, near, within); dreq != nil {
-		go func() { defer close(disjDone); _, derr = s.Client.ms.MultiSearchWithContext(ctx, dreq) }()
+		go func() {
+			defer close(disjDone)
+			var dresp *meilisearch.MultiSearchResponse
+			if dresp, derr = s.Client.ms.MultiSearchWithContext(ctx, dreq); derr == nil {
+				processingMulti(ctx, dresp)
+			}
+		}()
 	} else {
 		close(disjDone)
 	}
-	_, err := s.Client.ms.MultiSearchWithContext(ctx, req)
+	resp, err := s.Client.ms.MultiSearchWithContext(ctx, req)
 	<-disjDone
 	if err != nil {
 		return err
 	}
+	processingMulti(ctx, resp)
 	if derr != nil {
 		return derr
 	}

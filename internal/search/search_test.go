@@ -346,3 +346,39 @@ func TestJustHiddenIsNotShown(t *testing.T) {
 		t.Errorf("after the sync the profile is found by its public name: %v", got)
 	}
 }
+
+// TestTraceCountsRequests: a traced search reports the requests it sent to
+// Meilisearch, their round trips and Meilisearch's processing time (what
+// make bench prints per query class). One federated multi-search for a
+// query; one more, alongside, when a facet is filtered (its disjunctive
+// counts); the distance order of a type located by commune adds its own.
+func TestTraceCountsRequests(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	person(t, a, maillage.ProfileUpdate{Kind: ptr(maillage.KindMediateur), DisplayName: ptr("Tracée Zanfir"), Commune: ptr("69123"),
+		Bio: ptr("Ateliers zanfir"), Visibility: public()})
+	synced(t, a)
+	for _, tt := range []struct {
+		name string
+		q    maillage.SearchQuery
+		want int
+	}{
+		{"text", maillage.SearchQuery{Q: "zanfir", Types: []string{maillage.SearchProfile}}, 1},
+		{"text and a facet", maillage.SearchQuery{Q: "zanfir", Types: []string{maillage.SearchProfile}, Filters: map[string][]string{"kind": {"mediateur"}}}, 2},
+		{"near, by distance", maillage.SearchQuery{Q: "zanfir", Types: []string{maillage.SearchProfile}, Near: "Lyon", RadiusKm: 20, Sort: "distance"}, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var tr search.Trace
+			res, err := a.SearchService.Search(search.WithTrace(context.Background(), &tr), tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Degraded || res.Total != 1 {
+				t.Fatalf("total %d, degraded %v", res.Total, res.Degraded)
+			}
+			n, rt, pms := tr.Snapshot()
+			if n != tt.want || rt <= 0 || pms < 0 {
+				t.Errorf("trace: %d requests (want %d), round trips %v, processing %d ms", n, tt.want, rt, pms)
+			}
+		})
+	}
+}
