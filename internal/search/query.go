@@ -382,8 +382,23 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	} else {
 		close(disjDone)
 	}
+	// Ordered by distance, the page's own requests (searchByDistance) need
+	// nothing from the federated query: they run alongside it too.
+	byDistance := near != nil && q.Sort == "distance"
+	var distHits []meilisearch.Hit
+	var distErr error
+	distDone := make(chan struct{})
+	if byDistance {
+		go func() {
+			defer close(distDone)
+			distHits, distErr = s.searchByDistance(sctx, &q, near, within)
+		}()
+	} else {
+		close(distDone)
+	}
 	resp, err := s.Client.ms.MultiSearchWithContext(sctx, req)
 	<-disjDone
+	<-distDone
 	if err == nil {
 		processingMulti(ctx, resp)
 	}
@@ -398,8 +413,8 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	}
 	s.names(ctx)
 	hits := resp.Hits
-	if near != nil && q.Sort == "distance" {
-		if hits, err = s.searchByDistance(ctx, &q, near, within); err != nil {
+	if byDistance {
+		if hits, err = distHits, distErr; err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -708,7 +723,8 @@ func distance(lat1, lng1, lat2, lng2 float64) float64 {
 }
 
 // Direct runs the Meilisearch requests a search needs (the federated query
-// and, for a distance order, the per-index requests of searchByDistance),
+// and, alongside, the disjunctive counts and, for a distance order, the
+// per-index requests of searchByDistance),
 // without the portal's decoding and rendering: the "direct Meilisearch" side
 // of make bench, so the portal/direct ratio measures the portal's overhead.
 func (s *Service) Direct(ctx context.Context, q maillage.SearchQuery, near *maillage.Commune) error {
@@ -741,8 +757,16 @@ func (s *Service) Direct(ctx context.Context, q maillage.SearchQuery, near *mail
 	} else {
 		close(disjDone)
 	}
+	var distErr error
+	distDone := make(chan struct{})
+	if byDistance {
+		go func() { defer close(distDone); _, distErr = s.searchByDistance(ctx, &q, near, within) }()
+	} else {
+		close(distDone)
+	}
 	resp, err := s.Client.ms.MultiSearchWithContext(ctx, req)
 	<-disjDone
+	<-distDone
 	if err != nil {
 		return err
 	}
@@ -750,9 +774,5 @@ func (s *Service) Direct(ctx context.Context, q maillage.SearchQuery, near *mail
 	if derr != nil {
 		return derr
 	}
-	if byDistance {
-		_, err := s.searchByDistance(ctx, &q, near, within)
-		return err
-	}
-	return nil
+	return distErr
 }
