@@ -77,7 +77,11 @@ func (s *Service) within(near *maillage.Commune, radiusKm int) []communeDistance
 // nearest first, it finds which communes hold the hits up to the page's end,
 // fetches them, and orders them by their commune's distance (relevance
 // within a commune). Both lists are then merged by distance.
-func (s *Service) searchByDistance(ctx context.Context, q *maillage.SearchQuery, near *maillage.Commune, within []communeDistance) ([]meilisearch.Hit, error) {
+//
+// counts, when not nil, gives the code_insee counts of the by-commune index
+// from the federated query (foldCounts), waiting for its answer; when nil,
+// each by-commune index is asked for its counts on its own.
+func (s *Service) searchByDistance(ctx context.Context, q *maillage.SearchQuery, near *maillage.Commune, within []communeDistance, counts func() (map[string]int, error)) ([]meilisearch.Hit, error) {
 	fed := s.request(q, near, within)
 	off := (q.Page - 1) * q.PerPage
 	need := off + q.PerPage
@@ -94,7 +98,7 @@ func (s *Service) searchByDistance(ctx context.Context, q *maillage.SearchQuery,
 		wg.Add(1)
 		go func(qi int, r *meilisearch.SearchRequest) {
 			defer wg.Done()
-			lists[qi], errs[qi] = s.nearestOf(ctx, r, near, need, within, dist, qi*1_000_000)
+			lists[qi], errs[qi] = s.nearestOf(ctx, r, near, need, within, dist, qi*1_000_000, counts)
 		}(qi, r)
 	}
 	wg.Wait()
@@ -140,7 +144,7 @@ type ranked struct {
 }
 
 // nearestOf returns one index query's hits nearest first, up to need.
-func (s *Service) nearestOf(ctx context.Context, r *meilisearch.SearchRequest, near *maillage.Commune, need int, within []communeDistance, dist map[string]float64, seq int) ([]ranked, error) {
+func (s *Service) nearestOf(ctx context.Context, r *meilisearch.SearchRequest, near *maillage.Commune, need int, within []communeDistance, dist map[string]float64, seq int, counts func() (map[string]int, error)) ([]ranked, error) {
 	var out []ranked
 	spec := s.specOf(r.IndexUID)
 	if spec == nil {
@@ -169,21 +173,29 @@ func (s *Service) nearestOf(ctx context.Context, r *meilisearch.SearchRequest, n
 		return out, nil
 	}
 	// How many hits each commune holds.
-	count := q
-	count.Limit, count.Facets = 1, []string{"code_insee"} // 0 would mean the default (20)
-	count.AttributesToHighlight, count.AttributesToCrop, count.Sort = nil, nil, nil
-	cresp, err := s.Client.ms.Index(q.IndexUID).SearchWithContext(ctx, count.Query, &count)
-	if err != nil {
-		return nil, err
-	}
-	processing(ctx, cresp.ProcessingTimeMs)
-	var facets map[string]map[string]int
-	if len(cresp.FacetDistribution) > 0 {
-		if err := json.Unmarshal(cresp.FacetDistribution, &facets); err != nil {
-			return nil, fmt.Errorf("code_insee facet: %w", err)
+	var perCommune map[string]int
+	if counts != nil {
+		var err error
+		if perCommune, err = counts(); err != nil {
+			return nil, err
 		}
+	} else {
+		count := q
+		count.Limit, count.Facets = 1, []string{"code_insee"} // 0 would mean the default (20)
+		count.AttributesToHighlight, count.AttributesToCrop, count.Sort = nil, nil, nil
+		cresp, err := s.Client.ms.Index(q.IndexUID).SearchWithContext(ctx, count.Query, &count)
+		if err != nil {
+			return nil, err
+		}
+		processing(ctx, cresp.ProcessingTimeMs)
+		var facets map[string]map[string]int
+		if len(cresp.FacetDistribution) > 0 {
+			if err := json.Unmarshal(cresp.FacetDistribution, &facets); err != nil {
+				return nil, fmt.Errorf("code_insee facet: %w", err)
+			}
+		}
+		perCommune = facets["code_insee"]
 	}
-	perCommune := facets["code_insee"]
 	var codes []string
 	total := 0
 	for _, c := range within {
@@ -230,3 +242,36 @@ func (s *Service) nearestOf(ctx context.Context, r *meilisearch.SearchRequest, n
 	}
 	return out, nil
 }
+
+// communeFacet is the facet that orders a by-commune index by distance.
+const communeFacet = "code_insee"
+
+// foldCounts asks the federated query of a search by distance for the
+// code_insee counts of its by-commune index (people), which its page
+// request needs: one request fewer than asking that index on its own. The
+// merged facets then keep up to that index's cap of values; topFacets cuts
+// the others back to what the page shows. False when no index of the query
+// is located by commune.
+func (s *Service) foldCounts(req *meilisearch.MultiSearchRequest) bool {
+	n := 0
+	for _, r := range req.Queries {
+		if sp := s.specOf(r.IndexUID); sp != nil && sp.GeoByCommune {
+			req.Federation.FacetsByIndex[r.IndexUID] = append(append([]string(nil), req.Federation.FacetsByIndex[r.IndexUID]...), communeFacet)
+			n++
+		}
+	}
+	if n != 1 { // two by-commune indexes would merge their counts
+		for _, r := range req.Queries {
+			fs := req.Federation.FacetsByIndex[r.IndexUID]
+			if len(fs) > 0 && fs[len(fs)-1] == communeFacet {
+				req.Federation.FacetsByIndex[r.IndexUID] = fs[:len(fs)-1]
+			}
+		}
+		return false
+	}
+	req.Federation.MergeFacets = &meilisearch.MultiSearchFederationMergeFacets{MaxValuesPerFacet: communeFacetCap}
+	return true
+}
+
+// communeFacetCap is the by-commune index's maxValuesPerFacet (spec.go).
+const communeFacetCap = 5000

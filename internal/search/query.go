@@ -364,43 +364,12 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	}
 	sctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	// The counts of the facets the query filters on, as if each were not
-	// filtered, run alongside the main query.
-	var disj map[string]map[string]int
-	disjDone := make(chan struct{})
-	if dreq, attrs := s.disjunctive(&q, near, within); dreq != nil {
-		go func() {
-			defer close(disjDone)
-			dresp, err := s.Client.ms.MultiSearchWithContext(sctx, dreq)
-			if err != nil {
-				s.Log.Warn("disjunctive facet counts", "err", err)
-				return
-			}
-			processingMulti(ctx, dresp)
-			disj = disjunctiveCounts(dresp, attrs)
-		}()
-	} else {
-		close(disjDone)
-	}
-	// Ordered by distance, the page's own requests (searchByDistance) need
-	// nothing from the federated query: they run alongside it too.
-	byDistance := near != nil && q.Sort == "distance"
-	var distHits []meilisearch.Hit
-	var distErr error
-	distDone := make(chan struct{})
-	if byDistance {
-		go func() {
-			defer close(distDone)
-			distHits, distErr = s.searchByDistance(sctx, &q, near, within)
-		}()
-	} else {
-		close(distDone)
-	}
-	resp, err := s.Client.ms.MultiSearchWithContext(sctx, req)
-	<-disjDone
-	<-distDone
-	if err == nil {
-		processingMulti(ctx, resp)
+	sn := s.send(sctx, &q, near, within, req)
+	resp, err, byDistance, folded, disj := sn.resp, sn.err, sn.byDistance, sn.folded, sn.disj
+	distHits, distErr := sn.distHits, sn.distErr
+	var facetDist map[string]json.RawMessage
+	if resp != nil {
+		facetDist = resp.FacetDistribution
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -437,10 +406,18 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 		res.Pages, res.Capped = max, true
 	}
 	dist := map[string]map[string]int{}
-	for attr, raw := range resp.FacetDistribution {
+	for attr, raw := range facetDist {
 		var m map[string]int
 		if err := json.Unmarshal(raw, &m); err == nil {
 			dist[attr] = m
+		}
+	}
+	if folded {
+		// The merged facets kept up to communeFacetCap values: back to
+		// what the federated query gives without the commune counts.
+		delete(dist, communeFacet)
+		for attr, m := range dist {
+			dist[attr] = topValues(m, maxFacetValues, nil)
 		}
 	}
 	for t, n := range dist["type"] {
@@ -452,6 +429,85 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	res.Facets = s.facets(dist, q.Filters)
 	res.TookMs = time.Since(start).Milliseconds()
 	return res, nil
+}
+
+// sent is what Meilisearch answered the requests of one search.
+type sent struct {
+	resp       *meilisearch.MultiSearchResponse
+	err        error
+	disj       map[string]map[string]int // disjunctive counts, by facet
+	byDistance bool                      // the page is ordered by distance
+	folded     bool                      // resp holds the commune counts (foldCounts)
+	distHits   []meilisearch.Hit         // the page by distance
+	distErr    error
+}
+
+// send sends the requests of a search, at once: the federated query, the
+// disjunctive counts of the facets it filters on (as if each were not
+// filtered), and for a distance order the page's own requests
+// (searchByDistance). Search decodes the answers; Direct (the bench) only
+// sends, so that both measure the same requests.
+func (s *Service) send(ctx context.Context, q *maillage.SearchQuery, near *maillage.Commune, within []communeDistance, req *meilisearch.MultiSearchRequest) sent {
+	// The counts of the facets the query filters on, as if each were not
+	// filtered, run alongside the main query.
+	var out sent
+	disjDone := make(chan struct{})
+	if dreq, attrs := s.disjunctive(q, near, within); dreq != nil {
+		go func() {
+			defer close(disjDone)
+			dresp, err := s.Client.ms.MultiSearchWithContext(ctx, dreq)
+			if err != nil {
+				s.Log.Warn("disjunctive facet counts", "err", err)
+				return
+			}
+			processingMulti(ctx, dresp)
+			out.disj = disjunctiveCounts(dresp, attrs)
+		}()
+	} else {
+		close(disjDone)
+	}
+	// Ordered by distance, the page's own requests (searchByDistance) run
+	// alongside the federated query too; the by-commune index's counts per
+	// commune come with the federated answer (foldCounts), so its page
+	// request waits for them while the other indexes' go at once.
+	out.byDistance = near != nil && q.Sort == "distance"
+	out.folded = out.byDistance && s.foldCounts(req)
+	countsCh := make(chan map[string]int, 1)
+	distDone := make(chan struct{})
+	if out.byDistance {
+		var counts func() (map[string]int, error)
+		if out.folded {
+			counts = func() (map[string]int, error) {
+				if m, ok := <-countsCh; ok {
+					return m, nil
+				}
+				return nil, errors.New("no commune counts: the federated query failed")
+			}
+		}
+		go func() {
+			defer close(distDone)
+			out.distHits, out.distErr = s.searchByDistance(ctx, q, near, within, counts)
+		}()
+	} else {
+		close(distDone)
+	}
+	out.resp, out.err = s.Client.ms.MultiSearchWithContext(ctx, req)
+	if out.err == nil {
+		processingMulti(ctx, out.resp)
+	}
+	if out.folded {
+		if out.err == nil {
+			var m map[string]int
+			if raw, ok := out.resp.FacetDistribution[communeFacet]; ok {
+				_ = json.Unmarshal(raw, &m)
+			}
+			countsCh <- m
+		}
+		close(countsCh)
+	}
+	<-disjDone
+	<-distDone
+	return out
 }
 
 // hits turns Meilisearch hits into results, each mapped by its type.
@@ -740,39 +796,12 @@ func (s *Service) Direct(ctx context.Context, q maillage.SearchQuery, near *mail
 	if len(req.Queries) == 0 {
 		return nil
 	}
-	byDistance := near != nil && q.Sort == "distance"
-	if byDistance {
+	if near != nil && q.Sort == "distance" {
 		req.Federation.Offset, req.Federation.Limit = 0, 0
 	}
-	var derr error
-	disjDone := make(chan struct{})
-	if dreq, _ := s.disjunctive(&q, near, within); dreq != nil {
-		go func() {
-			defer close(disjDone)
-			var dresp *meilisearch.MultiSearchResponse
-			if dresp, derr = s.Client.ms.MultiSearchWithContext(ctx, dreq); derr == nil {
-				processingMulti(ctx, dresp)
-			}
-		}()
-	} else {
-		close(disjDone)
+	sn := s.send(ctx, &q, near, within, req)
+	if sn.err != nil {
+		return sn.err
 	}
-	var distErr error
-	distDone := make(chan struct{})
-	if byDistance {
-		go func() { defer close(distDone); _, distErr = s.searchByDistance(ctx, &q, near, within) }()
-	} else {
-		close(distDone)
-	}
-	resp, err := s.Client.ms.MultiSearchWithContext(ctx, req)
-	<-disjDone
-	<-distDone
-	if err != nil {
-		return err
-	}
-	processingMulti(ctx, resp)
-	if derr != nil {
-		return derr
-	}
-	return distErr
+	return sn.distErr
 }
