@@ -51,6 +51,8 @@ func answerMix() []maillage.SearchQuery {
 	}
 	qs = append(qs,
 		maillage.SearchQuery{Q: "espace numerique", Types: places},
+		maillage.SearchQuery{Near: "Lyon", RadiusKm: 30, Sort: "distance", Types: places, Page: 2},
+		maillage.SearchQuery{Q: "numerique", Near: "Paris", RadiusKm: 10, Sort: "distance", Types: places, Viewer: maillage.Viewer{UserID: 1}, Page: 3},
 		maillage.SearchQuery{Q: "mediatheque", Types: places, Filters: map[string][]string{"departement": {"69"}}},
 		maillage.SearchQuery{Q: "numerique"},
 		maillage.SearchQuery{Q: "numerique", Viewer: member, Page: 2},

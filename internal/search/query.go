@@ -351,7 +351,7 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	if err := s.Client.readiness.notReady(specs); err != nil {
 		return s.degraded(ctx, q, err)
 	}
-	if near != nil && q.Sort == "distance" {
+	if s.pagedByDistance(&q, near, req) {
 		// Facets and totals come from the federated query (no hits);
 		// the page itself is ordered by distance in searchByDistance.
 		off, lim := req.Federation.Offset, req.Federation.Limit
@@ -431,6 +431,22 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	return res, nil
 }
 
+// pagedByDistance says whether the page of a search ordered by distance is
+// fetched by searchByDistance. A query that reads one index sorted by
+// _geoPoint is its own page: the federated query of a single index keeps
+// that index's order, so it is sent with its offset and limit and no more.
+func (s *Service) pagedByDistance(q *maillage.SearchQuery, near *maillage.Commune, req *meilisearch.MultiSearchRequest) bool {
+	if near == nil || q.Sort != "distance" {
+		return false
+	}
+	if len(req.Queries) == 1 {
+		if sp := s.specOf(req.Queries[0].IndexUID); sp != nil && !sp.GeoByCommune {
+			return false
+		}
+	}
+	return true
+}
+
 // sent is what Meilisearch answered the requests of one search.
 type sent struct {
 	resp       *meilisearch.MultiSearchResponse
@@ -470,7 +486,7 @@ func (s *Service) send(ctx context.Context, q *maillage.SearchQuery, near *maill
 	// alongside the federated query too; the by-commune index's counts per
 	// commune come with the federated answer (foldCounts), so its page
 	// request waits for them while the other indexes' go at once.
-	out.byDistance = near != nil && q.Sort == "distance"
+	out.byDistance = s.pagedByDistance(q, near, req)
 	out.folded = out.byDistance && s.foldCounts(req)
 	countsCh := make(chan map[string]int, 1)
 	distDone := make(chan struct{})
@@ -796,7 +812,7 @@ func (s *Service) Direct(ctx context.Context, q maillage.SearchQuery, near *mail
 	if len(req.Queries) == 0 {
 		return nil
 	}
-	if near != nil && q.Sort == "distance" {
+	if s.pagedByDistance(&q, near, req) {
 		req.Federation.Offset, req.Federation.Limit = 0, 0
 	}
 	sn := s.send(ctx, &q, near, within, req)
