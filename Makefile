@@ -26,15 +26,16 @@ lint: check-go
 	$(GO) vet ./...
 
 ## bench: performance scenarios that print figures (no assertion on time);
-## BENCH=search, BENCH=matching, BENCH=path or BENCH=queue runs one of them (default: all).
+## BENCH=search, BENCH=pages, BENCH=matching, BENCH=path or BENCH=queue runs one of them (default: all).
 BENCH ?= all
 BENCH_search   := ^BenchmarkSearch$$
+BENCH_pages    := ^BenchmarkPages$$
 BENCH_matching := ^BenchmarkMatching$$
 BENCH_path     := ^BenchmarkPath$$
 BENCH_queue    := ^BenchmarkQueue$$
-BENCH_all      := ^Benchmark(Search|Matching|Path|Queue)$$
+BENCH_all      := ^Benchmark(Search|Pages|Matching|Path|Queue)$$
 bench: tools build
-	$(if $(BENCH_$(BENCH)),,$(error BENCH must be search, matching, path, queue or all))
+	$(if $(BENCH_$(BENCH)),,$(error BENCH must be search, pages, matching, path, queue or all))
 	$(BIN) services exec -- $(GO) test -count=1 -run '^$$' -bench '$(BENCH_$(BENCH))' -benchtime 1x -timeout 30m ./internal/bench/...
 
 build: check-go

@@ -1,0 +1,140 @@
+package bench_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"maillage/internal/demo"
+	"maillage/internal/postgres"
+	"maillage/internal/testenv"
+)
+
+// BenchmarkPages is the pages scenario of `make bench BENCH=pages`
+// (issue 16): on the demo network (3,000 people and their places), 10
+// connections ask each page in a loop for 10 s; it prints requests per
+// second, p50, p95 and the share of non-200 answers.
+// The CPU time per request is this process's (the portal and the client
+// loop), not Meilisearch's nor PostgreSQL's. With
+// MAILLAGE_BENCH_PPROF=DIR it writes DIR/<page>.pprof, a CPU profile of the
+// portal (same process) while that page is asked.
+func BenchmarkPages(b *testing.B) {
+	env := testenv.Get(b)
+	a := env.App(b)
+	ctx := context.Background()
+	if _, err := demo.Load(ctx, postgres.NewDemoStore(a.DB), demo.Options{Seed: 20261122}); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := a.Reindex(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if err := a.SearchSync.WaitIdle(ctx); err != nil {
+		b.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	srvCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { _ = a.Web.Listen(srvCtx, "127.0.0.1:0", func(s string) { addr <- s }) }()
+	base := "http://" + <-addr
+	hc := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 20}, Timeout: 10 * time.Second}
+
+	pages := []struct{ name, path string }{
+		{"search, text", "/recherche?q=mediation+numerique"},
+		{"search, près de", "/recherche?q=atelier&pres=Lyon&rayon=20&tri=distance"},
+		{"search, facet", "/recherche?q=numerique&kind=mediateur&departement=69"},
+		{"directory, département", "/annuaire/departements/69"},
+		{"directory, région", "/annuaire/regions/84"},
+		{"home", "/"},
+	}
+	const conns = 10
+	const span = 10 * time.Second
+	dir := os.Getenv("MAILLAGE_BENCH_PPROF")
+	fmt.Printf("\n=== Pages benchmark: demo network, %d connections, %s per page ===\n", conns, span)
+	fmt.Printf("%-26s %10s %10s %10s %8s %12s\n", "page", "req/s", "p50 ms", "p95 ms", "non-200", "CPU ms/req")
+	for _, p := range pages {
+		get := func() (int, error) {
+			resp, err := hc.Get(base + p.path)
+			if err != nil {
+				return 0, err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode, nil
+		}
+		if _, err := get(); err != nil { // warm up
+			b.Fatal(err)
+		}
+		if dir != "" {
+			f, err := os.Create(fmt.Sprintf("%s/%s.pprof", dir, slug(p.name)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cpu0 := processCPU()
+		var mu sync.Mutex
+		var lat stats
+		var bad atomic.Int64
+		deadline := time.Now().Add(span)
+		var wg sync.WaitGroup
+		for c := 0; c < conns; c++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var mine stats
+				for time.Now().Before(deadline) {
+					s := time.Now()
+					code, err := get()
+					if err != nil || code != 200 {
+						bad.Add(1)
+					}
+					mine = append(mine, time.Since(s))
+				}
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if dir != "" {
+			pprof.StopCPUProfile()
+		}
+		cpu := processCPU() - cpu0
+		fmt.Printf("%-26s %10.0f %10.1f %10.1f %8d %12.2f\n", p.name, float64(len(lat))/span.Seconds(),
+			float64(lat.pct(0.5).Microseconds())/1000, float64(lat.pct(0.95).Microseconds())/1000, bad.Load(),
+			float64(cpu.Microseconds())/1000/float64(max(len(lat), 1)))
+	}
+	fmt.Println()
+}
+
+func slug(s string) string {
+	out := []rune{}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			out = append(out, r)
+		case len(out) > 0 && out[len(out)-1] != '-':
+			out = append(out, '-')
+		}
+	}
+	return string(out)
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
