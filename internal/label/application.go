@@ -455,6 +455,15 @@ func (f *Filter) Normalize() {
 	if f.State != "" && !slices.Contains(States, f.State) {
 		f.State = ""
 	}
+	// The filter comes from a query string: a programme or a département
+	// that is no code (a NUL, a quote) filters nothing and never reaches
+	// the SQL.
+	if f.Programme != "" && !programmeCode.MatchString(f.Programme) {
+		f.Programme = ""
+	}
+	if f.Departement != "" && !maillage.IsDepartementCode(f.Departement) {
+		f.Departement = ""
+	}
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 25
 	}

@@ -343,3 +343,44 @@ func TestLabelExportXLSX(t *testing.T) {
 	}
 	decode(t, reg, &l)
 }
+
+// TestLabelQueueFilterOfNoCode: the queue's filter comes from the query
+// string (and the bulk and export forms), where anything can be written.
+// A département or a programme that is no code filters nothing; a NUL in
+// either reached the SQL, which bun refuses to write: a 500 on the page,
+// the API and the export.
+func TestLabelQueueFilterOfNoCode(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	s := newLabelSetup(t, a, "Espace des filtres étranges")
+	ap := s.submitted(t)
+	for _, tc := range []struct {
+		name, query string
+		listed      bool // the application is in the list
+	}{
+		{"département 69", "departement=69", true},
+		{"NUL département", "departement=%00", true},
+		{"département then NUL", "departement=69%00", true},
+		{"NUL programme", "programme=%00", true},
+		{"programme then NUL", "programme=" + labelProgramme + "%00", true},
+		{"unknown département", "departement=99", false},
+		{"unknown programme", "programme=inconnu", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := "onglet=tous&" + tc.query
+			r := getPage(t, a, s.revS, "/labels/instruction?"+q)
+			wantStatus(t, r, 200)
+			if got := strings.Contains(r.Body, fmt.Sprintf("/labels/dossiers/%d", ap.ID)); got != tc.listed {
+				t.Errorf("page lists %d: %v, want %v", ap.ID, got, tc.listed)
+			}
+			api := send(t, a, "GET", "/api/labels/dossiers?"+q, "", cookie(s.revS, false))
+			wantStatus(t, api, 200)
+			values, _ := url.ParseQuery(q)
+			values.Set("format", "csv")
+			values["colonnes"] = []string{"id", "structure"}
+			exp := postForm(t, a, s.revS, "/labels/instruction/export", values, nil)
+			if exp.Status >= 500 {
+				t.Errorf("export: %d %.200s", exp.Status, exp.Body)
+			}
+		})
+	}
+}
