@@ -740,3 +740,54 @@ func recruitingAPICalls(t *testing.T, a *app.App, v *apiValidator) {
 	v.call(t, "POST", "/api/emploi/offres/"+oid+"/candidatures", `{"message": "Trop tard"}`, member, 409)
 	v.call(t, "PUT", "/api/emploi/offres/"+oid, body(inDays(20)), boss, 409)
 }
+
+// TestRecruitingDaysFromYear2000: every day the recruiting room reads (an
+// offer's start, a candidate's availability, the candidates' « disponible
+// le » filter) is written YYYY-MM-DD from 1 January 2000. Year 0 has that
+// form, and PostgreSQL, which has no year 0, refused it with a 500.
+func TestRecruitingDaysFromYear2000(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	p := newJobPeople(t, a, nil)
+	boss := bearer(newToken(t, a, p.boss))
+	offer := func(start string) string {
+		return fmt.Sprintf(`{"structure_id": %d, "title_feminine": "Médiatrice datée", "title_masculine": "Médiateur daté", "description": "Dates.",
+			"code_insee": "69123", "contract": "cdi", "hours_per_week": 28, "start_on": %q, "closes_on": %q}`, p.st.ID, start, inDays(10))
+	}
+	for _, tc := range []struct {
+		day    string
+		status int // of the offer's API and the availability form
+	}{
+		{"0000-01-01", 422},
+		{"0001-01-01", 422},
+		{"1999-12-31", 422},
+		{inDays(3), 0},
+	} {
+		t.Run(tc.day, func(t *testing.T) {
+			r := send(t, a, "POST", "/api/emploi/offres", offer(tc.day), boss)
+			if tc.status == 0 {
+				wantStatus(t, r, 201)
+			} else {
+				wantStatus(t, r, tc.status)
+				var e apiError
+				decode(t, r, &e)
+				if !strings.Contains(e.Fields["start_on"], "2000") {
+					t.Errorf("start_on: %+v", e)
+				}
+			}
+			f := postForm(t, a, p.candS, "/emploi/disponibilite", url.Values{"available_from": {tc.day}}, nil)
+			if tc.status == 0 {
+				wantStatus(t, f, 303)
+			} else {
+				wantStatus(t, f, tc.status)
+				mustContain(t, f.Body, "Date au format AAAA-MM-JJ, à partir du 1er janvier 2000", `value="`+tc.day+`"`)
+			}
+			s := getPage(t, a, p.bossS, "/emploi/candidats?dispo="+tc.day)
+			if tc.status == 0 {
+				wantStatus(t, s, 200)
+			} else {
+				wantStatus(t, s, tc.status)
+				mustContain(t, s.Body, "à partir du 1er janvier 2000")
+			}
+		})
+	}
+}
