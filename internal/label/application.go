@@ -364,6 +364,18 @@ func (o *Opinion) SeenBy(u *maillage.User, reviewer bool) bool {
 	return !o.Confidential || u.ID == o.RequestedBy || u.ID == o.ReviewerID || u.Has(maillage.RoleAdministrateur)
 }
 
+// CheckAnswer is the one rule of answering an opinion: by the reviewer
+// asked, once (an answer is part of the review's record, never rewritten).
+func (o *Opinion) CheckAnswer(u *maillage.User) error {
+	switch {
+	case u == nil || u.ID != o.ReviewerID:
+		return maillage.Errorf(maillage.EFORBIDDEN, "label.opinion.not_yours")
+	case o.AnsweredAt != nil:
+		return maillage.Errorf(maillage.ECONFLICT, "label.opinion.answered")
+	}
+	return nil
+}
+
 // OpinionReminderAfter is how long an unanswered opinion waits before the
 // reviewer asked is reminded (again).
 const OpinionReminderAfter = 7 * 24 * time.Hour

@@ -565,8 +565,8 @@ func (s *LabelService) AnswerOpinion(ctx context.Context, u *maillage.User, opin
 			return err
 		}
 		appID = a.ID
-		if o.ReviewerID != u.ID {
-			return maillage.Errorf(maillage.EFORBIDDEN, "label.opinion.not_yours")
+		if err := o.CheckAnswer(u); err != nil {
+			return err
 		}
 		if _, err := tx.NewRaw("UPDATE label_opinions SET answer = ?, answered_at = now() WHERE id = ?", answer, opinionID).Exec(ctx); err != nil {
 			return err

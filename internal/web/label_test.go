@@ -384,3 +384,47 @@ func TestLabelQueueFilterOfNoCode(t *testing.T) {
 		})
 	}
 }
+
+// TestLabelOpinionIsAnsweredOnce: an opinion is part of the record of an
+// application's review. Its answer was rewritten by posting the form
+// again (a replay, a second tab), after the decision too, each time
+// mailing the reviewer who asked; it is now given once.
+func TestLabelOpinionIsAnsweredOnce(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	s := newLabelSetup(t, a, "Espace des avis donnés")
+	sub := s.submitted(t)
+	if err := a.Labels.Move(ctx, s.reviewer, sub.ID, label.EnInstruction, ""); err != nil {
+		t.Fatal(err)
+	}
+	asked := fullUser(t, a, "avis-une-fois-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	if err := a.Labels.AskOpinion(ctx, s.reviewer, sub.ID, asked.ID, "Le plan de formation suffit-il ?", false); err != nil {
+		t.Fatal(err)
+	}
+	od, err := a.Labels.Find(ctx, asked, sub.ID)
+	if err != nil || len(od.Opinions) != 1 {
+		t.Fatalf("opinion: %v %+v", err, od)
+	}
+	target := fmt.Sprintf("/labels/avis/%d/reponse", od.Opinions[0].ID)
+	askedS := newSession(t, a, asked)
+	for i, tt := range []struct {
+		session, answer string
+		status          int
+	}{
+		{s.revS, "Je réponds à sa place.", 403}, // only the reviewer asked
+		{askedS, "Oui, il couvre les trois blocs.", 303},
+		{askedS, "Finalement non.", 409},
+	} {
+		if r := postForm(t, a, tt.session, target, url.Values{"reponse": {tt.answer}}, nil); r.Status != tt.status {
+			t.Errorf("answer %d: %d, want %d", i+1, r.Status, tt.status)
+		}
+	}
+	d, err := a.Labels.Find(ctx, s.reviewer, sub.ID)
+	if err != nil || len(d.Opinions) != 1 || d.Opinions[0].Answer != "Oui, il couvre les trois blocs." {
+		t.Errorf("opinion kept: %v %+v", err, d.Opinions)
+	}
+	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: s.reviewer.Email, Kind: "label_opinion_answered", Limit: 10})
+	if err != nil || len(ms) != 1 {
+		t.Errorf("%d mails to the reviewer who asked, want 1 (%v)", len(ms), err)
+	}
+}
