@@ -98,6 +98,16 @@ func ReviewerSees(u *maillage.User, a *Application) bool {
 	return a.State != Brouillon && Reviews(u, a.ProgrammeCode)
 }
 
+// ReviewsApplication is the one rule for reviewing an application (its
+// assessments, private notes and opinions, seen or written): a reviewer
+// who sees it, unless they are on its applicant side — applicant says
+// whether u is a referent of its structure —, who see and act on it as its
+// applicant only. Administrators review every application, as they move
+// one despite a conflict of interest.
+func ReviewsApplication(u *maillage.User, a *Application, applicant bool) bool {
+	return ReviewerSees(u, a) && (!applicant || u.Has(maillage.RoleAdministrateur))
+}
+
 // Tie links a reviewer to a structure: a membership (any role, ended or
 // not) or a link the reviewer declared (a board seat, a family tie…).
 type Tie struct {

@@ -27,6 +27,11 @@ func queueWhere(f label.Filter) (string, []any, error) {
 		}
 		conds = append(conds, "a.programme_code IN (?)")
 		args = append(args, bun.In(codes))
+		// label.ReviewsApplication: never the applications of the
+		// structures u is a referent of.
+		conds = append(conds, `NOT EXISTS (SELECT 1 FROM memberships m WHERE m.structure_id = a.structure_id AND m.user_id = ?
+			AND m.role = 'referent' AND m.ended_on IS NULL)`)
+		args = append(args, u.ID)
 	}
 	switch f.Tab {
 	case label.TabToFollow:
@@ -155,7 +160,8 @@ func (s *LabelService) Counts(ctx context.Context, u *maillage.User) (label.Queu
 }
 
 // reviewable locks an application u reviews (else not found, or forbidden
-// for a reviewer of another programme who cannot know it exists).
+// for a reviewer of another programme who cannot know it exists; forbidden
+// to its applicant side, label.ReviewsApplication).
 func reviewable(ctx context.Context, tx bun.IDB, u *maillage.User, id int64) (*label.Application, error) {
 	a, err := findApplication(ctx, tx, id, true)
 	if err != nil {
@@ -163,6 +169,13 @@ func reviewable(ctx context.Context, tx bun.IDB, u *maillage.User, id int64) (*l
 	}
 	if !label.ReviewerSees(u, a) {
 		return nil, maillage.Errorf(maillage.ENOTFOUND, "label.application.not_found")
+	}
+	applicant, err := isReferent(ctx, tx, a.StructureID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !label.ReviewsApplication(u, a, applicant) {
+		return nil, maillage.Errorf(maillage.EFORBIDDEN, "label.review.own")
 	}
 	return a, nil
 }

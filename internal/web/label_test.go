@@ -428,3 +428,71 @@ func TestLabelOpinionIsAnsweredOnce(t *testing.T) {
 		t.Errorf("%d mails to the reviewer who asked, want 1 (%v)", len(ms), err)
 	}
 }
+
+// TestLabelApplicantWhoReviewsSeesNoReviewerData: a referent of a place
+// may also be an « instructeur » of the programme it applies to. On their
+// own application they are its applicant: it was shown to them as to a
+// reviewer, with the other reviewers' private notes, assessments and
+// opinions, and they could grade it and write notes in it.
+func TestLabelApplicantWhoReviewsSeesNoReviewerData(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	s := newLabelSetup(t, a, "Tiers-lieu de l'instructrice")
+	ap := s.submitted(t)
+	if err := a.Labels.Move(ctx, s.reviewer, ap.ID, label.EnInstruction, ""); err != nil {
+		t.Fatal(err)
+	}
+	second := fullUser(t, a, "second-avis-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	if err := a.Labels.AddNote(ctx, s.reviewer, ap.ID, "NOTE-ENTRE-INSTRUCTEURS"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Labels.AskOpinion(ctx, s.reviewer, ap.ID, second.ID, "AVIS-ENTRE-INSTRUCTEURS", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Labels.Assess(ctx, s.reviewer, ap.ID, []label.Assessment{{Indicator: "2.1", Grade: "non_conformite_mineure", Comment: "APPRECIATION-ENTRE-INSTRUCTEURS"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Users.GrantRole(ctx, s.referent.ID, maillage.RoleGrant{UserID: s.referent.ID, Role: maillage.RoleInstructeur,
+		ScopeKind: maillage.ScopeProgramme, ScopeValue: labelProgramme}, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	private := []string{"NOTE-ENTRE-INSTRUCTEURS", "AVIS-ENTRE-INSTRUCTEURS", "APPRECIATION-ENTRE-INSTRUCTEURS"}
+	page := do(t, a.Web.App(), "GET", fmt.Sprintf("/labels/dossiers/%d", ap.ID), cookie(s.refS, false))
+	wantStatus(t, page, 200)
+	mustNotContain(t, page.Body, private...)
+	api := do(t, a.Web.App(), "GET", fmt.Sprintf("/api/labels/dossiers/%d", ap.ID), cookie(s.refS, false))
+	wantStatus(t, api, 200)
+	mustNotContain(t, api.Body, private...)
+	for _, tc := range []struct {
+		target string
+		values url.Values
+	}{
+		{"/appreciations", url.Values{"appreciations.2.1.appreciation": {"conforme"}, "appreciations.2.1.commentaire": {"Tout va bien chez nous."}}},
+		{"/notes", url.Values{"note": {"Note de la référente sur son propre dossier."}}},
+		{"/avis", url.Values{"avis_de": {fmt.Sprint(second.ID)}, "question": {"Pouvez-vous être indulgent ?"}}},
+	} {
+		if r := postForm(t, a, s.refS, fmt.Sprintf("/labels/dossiers/%d%s", ap.ID, tc.target), tc.values, nil); r.Status != 403 {
+			t.Errorf("POST %s by the applicant who reviews: %d", tc.target, r.Status)
+		}
+	}
+	d, err := a.Labels.Find(ctx, s.reviewer, ap.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Notes) != 1 || len(d.Opinions) != 1 || len(d.Assessments) != 1 || d.Assessments[0].Grade != "non_conformite_mineure" {
+		t.Errorf("the review changed: notes %+v opinions %+v assessments %+v", d.Notes, d.Opinions, d.Assessments)
+	}
+	// Nor through the queue, its API and its exports.
+	link := fmt.Sprintf("/labels/dossiers/%d", ap.ID)
+	if r := getPage(t, a, s.refS, "/labels/instruction?onglet=tous"); r.Status != 200 || strings.Contains(r.Body, link+`"`) {
+		t.Errorf("queue of the applicant who reviews: %d, lists %d: %v", r.Status, ap.ID, strings.Contains(r.Body, link+`"`))
+	}
+	if r := send(t, a, "GET", "/api/labels/dossiers?onglet=tous", "", cookie(s.refS, false)); r.Status != 200 || strings.Contains(r.Body, fmt.Sprintf(`"id":%d,`, ap.ID)) {
+		t.Errorf("queue API of the applicant who reviews: %d %.300s", r.Status, r.Body)
+	}
+	exp := postForm(t, a, s.refS, "/labels/instruction/export", url.Values{"format": {"csv"}, "onglet": {"tous"}, "colonnes": {"id", "structure", "notes"}}, nil)
+	wantStatus(t, exp, 200)
+	mustNotContain(t, exp.Body, private...)
+	// The other reviewers still review it.
+	mustContain(t, do(t, a.Web.App(), "GET", link, cookie(s.revS, false)).Body, private...)
+}
