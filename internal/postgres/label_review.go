@@ -304,20 +304,31 @@ func (s *LabelService) Move(ctx context.Context, u *maillage.User, id int64, to,
 	})
 }
 
+// notConflicted refuses a reviewer tied to the application's structure
+// (label.Conflict) what reviewing it means: moving, deciding, assessing.
+// Administrators may.
+func notConflicted(ctx context.Context, tx bun.IDB, u *maillage.User, a *label.Application) error {
+	if u.Has(maillage.RoleAdministrateur) {
+		return nil
+	}
+	c, err := conflicted(ctx, tx, u.ID, a)
+	if err != nil {
+		return err
+	}
+	if c {
+		return maillage.Errorf(maillage.EFORBIDDEN, "label.assign.conflict")
+	}
+	return nil
+}
+
 // move applies one move to a locked application u reviews.
 func (s *LabelService) move(ctx context.Context, tx bun.IDB, u *maillage.User, a *label.Application, to, motivation string) error {
 	motivation = strings.TrimSpace(strings.ReplaceAll(motivation, "\r\n", "\n"))
 	if err := label.CheckMove(a.State, to, motivation); err != nil {
 		return err
 	}
-	if !u.Has(maillage.RoleAdministrateur) {
-		c, err := conflicted(ctx, tx, u.ID, a)
-		if err != nil {
-			return err
-		}
-		if c {
-			return maillage.Errorf(maillage.EFORBIDDEN, "label.assign.conflict")
-		}
+	if err := notConflicted(ctx, tx, u, a); err != nil {
+		return err
 	}
 	if err := transition(ctx, tx, label.Machine, a.ID, a.State, to, &u.ID, motivation); err != nil {
 		return err
@@ -454,6 +465,9 @@ func (s *LabelService) Assess(ctx context.Context, u *maillage.User, id int64, a
 		}
 		if label.IsDecision(a.State) {
 			return maillage.Errorf(maillage.ECONFLICT, "label.assessment.decided")
+		}
+		if err := notConflicted(ctx, tx, u, a); err != nil {
+			return err
 		}
 		p, err := s.programmeByID(ctx, a.ProgrammeID)
 		if err != nil {

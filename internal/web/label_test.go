@@ -496,3 +496,42 @@ func TestLabelApplicantWhoReviewsSeesNoReviewerData(t *testing.T) {
 	// The other reviewers still review it.
 	mustContain(t, do(t, a.Web.App(), "GET", link, cookie(s.revS, false)).Body, private...)
 }
+
+// TestLabelConflictedReviewerDoesNotAssess: a reviewer tied to the
+// structure (a member, even past; a declared tie) may not review its
+// application: neither follow, move nor decide it, and the page offers no
+// assessment form. The assessments were still written when posted, and
+// they weigh on the decision (open major non-conformities).
+func TestLabelConflictedReviewerDoesNotAssess(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	s := newLabelSetup(t, a, "Lieu d'un instructeur lié")
+	ap := s.submitted(t)
+	if err := a.Labels.Move(ctx, s.reviewer, ap.ID, label.EnInstruction, ""); err != nil {
+		t.Fatal(err)
+	}
+	tied := fullUser(t, a, "instructeur-lie-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	testenv.Join(t, a, s.referent, s.structure.ID, tied, maillage.MemberMediateur)
+	tiedS := newSession(t, a, tied)
+	mustContain(t, getPage(t, a, tiedS, fmt.Sprintf("/labels/dossiers/%d", ap.ID)).Body, "conflit d")
+	for i, tt := range []struct {
+		session string
+		status  int
+	}{
+		{tiedS, 403},
+		{s.revS, 303},
+	} {
+		r := postForm(t, a, tt.session, fmt.Sprintf("/labels/dossiers/%d/appreciations", ap.ID),
+			url.Values{"appreciations.2.1.appreciation": {"conforme"}, "appreciations.2.1.commentaire": {fmt.Sprintf("Appréciation %d", i+1)}}, nil)
+		if r.Status != tt.status {
+			t.Errorf("assessment %d: %d, want %d", i+1, r.Status, tt.status)
+		}
+	}
+	d, err := a.Labels.Find(ctx, s.reviewer, ap.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Assessments) != 1 || d.Assessments[0].ReviewerID != s.reviewer.ID {
+		t.Errorf("assessments: %+v", d.Assessments)
+	}
+}
