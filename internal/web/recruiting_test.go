@@ -791,3 +791,49 @@ func TestRecruitingDaysFromYear2000(t *testing.T) {
 		})
 	}
 }
+
+// TestRecruitingContactsAreNotAMailCannon: a contact request mails the
+// person the employer's message. One waiting request was allowed per
+// structure, and anyone may create employer structures: one person
+// mailed a candidate once per structure they created. One employer now
+// has one request waiting for a person, whatever the structure; another
+// employer of the same structure is told the structure's request waits.
+func TestRecruitingContactsAreNotAMailCannon(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	p := newJobPeople(t, a, nil)
+	second, _, err := a.Structures.CreateStructure(ctx, p.boss.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu, maillage.StructureEmployeur},
+		Lieu: maillage.Lieu{Pivot: fmt.Sprintf("W6952%05d", jobSeq), Nom: fmt.Sprintf("Deuxième employeur %d", jobSeq), Adresse: "1 rue Neuve",
+			CodePostal: "69001", Commune: "Lyon", CodeInsee: "69123"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contact := func(st *maillage.Structure) response {
+		return postForm(t, a, p.bossS, fmt.Sprintf("/emploi/candidats/%d/contact", p.candProfile.ID),
+			url.Values{"structure_id": {fmt.Sprint(st.ID)}, "message": {"Parlons d'un poste."}}, nil)
+	}
+	for i, tt := range []struct {
+		st     *maillage.Structure
+		status int
+	}{{p.st, 303}, {p.st, 422}, {second, 422}} {
+		r := contact(tt.st)
+		if r.Status != tt.status {
+			t.Fatalf("contact %d: %d, want %d", i+1, r.Status, tt.status)
+		}
+		if tt.status == 422 {
+			mustContain(t, r.Body, `id="message-error"`, "attend déjà")
+		}
+	}
+	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: p.cand.Email, Kind: "job_contact_received", Limit: 100})
+	if err != nil || len(ms) != 1 {
+		t.Errorf("%d mails to the candidate, want 1 (%v)", len(ms), err)
+	}
+	// Once answered, the employer may write again.
+	cs, _ := a.Recruiting.FindContacts(ctx, p.cand, recruiting.ContactFilter{Received: true})
+	if _, err := a.Recruiting.AnswerContact(ctx, p.cand, cs[0].ID, false, "Pas maintenant."); err != nil {
+		t.Fatal(err)
+	}
+	if r := contact(second); r.Status != 303 {
+		t.Errorf("after the answer: %d", r.Status)
+	}
+}
