@@ -403,6 +403,21 @@ func (o *Opinion) ReminderDue(now time.Time) bool {
 	return now.Sub(last) >= OpinionReminderAfter
 }
 
+// OpinionRemindByHandAfter is how long after the request, or the last
+// reminder, the reviewer asked may be reminded by hand (« Relancer »):
+// each reminder is a mail.
+const OpinionRemindByHandAfter = 24 * time.Hour
+
+// CanRemind reports whether an unanswered opinion may be reminded by hand
+// now.
+func (o *Opinion) CanRemind(now time.Time) bool {
+	last := o.CreatedAt
+	if o.RemindedAt != nil {
+		last = *o.RemindedAt
+	}
+	return o.AnsweredAt == nil && now.Sub(last) >= OpinionRemindByHandAfter
+}
+
 // Message is a message between the reviewers and the applicant, with
 // attachments; both sides see it.
 type Message struct {

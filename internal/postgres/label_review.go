@@ -619,6 +619,9 @@ func (s *LabelService) RemindOpinion(ctx context.Context, u *maillage.User, opin
 		if o.AnsweredAt != nil {
 			return maillage.Errorf(maillage.ECONFLICT, "label.opinion.answered")
 		}
+		if !o.CanRemind(s.now()) {
+			return maillage.Errorf(maillage.ETOOMANY, "label.opinion.remind_soon")
+		}
 		return s.remindOpinion(ctx, tx, o, a)
 	})
 	return appID, err

@@ -535,3 +535,41 @@ func TestLabelConflictedReviewerDoesNotAssess(t *testing.T) {
 		t.Errorf("assessments: %+v", d.Assessments)
 	}
 }
+
+// TestLabelOpinionRemindersAreNotAMailCannon: « Relancer » mails the
+// reviewer asked. Every click sent a mail, from any reviewer of the
+// programme, without bound; a reminder by hand now leaves a day after the
+// request or the last reminder at the soonest.
+func TestLabelOpinionRemindersAreNotAMailCannon(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	s := newLabelSetup(t, a, "Espace des relances")
+	ap := s.submitted(t)
+	asked := fullUser(t, a, "relance-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	if err := a.Labels.AskOpinion(ctx, s.reviewer, ap.ID, asked.ID, "Votre avis sur le critère 2 ?", false); err != nil {
+		t.Fatal(err)
+	}
+	d, err := a.Labels.Find(ctx, s.reviewer, ap.ID)
+	if err != nil || len(d.Opinions) != 1 {
+		t.Fatalf("opinion: %v", err)
+	}
+	oid := d.Opinions[0].ID
+	remind := func() response {
+		return postForm(t, a, s.revS, fmt.Sprintf("/labels/avis/%d/relance", oid), url.Values{}, nil)
+	}
+	if r := remind(); r.Status != 429 {
+		t.Errorf("reminder just after asking: %d", r.Status)
+	}
+	if _, err := a.DB.NewRaw("UPDATE label_opinions SET created_at = now() - interval '2 days' WHERE id = ?", oid).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{303, 429, 429} {
+		if r := remind(); r.Status != want {
+			t.Errorf("reminder %d: %d, want %d", i+1, r.Status, want)
+		}
+	}
+	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: asked.Email, Kind: "label_opinion_reminder", Limit: 10})
+	if err != nil || len(ms) != 1 {
+		t.Errorf("%d reminders mailed, want 1 (%v)", len(ms), err)
+	}
+}
