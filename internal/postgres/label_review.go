@@ -544,6 +544,15 @@ func (s *LabelService) AskOpinion(ctx context.Context, u *maillage.User, id, rev
 		} else if c {
 			return maillage.Invalid("avis_de", "label.assign.conflict")
 		}
+		// One opinion to give at a time: each request mails the reviewer.
+		var pending bool
+		if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM label_opinions WHERE application_id = ? AND reviewer_id = ? AND answered_at IS NULL)",
+			id, reviewerID).Scan(ctx, &pending); err != nil {
+			return err
+		}
+		if pending {
+			return maillage.Invalid("avis_de", "label.opinion.pending")
+		}
 		if _, err := tx.NewRaw("INSERT INTO label_opinions (application_id, requested_by, reviewer_id, question, confidential) VALUES (?, ?, ?, ?, ?)",
 			id, u.ID, reviewerID, question, confidential).Exec(ctx); err != nil {
 			return err

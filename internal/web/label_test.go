@@ -573,3 +573,55 @@ func TestLabelOpinionRemindersAreNotAMailCannon(t *testing.T) {
 		t.Errorf("%d reminders mailed, want 1 (%v)", len(ms), err)
 	}
 }
+
+// TestLabelOpinionIsAskedOnceAtATime: asking an opinion mails the
+// reviewer asked. The same request could be sent again and again (a
+// replay, a double click, a reviewer insisting), each one a mail and an
+// opinion to give; a reviewer now has one opinion at a time to give on an
+// application.
+func TestLabelOpinionIsAskedOnceAtATime(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	s := newLabelSetup(t, a, "Espace des avis répétés")
+	ap := s.submitted(t)
+	asked := fullUser(t, a, "avis-repete-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	third := fullUser(t, a, "avis-tiers-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	ask := func(session string, to *maillage.User) response {
+		return postForm(t, a, session, fmt.Sprintf("/labels/dossiers/%d/avis", ap.ID),
+			url.Values{"avis_de": {fmt.Sprint(to.ID)}, "question": {"Votre avis ?"}}, nil)
+	}
+	for i, tt := range []struct {
+		session string
+		to      *maillage.User
+		status  int
+	}{
+		{s.revS, asked, 303},
+		{s.revS, asked, 422},
+		{newSession(t, a, third), asked, 422}, // from another reviewer too
+		{s.revS, third, 303},                  // another reviewer asked
+	} {
+		r := ask(tt.session, tt.to)
+		if r.Status != tt.status {
+			t.Fatalf("opinion %d: %d, want %d", i+1, r.Status, tt.status)
+		}
+		if tt.status == 422 {
+			mustContain(t, r.Body, `id="avis_de-error"`, "déjà")
+		}
+	}
+	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: asked.Email, Kind: "label_opinion_asked", Limit: 10})
+	if err != nil || len(ms) != 1 {
+		t.Errorf("%d mails to the reviewer asked, want 1 (%v)", len(ms), err)
+	}
+	// Once answered, they may be asked again.
+	d, _ := a.Labels.Find(ctx, asked, ap.ID)
+	for _, o := range d.Opinions {
+		if o.ReviewerID == asked.ID {
+			if _, err := a.Labels.AnswerOpinion(ctx, asked, o.ID, "Favorable."); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if r := ask(s.revS, asked); r.Status != 303 {
+		t.Errorf("after the answer: %d", r.Status)
+	}
+}
