@@ -98,6 +98,16 @@ func ReviewerSees(u *maillage.User, a *Application) bool {
 	return a.State != Brouillon && Reviews(u, a.ProgrammeCode)
 }
 
+// ReviewsApplication is the one rule for reviewing an application (its
+// assessments, private notes and opinions, seen or written): a reviewer
+// who sees it, unless they are on its applicant side — applicant says
+// whether u is a referent of its structure —, who see and act on it as its
+// applicant only. Administrators review every application, as they move
+// one despite a conflict of interest.
+func ReviewsApplication(u *maillage.User, a *Application, applicant bool) bool {
+	return ReviewerSees(u, a) && (!applicant || u.Has(maillage.RoleAdministrateur))
+}
+
 // Tie links a reviewer to a structure: a membership (any role, ended or
 // not) or a link the reviewer declared (a board seat, a family tie…).
 type Tie struct {
@@ -364,6 +374,18 @@ func (o *Opinion) SeenBy(u *maillage.User, reviewer bool) bool {
 	return !o.Confidential || u.ID == o.RequestedBy || u.ID == o.ReviewerID || u.Has(maillage.RoleAdministrateur)
 }
 
+// CheckAnswer is the one rule of answering an opinion: by the reviewer
+// asked, once (an answer is part of the review's record, never rewritten).
+func (o *Opinion) CheckAnswer(u *maillage.User) error {
+	switch {
+	case u == nil || u.ID != o.ReviewerID:
+		return maillage.Errorf(maillage.EFORBIDDEN, "label.opinion.not_yours")
+	case o.AnsweredAt != nil:
+		return maillage.Errorf(maillage.ECONFLICT, "label.opinion.answered")
+	}
+	return nil
+}
+
 // OpinionReminderAfter is how long an unanswered opinion waits before the
 // reviewer asked is reminded (again).
 const OpinionReminderAfter = 7 * 24 * time.Hour
@@ -379,6 +401,21 @@ func (o *Opinion) ReminderDue(now time.Time) bool {
 		last = *o.RemindedAt
 	}
 	return now.Sub(last) >= OpinionReminderAfter
+}
+
+// OpinionRemindByHandAfter is how long after the request, or the last
+// reminder, the reviewer asked may be reminded by hand (« Relancer »):
+// each reminder is a mail.
+const OpinionRemindByHandAfter = 24 * time.Hour
+
+// CanRemind reports whether an unanswered opinion may be reminded by hand
+// now.
+func (o *Opinion) CanRemind(now time.Time) bool {
+	last := o.CreatedAt
+	if o.RemindedAt != nil {
+		last = *o.RemindedAt
+	}
+	return o.AnsweredAt == nil && now.Sub(last) >= OpinionRemindByHandAfter
 }
 
 // Message is a message between the reviewers and the applicant, with
@@ -454,6 +491,15 @@ func (f *Filter) Normalize() {
 	}
 	if f.State != "" && !slices.Contains(States, f.State) {
 		f.State = ""
+	}
+	// The filter comes from a query string: a programme or a département
+	// that is no code (a NUL, a quote) filters nothing and never reaches
+	// the SQL.
+	if f.Programme != "" && !programmeCode.MatchString(f.Programme) {
+		f.Programme = ""
+	}
+	if f.Departement != "" && !maillage.IsDepartementCode(f.Departement) {
+		f.Departement = ""
 	}
 	if f.Limit <= 0 || f.Limit > 100 {
 		f.Limit = 25

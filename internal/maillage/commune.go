@@ -37,6 +37,10 @@ var (
 	saintPrefix      = regexp.MustCompile(`(^|\s)st(e?)\s`)
 )
 
+// IsDepartementCode reports whether s has the form of a département's
+// code (« 69 », « 2A », « 974 »), whether or not one has it.
+func IsDepartementCode(s string) bool { return depPattern.MatchString(s) }
+
 // ParseCommuneText takes a typed commune apart: a name, qualified or not by
 // its département or postcode in parentheses ("Saint-Denis (93)",
 // "Saint-Denis (97400)") or by a postcode after it ("Saint-Denis 97400");

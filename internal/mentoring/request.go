@@ -42,6 +42,10 @@ var PairingMachine = maillage.Machine{
 const (
 	// MaxOpenRequests is how many requests a mentee may have waiting at once.
 	MaxOpenRequests = 3
+	// AskAgainAfter is how long after a request a mentee may send the same
+	// mentor another one (once the first is cancelled): each request mails
+	// the mentor.
+	AskAgainAfter = 24 * time.Hour
 	// RequestTTL is how long a request waits for an answer.
 	RequestTTL = 14 * 24 * time.Hour
 	// ReminderBefore is how long before expiry the mentor is reminded.
@@ -190,6 +194,9 @@ type RequestContext struct {
 	// together already; Refused: the mentor declined this mentee before,
 	// or a pairing of theirs ended (the matching forbids such pairs too).
 	Pending, Paired, Refused bool
+	// AskedRecently: the mentee sent this mentor a request less than
+	// AskAgainAfter ago (cancelled since).
+	AskedRecently bool
 	// ByCoordinator: a coordinator confirmed the pair; the limit of open
 	// requests, which protects mentors from a mentee's many requests, does
 	// not apply to a coordinator's assignment.
@@ -216,6 +223,8 @@ func CheckRequest(c RequestContext) maillage.Problems {
 		ps.Add("mentor_id", "mentoring.request.twice")
 	case c.Refused:
 		ps.Add("mentor_id", "mentoring.request.refused_before")
+	case c.AskedRecently && !c.ByCoordinator:
+		ps.Add("mentor_id", "mentoring.request.again_soon")
 	case c.Mentor.Capacity <= 0:
 		ps.Add("mentor_id", "mentoring.request.full")
 	case !c.ByCoordinator && c.OpenRequests >= MaxOpenRequests:

@@ -55,8 +55,10 @@ func (s *CharterService) StructureSigners(ctx context.Context, viewer maillage.V
 	return view, nil
 }
 
-// InviteInterval is how long before the same structure may invite the
-// same address again.
+// InviteInterval is how long before the same structure, or the same
+// inviter for any structure, may invite the same address again (anyone may
+// create structures: a window per structure alone let one person mail an
+// address once per structure they created).
 const InviteInterval = 24 * time.Hour
 
 // Invite implements charter.Service: the invitation and its mail in one
@@ -72,13 +74,17 @@ func (s *CharterService) Invite(ctx context.Context, viewer maillage.Viewer, str
 		if err != nil {
 			return err
 		}
-		var recent bool
-		if err := tx.NewRaw(`SELECT EXISTS (SELECT 1 FROM charter_invitations WHERE structure_id = ? AND email = ? AND created_at > now() - ?::interval)`,
-			structureID, in.Email, InviteInterval.String()).Scan(ctx, &recent); err != nil {
+		var recent struct{ Structure, Inviter bool }
+		if err := tx.NewRaw(`SELECT coalesce(bool_or(structure_id = ?), false) AS structure, coalesce(bool_or(invited_by = ?), false) AS inviter
+			FROM charter_invitations WHERE (structure_id = ? OR invited_by = ?) AND email = ? AND created_at > now() - ?::interval`,
+			structureID, viewer.UserID, structureID, viewer.UserID, in.Email, InviteInterval.String()).Scan(ctx, &recent); err != nil {
 			return err
 		}
-		if recent {
+		switch {
+		case recent.Structure:
 			return maillage.Invalid("email", "charter.invite.already")
+		case recent.Inviter:
+			return maillage.Invalid("email", "charter.invite.already_yours")
 		}
 		var id int64
 		if err := tx.NewRaw("INSERT INTO charter_invitations (structure_id, email, invited_by) VALUES (?, ?, ?) RETURNING id",

@@ -180,7 +180,7 @@ func (s *LabelService) access(ctx context.Context, idb bun.IDB, u *maillage.User
 	if applicant, err = isReferent(ctx, idb, a.StructureID, u.ID); err != nil {
 		return
 	}
-	reviewer = label.ReviewerSees(u, a)
+	reviewer = label.ReviewsApplication(u, a, applicant)
 	if reviewer {
 		if lead, err = isLead(ctx, idb, u, a.ProgrammeCode); err != nil {
 			return

@@ -27,6 +27,11 @@ func queueWhere(f label.Filter) (string, []any, error) {
 		}
 		conds = append(conds, "a.programme_code IN (?)")
 		args = append(args, bun.In(codes))
+		// label.ReviewsApplication: never the applications of the
+		// structures u is a referent of.
+		conds = append(conds, `NOT EXISTS (SELECT 1 FROM memberships m WHERE m.structure_id = a.structure_id AND m.user_id = ?
+			AND m.role = 'referent' AND m.ended_on IS NULL)`)
+		args = append(args, u.ID)
 	}
 	switch f.Tab {
 	case label.TabToFollow:
@@ -155,7 +160,8 @@ func (s *LabelService) Counts(ctx context.Context, u *maillage.User) (label.Queu
 }
 
 // reviewable locks an application u reviews (else not found, or forbidden
-// for a reviewer of another programme who cannot know it exists).
+// for a reviewer of another programme who cannot know it exists; forbidden
+// to its applicant side, label.ReviewsApplication).
 func reviewable(ctx context.Context, tx bun.IDB, u *maillage.User, id int64) (*label.Application, error) {
 	a, err := findApplication(ctx, tx, id, true)
 	if err != nil {
@@ -163,6 +169,13 @@ func reviewable(ctx context.Context, tx bun.IDB, u *maillage.User, id int64) (*l
 	}
 	if !label.ReviewerSees(u, a) {
 		return nil, maillage.Errorf(maillage.ENOTFOUND, "label.application.not_found")
+	}
+	applicant, err := isReferent(ctx, tx, a.StructureID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !label.ReviewsApplication(u, a, applicant) {
+		return nil, maillage.Errorf(maillage.EFORBIDDEN, "label.review.own")
 	}
 	return a, nil
 }
@@ -291,20 +304,31 @@ func (s *LabelService) Move(ctx context.Context, u *maillage.User, id int64, to,
 	})
 }
 
+// notConflicted refuses a reviewer tied to the application's structure
+// (label.Conflict) what reviewing it means: moving, deciding, assessing.
+// Administrators may.
+func notConflicted(ctx context.Context, tx bun.IDB, u *maillage.User, a *label.Application) error {
+	if u.Has(maillage.RoleAdministrateur) {
+		return nil
+	}
+	c, err := conflicted(ctx, tx, u.ID, a)
+	if err != nil {
+		return err
+	}
+	if c {
+		return maillage.Errorf(maillage.EFORBIDDEN, "label.assign.conflict")
+	}
+	return nil
+}
+
 // move applies one move to a locked application u reviews.
 func (s *LabelService) move(ctx context.Context, tx bun.IDB, u *maillage.User, a *label.Application, to, motivation string) error {
 	motivation = strings.TrimSpace(strings.ReplaceAll(motivation, "\r\n", "\n"))
 	if err := label.CheckMove(a.State, to, motivation); err != nil {
 		return err
 	}
-	if !u.Has(maillage.RoleAdministrateur) {
-		c, err := conflicted(ctx, tx, u.ID, a)
-		if err != nil {
-			return err
-		}
-		if c {
-			return maillage.Errorf(maillage.EFORBIDDEN, "label.assign.conflict")
-		}
+	if err := notConflicted(ctx, tx, u, a); err != nil {
+		return err
 	}
 	if err := transition(ctx, tx, label.Machine, a.ID, a.State, to, &u.ID, motivation); err != nil {
 		return err
@@ -442,6 +466,9 @@ func (s *LabelService) Assess(ctx context.Context, u *maillage.User, id int64, a
 		if label.IsDecision(a.State) {
 			return maillage.Errorf(maillage.ECONFLICT, "label.assessment.decided")
 		}
+		if err := notConflicted(ctx, tx, u, a); err != nil {
+			return err
+		}
 		p, err := s.programmeByID(ctx, a.ProgrammeID)
 		if err != nil {
 			return err
@@ -517,6 +544,15 @@ func (s *LabelService) AskOpinion(ctx context.Context, u *maillage.User, id, rev
 		} else if c {
 			return maillage.Invalid("avis_de", "label.assign.conflict")
 		}
+		// One opinion to give at a time: each request mails the reviewer.
+		var pending bool
+		if err := tx.NewRaw("SELECT EXISTS (SELECT 1 FROM label_opinions WHERE application_id = ? AND reviewer_id = ? AND answered_at IS NULL)",
+			id, reviewerID).Scan(ctx, &pending); err != nil {
+			return err
+		}
+		if pending {
+			return maillage.Invalid("avis_de", "label.opinion.pending")
+		}
 		if _, err := tx.NewRaw("INSERT INTO label_opinions (application_id, requested_by, reviewer_id, question, confidential) VALUES (?, ?, ?, ?, ?)",
 			id, u.ID, reviewerID, question, confidential).Exec(ctx); err != nil {
 			return err
@@ -565,8 +601,8 @@ func (s *LabelService) AnswerOpinion(ctx context.Context, u *maillage.User, opin
 			return err
 		}
 		appID = a.ID
-		if o.ReviewerID != u.ID {
-			return maillage.Errorf(maillage.EFORBIDDEN, "label.opinion.not_yours")
+		if err := o.CheckAnswer(u); err != nil {
+			return err
 		}
 		if _, err := tx.NewRaw("UPDATE label_opinions SET answer = ?, answered_at = now() WHERE id = ?", answer, opinionID).Exec(ctx); err != nil {
 			return err
@@ -591,6 +627,9 @@ func (s *LabelService) RemindOpinion(ctx context.Context, u *maillage.User, opin
 		appID = a.ID
 		if o.AnsweredAt != nil {
 			return maillage.Errorf(maillage.ECONFLICT, "label.opinion.answered")
+		}
+		if !o.CanRemind(s.now()) {
+			return maillage.Errorf(maillage.ETOOMANY, "label.opinion.remind_soon")
 		}
 		return s.remindOpinion(ctx, tx, o, a)
 	})

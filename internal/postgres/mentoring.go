@@ -185,7 +185,7 @@ func (s *MentoringService) person(ctx context.Context, db bun.IDB, viewer mailla
 	return &rows[0], nil
 }
 
-type pairState struct{ pending, paired, refused bool }
+type pairState struct{ pending, paired, refused, recent bool }
 
 // pairsOf tells, for each mentor, what binds them to the mentee already.
 func (s *MentoringService) pairsOf(ctx context.Context, db bun.IDB, menteeID int64) (map[int64]pairState, error) {
@@ -195,8 +195,9 @@ func (s *MentoringService) pairsOf(ctx context.Context, db bun.IDB, menteeID int
 	}
 	if err := db.NewRaw(`SELECT mentor_id, 'pending' AS what FROM mentoring_requests WHERE mentee_id = ?0 AND status = 'envoyee'
 		UNION ALL SELECT mentor_id, 'refused' FROM mentoring_requests WHERE mentee_id = ?0 AND status = 'refusee'
-		UNION ALL SELECT mentor_id, CASE status WHEN 'active' THEN 'paired' ELSE 'refused' END FROM mentoring_pairings WHERE mentee_id = ?0`,
-		menteeID).Scan(ctx, &rows); err != nil {
+		UNION ALL SELECT mentor_id, CASE status WHEN 'active' THEN 'paired' ELSE 'refused' END FROM mentoring_pairings WHERE mentee_id = ?0
+		UNION ALL SELECT mentor_id, 'recent' FROM mentoring_requests WHERE mentee_id = ?0 AND created_at > ?1`,
+		menteeID, s.Now().Add(-mentoring.AskAgainAfter)).Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
 	out := map[int64]pairState{}
@@ -207,6 +208,8 @@ func (s *MentoringService) pairsOf(ctx context.Context, db bun.IDB, menteeID int
 			st.pending = true
 		case "paired":
 			st.paired = true
+		case "recent":
+			st.recent = true
 		default:
 			st.refused = true
 		}
@@ -401,7 +404,7 @@ func (s *MentoringService) sendRequestTx(ctx context.Context, tx bun.Tx, menteeI
 		MenteeUserID: menteeID, MentorUserID: mentorUser, MenteeLocated: me.located(), MentorLocated: mentor.located(),
 		MentorOffers: mentor.offers(), MentorPaused: mentor.Paused, OpenRequests: open,
 		Pending: st[mentorUser].pending, Paired: st[mentorUser].paired, Refused: st[mentorUser].refused,
-		ByCoordinator: coordinator != nil,
+		AskedRecently: st[mentorUser].recent, ByCoordinator: coordinator != nil,
 	}
 	if err := mentoring.CheckRequest(rc).Err(); err != nil {
 		return 0, err

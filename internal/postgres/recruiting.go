@@ -268,7 +268,8 @@ func (s *RecruitingService) FindOffers(ctx context.Context, f recruiting.OfferFi
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	out, err := s.offers(ctx, s.db.DB, where+" ORDER BY o.published_at DESC NULLS LAST, o.id DESC LIMIT ? OFFSET ?", append(args, limit, f.Offset)...)
+	offset := max(f.Offset, 0) // a page number that overflowed, as FindCandidates does
+	out, err := s.offers(ctx, s.db.DB, where+" ORDER BY o.published_at DESC NULLS LAST, o.id DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
 	return out, total, err
 }
 

@@ -99,6 +99,17 @@ func (s *RecruitingService) Contact(ctx context.Context, u *maillage.User, in re
 	}
 	var id int64
 	err = s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// One request of an employer waits for a person at a time,
+		// whatever the structure: anyone may create structures, and each
+		// request mails the person.
+		var waiting bool
+		if err := tx.NewRaw(`SELECT EXISTS (SELECT 1 FROM job_contacts WHERE employer_id = ? AND candidate_id = ? AND structure_id <> ?
+			AND status = 'envoyee')`, u.ID, view.UserID, in.StructureID).Scan(ctx, &waiting); err != nil {
+			return err
+		}
+		if waiting {
+			return maillage.Invalid("message", "recruiting.contact.pending_yours")
+		}
 		err := tx.NewRaw(`INSERT INTO job_contacts (structure_id, offer_id, employer_id, candidate_id, message) VALUES (?, ?, ?, ?, ?)
 			RETURNING id`, in.StructureID, in.OfferID, u.ID, view.UserID, in.Message).Scan(ctx, &id)
 		if err != nil {

@@ -221,7 +221,7 @@ func ParseAvailability(s string, now time.Time) (*time.Time, maillage.Problems) 
 	t, ok := ParseDate(strings.TrimSpace(s))
 	switch {
 	case !ok:
-		ps.Add("available_from", "error.field.date")
+		ps.Add("available_from", KeyDay, "Year", MinDay.Year())
 	case t != nil && t.After(Today(now).AddDate(2, 0, 0)):
 		ps.Add("available_from", "recruiting.availability.far")
 	}

@@ -86,7 +86,7 @@ func TestParseAvailability(t *testing.T) {
 	if d, ps := recruiting.ParseAvailability("", now); len(ps) != 0 || d != nil {
 		t.Errorf("cleared: %v %v", d, ps)
 	}
-	if _, ps := recruiting.ParseAvailability("15/01/2027", now); ps.Key("available_from") != "error.field.date" {
+	if _, ps := recruiting.ParseAvailability("15/01/2027", now); ps.Key("available_from") != recruiting.KeyDay {
 		t.Errorf("bad date: %v", ps)
 	}
 	if _, ps := recruiting.ParseAvailability(now.AddDate(3, 0, 0).Format(time.DateOnly), now); ps.Key("available_from") != "recruiting.availability.far" {

@@ -232,6 +232,14 @@ const (
 // DateLayout is how dates are written in forms and in the API.
 const DateLayout = "2006-01-02"
 
+// MinDay is the earliest day the room reads (ParseDate): year 0 has the
+// form YYYY-MM-DD, but PostgreSQL has no year 0, and no start nor
+// availability is older than the portal.
+var MinDay = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// KeyDay is the message of a day ParseDate does not read.
+const KeyDay = "recruiting.day.invalid"
+
 // OfferInput is what an employer writes: the JSON body of POST and PUT
 // /api/emploi/offres, whose field paths are also the names of the form's
 // inputs (a want is "wants.<ref>").
@@ -280,13 +288,14 @@ func (in *OfferInput) Normalize() {
 	}
 }
 
-// ParseDate reads a date written YYYY-MM-DD ("" gives nil).
+// ParseDate reads a date written YYYY-MM-DD from MinDay on ("" gives
+// nil); a problem about it is KeyDay.
 func ParseDate(s string) (*time.Time, bool) {
 	if s == "" {
 		return nil, true
 	}
 	t, err := time.Parse(DateLayout, s)
-	if err != nil {
+	if err != nil || t.Before(MinDay) {
 		return nil, false
 	}
 	return &t, true
@@ -352,12 +361,12 @@ func (in *OfferInput) Validate(now time.Time, refs OfferRefs) maillage.Problems 
 	}
 	today := Today(now)
 	if _, ok := ParseDate(in.StartOn); !ok {
-		ps.Add("start_on", "error.field.date")
+		ps.Add("start_on", KeyDay, "Year", MinDay.Year())
 	}
 	closes, ok := ParseDate(in.ClosesOn)
 	switch {
 	case !ok:
-		ps.Add("closes_on", "error.field.date")
+		ps.Add("closes_on", KeyDay, "Year", MinDay.Year())
 	case closes == nil:
 		ps.Add("closes_on", "recruiting.offer.closes.required")
 	case closes.Before(today):

@@ -48,7 +48,7 @@ func TestOfferValidate(t *testing.T) {
 		{"closing date missing", func(in *recruiting.OfferInput) { in.ClosesOn = "" },
 			map[string]string{"closes_on": "recruiting.offer.closes.required"}},
 		{"dates not in ISO form", func(in *recruiting.OfferInput) { in.ClosesOn, in.StartOn = "20/12/2026", "demain" },
-			map[string]string{"closes_on": "error.field.date", "start_on": "error.field.date"}},
+			map[string]string{"closes_on": recruiting.KeyDay, "start_on": recruiting.KeyDay}},
 		{"salary min above max", func(in *recruiting.OfferInput) { in.Salary.Min, in.Salary.Max = intp(2500), intp(2000) },
 			map[string]string{"salary.min": "recruiting.offer.salary.order"}},
 		{"salary without period", func(in *recruiting.OfferInput) { in.Salary.Period = "" },

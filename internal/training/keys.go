@@ -25,5 +25,6 @@ const (
 	KeyUnknownBloc            = "training.offer.unknown_bloc"          // Code
 	KeyBlocOtherCertification = "training.offer.bloc_other_certification"
 	KeyEndBeforeStart         = "training.session.end_before_start"
+	KeyTooEarly               = "training.session.too_early"             // Year
 	KeySeatsLeftOverSeats     = "training.session.seats_left_over_seats" // Seats
 )

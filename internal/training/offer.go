@@ -91,6 +91,10 @@ const (
 	MaxSessions       = 500
 )
 
+// MinSessionDay is the earliest start or end of a session: PostgreSQL has
+// no year 0, which Go's times have (1 January 0001 in Paris is in it).
+var MinSessionDay = time.Date(2000, time.January, 1, 0, 0, 0, 0, maillage.Paris)
+
 // Contact is the person to ask about an offer.
 type Contact struct {
 	Name  string `json:"name,omitempty"`
@@ -238,13 +242,19 @@ func (c Contact) Validate() maillage.Problems {
 // Validate checks a session: dates in order, seats, place, registration.
 func (s *Session) Validate() maillage.Problems {
 	var ps maillage.Problems
-	if s.Start.IsZero() {
+	switch {
+	case s.Start.IsZero():
 		ps.Add("start", KeyRequired)
+	case s.Start.Before(MinSessionDay):
+		ps.Add("start", KeyTooEarly, "Year", MinSessionDay.Year())
 	}
-	if s.End.IsZero() {
+	switch {
+	case s.End.IsZero():
 		ps.Add("end", KeyRequired)
-	} else if !s.Start.IsZero() && s.End.Before(s.Start) {
+	case !s.Start.IsZero() && s.End.Before(s.Start):
 		ps.Add("end", KeyEndBeforeStart)
+	case s.End.Before(MinSessionDay):
+		ps.Add("end", KeyTooEarly, "Year", MinSessionDay.Year())
 	}
 	switch {
 	case s.Seats < 0:

@@ -555,3 +555,46 @@ func TestCharterStructurePage(t *testing.T) {
 	r = do(t, a.Web.App(), "GET", "/tableau-de-bord", map[string]string{"Cookie": "maillage_session=" + rs})
 	wantStatus(t, r, 200)
 }
+
+// TestCharterInvitationsAreNotAMailCannon: an invitation to sign mails an
+// address a text its inviter writes, under a structure name they chose.
+// The address was protected per structure only: anyone may create
+// structures, so one person mailed the same address once per structure
+// they created, each day. One inviter now invites an address once a day,
+// whatever the structure; another structure's referent still may.
+func TestCharterInvitationsAreNotAMailCannon(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	ref := newUser(t, a, "canon.charte@exemple.fr", nil)
+	first := newStructure(t, a, ref, "W694400001", "Lieu qui fait signer")
+	second := newStructure(t, a, ref, "W694400002", "Autre lieu qui fait signer")
+	other := newUser(t, a, "autre.referente.charte@exemple.fr", nil)
+	third := newStructure(t, a, other, "W694400003", "Lieu d'une autre référente")
+	victim := "cible.charte@exemple.fr"
+	for i, tt := range []struct {
+		who    *maillage.User
+		st     *maillage.Structure
+		email  string
+		status int
+	}{
+		{ref, first, victim, 303},
+		{ref, first, victim, 422},
+		{ref, second, victim, 422},                          // another structure of the same inviter
+		{ref, second, strings.ToUpper(victim), 422},         // the same address written otherwise
+		{ref, second, "autre.cible.charte@exemple.fr", 303}, // another address
+		{other, third, victim, 303},                         // another inviter, for their own structure
+	} {
+		r := postForm(t, a, newSession(t, a, tt.who), fmt.Sprintf("/charte/structures/%d/invitations", tt.st.ID),
+			url.Values{"email": {tt.email}, "message": {"Signez."}}, nil)
+		if r.Status != tt.status {
+			t.Fatalf("invitation %d: %d, want %d", i+1, r.Status, tt.status)
+		}
+		if tt.status == 422 && fieldError(r.Body, "email") == "" {
+			t.Errorf("invitation %d: no message next to the address", i+1)
+		}
+	}
+	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: victim, Kind: "charter_invitation", Limit: 100})
+	if err != nil || len(ms) != 2 {
+		t.Errorf("%d mails to %s, want 2 (%v)", len(ms), victim, err)
+	}
+}

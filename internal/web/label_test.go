@@ -343,3 +343,285 @@ func TestLabelExportXLSX(t *testing.T) {
 	}
 	decode(t, reg, &l)
 }
+
+// TestLabelQueueFilterOfNoCode: the queue's filter comes from the query
+// string (and the bulk and export forms), where anything can be written.
+// A département or a programme that is no code filters nothing; a NUL in
+// either reached the SQL, which bun refuses to write: a 500 on the page,
+// the API and the export.
+func TestLabelQueueFilterOfNoCode(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	s := newLabelSetup(t, a, "Espace des filtres étranges")
+	ap := s.submitted(t)
+	for _, tc := range []struct {
+		name, query string
+		listed      bool // the application is in the list
+	}{
+		{"département 69", "departement=69", true},
+		{"NUL département", "departement=%00", true},
+		{"département then NUL", "departement=69%00", true},
+		{"NUL programme", "programme=%00", true},
+		{"programme then NUL", "programme=" + labelProgramme + "%00", true},
+		{"unknown département", "departement=99", false},
+		{"unknown programme", "programme=inconnu", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := "onglet=tous&" + tc.query
+			r := getPage(t, a, s.revS, "/labels/instruction?"+q)
+			wantStatus(t, r, 200)
+			if got := strings.Contains(r.Body, fmt.Sprintf("/labels/dossiers/%d", ap.ID)); got != tc.listed {
+				t.Errorf("page lists %d: %v, want %v", ap.ID, got, tc.listed)
+			}
+			api := send(t, a, "GET", "/api/labels/dossiers?"+q, "", cookie(s.revS, false))
+			wantStatus(t, api, 200)
+			values, _ := url.ParseQuery(q)
+			values.Set("format", "csv")
+			values["colonnes"] = []string{"id", "structure"}
+			exp := postForm(t, a, s.revS, "/labels/instruction/export", values, nil)
+			if exp.Status >= 500 {
+				t.Errorf("export: %d %.200s", exp.Status, exp.Body)
+			}
+		})
+	}
+}
+
+// TestLabelOpinionIsAnsweredOnce: an opinion is part of the record of an
+// application's review. Its answer was rewritten by posting the form
+// again (a replay, a second tab), after the decision too, each time
+// mailing the reviewer who asked; it is now given once.
+func TestLabelOpinionIsAnsweredOnce(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	s := newLabelSetup(t, a, "Espace des avis donnés")
+	sub := s.submitted(t)
+	if err := a.Labels.Move(ctx, s.reviewer, sub.ID, label.EnInstruction, ""); err != nil {
+		t.Fatal(err)
+	}
+	asked := fullUser(t, a, "avis-une-fois-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	if err := a.Labels.AskOpinion(ctx, s.reviewer, sub.ID, asked.ID, "Le plan de formation suffit-il ?", false); err != nil {
+		t.Fatal(err)
+	}
+	od, err := a.Labels.Find(ctx, asked, sub.ID)
+	if err != nil || len(od.Opinions) != 1 {
+		t.Fatalf("opinion: %v %+v", err, od)
+	}
+	target := fmt.Sprintf("/labels/avis/%d/reponse", od.Opinions[0].ID)
+	askedS := newSession(t, a, asked)
+	for i, tt := range []struct {
+		session, answer string
+		status          int
+	}{
+		{s.revS, "Je réponds à sa place.", 403}, // only the reviewer asked
+		{askedS, "Oui, il couvre les trois blocs.", 303},
+		{askedS, "Finalement non.", 409},
+	} {
+		if r := postForm(t, a, tt.session, target, url.Values{"reponse": {tt.answer}}, nil); r.Status != tt.status {
+			t.Errorf("answer %d: %d, want %d", i+1, r.Status, tt.status)
+		}
+	}
+	d, err := a.Labels.Find(ctx, s.reviewer, sub.ID)
+	if err != nil || len(d.Opinions) != 1 || d.Opinions[0].Answer != "Oui, il couvre les trois blocs." {
+		t.Errorf("opinion kept: %v %+v", err, d.Opinions)
+	}
+	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: s.reviewer.Email, Kind: "label_opinion_answered", Limit: 10})
+	if err != nil || len(ms) != 1 {
+		t.Errorf("%d mails to the reviewer who asked, want 1 (%v)", len(ms), err)
+	}
+}
+
+// TestLabelApplicantWhoReviewsSeesNoReviewerData: a referent of a place
+// may also be an « instructeur » of the programme it applies to. On their
+// own application they are its applicant: it was shown to them as to a
+// reviewer, with the other reviewers' private notes, assessments and
+// opinions, and they could grade it and write notes in it.
+func TestLabelApplicantWhoReviewsSeesNoReviewerData(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	s := newLabelSetup(t, a, "Tiers-lieu de l'instructrice")
+	ap := s.submitted(t)
+	if err := a.Labels.Move(ctx, s.reviewer, ap.ID, label.EnInstruction, ""); err != nil {
+		t.Fatal(err)
+	}
+	second := fullUser(t, a, "second-avis-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	if err := a.Labels.AddNote(ctx, s.reviewer, ap.ID, "NOTE-ENTRE-INSTRUCTEURS"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Labels.AskOpinion(ctx, s.reviewer, ap.ID, second.ID, "AVIS-ENTRE-INSTRUCTEURS", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Labels.Assess(ctx, s.reviewer, ap.ID, []label.Assessment{{Indicator: "2.1", Grade: "non_conformite_mineure", Comment: "APPRECIATION-ENTRE-INSTRUCTEURS"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Users.GrantRole(ctx, s.referent.ID, maillage.RoleGrant{UserID: s.referent.ID, Role: maillage.RoleInstructeur,
+		ScopeKind: maillage.ScopeProgramme, ScopeValue: labelProgramme}, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	private := []string{"NOTE-ENTRE-INSTRUCTEURS", "AVIS-ENTRE-INSTRUCTEURS", "APPRECIATION-ENTRE-INSTRUCTEURS"}
+	page := do(t, a.Web.App(), "GET", fmt.Sprintf("/labels/dossiers/%d", ap.ID), cookie(s.refS, false))
+	wantStatus(t, page, 200)
+	mustNotContain(t, page.Body, private...)
+	api := do(t, a.Web.App(), "GET", fmt.Sprintf("/api/labels/dossiers/%d", ap.ID), cookie(s.refS, false))
+	wantStatus(t, api, 200)
+	mustNotContain(t, api.Body, private...)
+	for _, tc := range []struct {
+		target string
+		values url.Values
+	}{
+		{"/appreciations", url.Values{"appreciations.2.1.appreciation": {"conforme"}, "appreciations.2.1.commentaire": {"Tout va bien chez nous."}}},
+		{"/notes", url.Values{"note": {"Note de la référente sur son propre dossier."}}},
+		{"/avis", url.Values{"avis_de": {fmt.Sprint(second.ID)}, "question": {"Pouvez-vous être indulgent ?"}}},
+	} {
+		if r := postForm(t, a, s.refS, fmt.Sprintf("/labels/dossiers/%d%s", ap.ID, tc.target), tc.values, nil); r.Status != 403 {
+			t.Errorf("POST %s by the applicant who reviews: %d", tc.target, r.Status)
+		}
+	}
+	d, err := a.Labels.Find(ctx, s.reviewer, ap.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Notes) != 1 || len(d.Opinions) != 1 || len(d.Assessments) != 1 || d.Assessments[0].Grade != "non_conformite_mineure" {
+		t.Errorf("the review changed: notes %+v opinions %+v assessments %+v", d.Notes, d.Opinions, d.Assessments)
+	}
+	// Nor through the queue, its API and its exports.
+	link := fmt.Sprintf("/labels/dossiers/%d", ap.ID)
+	if r := getPage(t, a, s.refS, "/labels/instruction?onglet=tous"); r.Status != 200 || strings.Contains(r.Body, link+`"`) {
+		t.Errorf("queue of the applicant who reviews: %d, lists %d: %v", r.Status, ap.ID, strings.Contains(r.Body, link+`"`))
+	}
+	if r := send(t, a, "GET", "/api/labels/dossiers?onglet=tous", "", cookie(s.refS, false)); r.Status != 200 || strings.Contains(r.Body, fmt.Sprintf(`"id":%d,`, ap.ID)) {
+		t.Errorf("queue API of the applicant who reviews: %d %.300s", r.Status, r.Body)
+	}
+	exp := postForm(t, a, s.refS, "/labels/instruction/export", url.Values{"format": {"csv"}, "onglet": {"tous"}, "colonnes": {"id", "structure", "notes"}}, nil)
+	wantStatus(t, exp, 200)
+	mustNotContain(t, exp.Body, private...)
+	// The other reviewers still review it.
+	mustContain(t, do(t, a.Web.App(), "GET", link, cookie(s.revS, false)).Body, private...)
+}
+
+// TestLabelConflictedReviewerDoesNotAssess: a reviewer tied to the
+// structure (a member, even past; a declared tie) may not review its
+// application: neither follow, move nor decide it, and the page offers no
+// assessment form. The assessments were still written when posted, and
+// they weigh on the decision (open major non-conformities).
+func TestLabelConflictedReviewerDoesNotAssess(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	s := newLabelSetup(t, a, "Lieu d'un instructeur lié")
+	ap := s.submitted(t)
+	if err := a.Labels.Move(ctx, s.reviewer, ap.ID, label.EnInstruction, ""); err != nil {
+		t.Fatal(err)
+	}
+	tied := fullUser(t, a, "instructeur-lie-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	testenv.Join(t, a, s.referent, s.structure.ID, tied, maillage.MemberMediateur)
+	tiedS := newSession(t, a, tied)
+	mustContain(t, getPage(t, a, tiedS, fmt.Sprintf("/labels/dossiers/%d", ap.ID)).Body, "conflit d")
+	for i, tt := range []struct {
+		session string
+		status  int
+	}{
+		{tiedS, 403},
+		{s.revS, 303},
+	} {
+		r := postForm(t, a, tt.session, fmt.Sprintf("/labels/dossiers/%d/appreciations", ap.ID),
+			url.Values{"appreciations.2.1.appreciation": {"conforme"}, "appreciations.2.1.commentaire": {fmt.Sprintf("Appréciation %d", i+1)}}, nil)
+		if r.Status != tt.status {
+			t.Errorf("assessment %d: %d, want %d", i+1, r.Status, tt.status)
+		}
+	}
+	d, err := a.Labels.Find(ctx, s.reviewer, ap.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Assessments) != 1 || d.Assessments[0].ReviewerID != s.reviewer.ID {
+		t.Errorf("assessments: %+v", d.Assessments)
+	}
+}
+
+// TestLabelOpinionRemindersAreNotAMailCannon: « Relancer » mails the
+// reviewer asked. Every click sent a mail, from any reviewer of the
+// programme, without bound; a reminder by hand now leaves a day after the
+// request or the last reminder at the soonest.
+func TestLabelOpinionRemindersAreNotAMailCannon(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	s := newLabelSetup(t, a, "Espace des relances")
+	ap := s.submitted(t)
+	asked := fullUser(t, a, "relance-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	if err := a.Labels.AskOpinion(ctx, s.reviewer, ap.ID, asked.ID, "Votre avis sur le critère 2 ?", false); err != nil {
+		t.Fatal(err)
+	}
+	d, err := a.Labels.Find(ctx, s.reviewer, ap.ID)
+	if err != nil || len(d.Opinions) != 1 {
+		t.Fatalf("opinion: %v", err)
+	}
+	oid := d.Opinions[0].ID
+	remind := func() response {
+		return postForm(t, a, s.revS, fmt.Sprintf("/labels/avis/%d/relance", oid), url.Values{}, nil)
+	}
+	if r := remind(); r.Status != 429 {
+		t.Errorf("reminder just after asking: %d", r.Status)
+	}
+	if _, err := a.DB.NewRaw("UPDATE label_opinions SET created_at = now() - interval '2 days' WHERE id = ?", oid).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{303, 429, 429} {
+		if r := remind(); r.Status != want {
+			t.Errorf("reminder %d: %d, want %d", i+1, r.Status, want)
+		}
+	}
+	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: asked.Email, Kind: "label_opinion_reminder", Limit: 10})
+	if err != nil || len(ms) != 1 {
+		t.Errorf("%d reminders mailed, want 1 (%v)", len(ms), err)
+	}
+}
+
+// TestLabelOpinionIsAskedOnceAtATime: asking an opinion mails the
+// reviewer asked. The same request could be sent again and again (a
+// replay, a double click, a reviewer insisting), each one a mail and an
+// opinion to give; a reviewer now has one opinion at a time to give on an
+// application.
+func TestLabelOpinionIsAskedOnceAtATime(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	s := newLabelSetup(t, a, "Espace des avis répétés")
+	ap := s.submitted(t)
+	asked := fullUser(t, a, "avis-repete-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	third := fullUser(t, a, "avis-tiers-"+labelID()+"@exemple.fr", reviewerOf(labelProgramme))
+	ask := func(session string, to *maillage.User) response {
+		return postForm(t, a, session, fmt.Sprintf("/labels/dossiers/%d/avis", ap.ID),
+			url.Values{"avis_de": {fmt.Sprint(to.ID)}, "question": {"Votre avis ?"}}, nil)
+	}
+	for i, tt := range []struct {
+		session string
+		to      *maillage.User
+		status  int
+	}{
+		{s.revS, asked, 303},
+		{s.revS, asked, 422},
+		{newSession(t, a, third), asked, 422}, // from another reviewer too
+		{s.revS, third, 303},                  // another reviewer asked
+	} {
+		r := ask(tt.session, tt.to)
+		if r.Status != tt.status {
+			t.Fatalf("opinion %d: %d, want %d", i+1, r.Status, tt.status)
+		}
+		if tt.status == 422 {
+			mustContain(t, r.Body, `id="avis_de-error"`, "déjà")
+		}
+	}
+	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: asked.Email, Kind: "label_opinion_asked", Limit: 10})
+	if err != nil || len(ms) != 1 {
+		t.Errorf("%d mails to the reviewer asked, want 1 (%v)", len(ms), err)
+	}
+	// Once answered, they may be asked again.
+	d, _ := a.Labels.Find(ctx, asked, ap.ID)
+	for _, o := range d.Opinions {
+		if o.ReviewerID == asked.ID {
+			if _, err := a.Labels.AnswerOpinion(ctx, asked, o.ID, "Favorable."); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if r := ask(s.revS, asked); r.Status != 303 {
+		t.Errorf("after the answer: %d", r.Status)
+	}
+}

@@ -320,3 +320,51 @@ func TestMentorProfileAsks(t *testing.T) {
 	}
 	mustContain(t, form.Body, m.mentor.DisplayName, "place libre")
 }
+
+// TestMentoringRequestsAreNotAMailCannon: each request mails the mentor
+// the mentee's message. Send, cancel, send again mailed them each time,
+// without bound; a mentee now asks the same mentor again the next day at
+// the soonest. Another mentor, or a coordinator's assignment, is not
+// concerned.
+func TestMentoringRequestsAreNotAMailCannon(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	m := newMentoringPeople(t, a, "canon")
+	ask := func(who string) response {
+		return postForm(t, a, m.s[who], fmt.Sprintf("/mentorat/mentors/%d/demande", m.mentorP.ID),
+			url.Values{"message": {"Encore moi."}, "max_km": {"20"}}, nil)
+	}
+	cancel := func(who string, u *maillage.User) {
+		rs, err := a.Mentoring.FindRequests(ctx, mentoring.RequestFilter{MenteeID: u.ID, Status: mentoring.RequestSent})
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("waiting requests of %s: %v %v", who, rs, err)
+		}
+		if r := postForm(t, a, m.s[who], fmt.Sprintf("/mentorat/demandes/%d/annuler", rs[0].ID), url.Values{}, nil); r.Status != 303 {
+			t.Fatalf("cancel: %d", r.Status)
+		}
+	}
+	if r := ask("mentee"); r.Status != 303 {
+		t.Fatalf("first request: %d", r.Status)
+	}
+	cancel("mentee", m.mentee)
+	for i := range 3 {
+		r := ask("mentee")
+		if r.Status != 422 {
+			t.Fatalf("request %d after a cancel: %d", i+2, r.Status)
+		}
+		mustContain(t, r.Body, `id="mentor_id-error"`, "demain", "Encore moi.")
+	}
+	// Another mentee asks the same mentor.
+	if r := ask("other"); r.Status != 303 {
+		t.Errorf("another mentee: %d", r.Status)
+	}
+	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: m.mentor.Email, Kind: "mentoring_request_received", Limit: 100})
+	if err != nil || len(ms) != 2 {
+		t.Errorf("%d mails to the mentor, want 2 (%v)", len(ms), err)
+	}
+	// The next day the mentee may ask again.
+	cancel("other", m.other)
+	if _, err := a.Mentoring.At(time.Now().Add(25*time.Hour)).SendRequest(ctx, m.mentee.ID, mentoring.RequestInput{MentorID: m.mentorP.ID, MaxKm: 20}, "fr"); err != nil {
+		t.Errorf("the next day: %v", err)
+	}
+}

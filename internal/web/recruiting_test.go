@@ -740,3 +740,100 @@ func recruitingAPICalls(t *testing.T, a *app.App, v *apiValidator) {
 	v.call(t, "POST", "/api/emploi/offres/"+oid+"/candidatures", `{"message": "Trop tard"}`, member, 409)
 	v.call(t, "PUT", "/api/emploi/offres/"+oid, body(inDays(20)), boss, 409)
 }
+
+// TestRecruitingDaysFromYear2000: every day the recruiting room reads (an
+// offer's start, a candidate's availability, the candidates' « disponible
+// le » filter) is written YYYY-MM-DD from 1 January 2000. Year 0 has that
+// form, and PostgreSQL, which has no year 0, refused it with a 500.
+func TestRecruitingDaysFromYear2000(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	p := newJobPeople(t, a, nil)
+	boss := bearer(newToken(t, a, p.boss))
+	offer := func(start string) string {
+		return fmt.Sprintf(`{"structure_id": %d, "title_feminine": "Médiatrice datée", "title_masculine": "Médiateur daté", "description": "Dates.",
+			"code_insee": "69123", "contract": "cdi", "hours_per_week": 28, "start_on": %q, "closes_on": %q}`, p.st.ID, start, inDays(10))
+	}
+	for _, tc := range []struct {
+		day    string
+		status int // of the offer's API and the availability form
+	}{
+		{"0000-01-01", 422},
+		{"0001-01-01", 422},
+		{"1999-12-31", 422},
+		{inDays(3), 0},
+	} {
+		t.Run(tc.day, func(t *testing.T) {
+			r := send(t, a, "POST", "/api/emploi/offres", offer(tc.day), boss)
+			if tc.status == 0 {
+				wantStatus(t, r, 201)
+			} else {
+				wantStatus(t, r, tc.status)
+				var e apiError
+				decode(t, r, &e)
+				if !strings.Contains(e.Fields["start_on"], "2000") {
+					t.Errorf("start_on: %+v", e)
+				}
+			}
+			f := postForm(t, a, p.candS, "/emploi/disponibilite", url.Values{"available_from": {tc.day}}, nil)
+			if tc.status == 0 {
+				wantStatus(t, f, 303)
+			} else {
+				wantStatus(t, f, tc.status)
+				mustContain(t, f.Body, "Date au format AAAA-MM-JJ, à partir du 1er janvier 2000", `value="`+tc.day+`"`)
+			}
+			s := getPage(t, a, p.bossS, "/emploi/candidats?dispo="+tc.day)
+			if tc.status == 0 {
+				wantStatus(t, s, 200)
+			} else {
+				wantStatus(t, s, tc.status)
+				mustContain(t, s.Body, "à partir du 1er janvier 2000")
+			}
+		})
+	}
+}
+
+// TestRecruitingContactsAreNotAMailCannon: a contact request mails the
+// person the employer's message. One waiting request was allowed per
+// structure, and anyone may create employer structures: one person
+// mailed a candidate once per structure they created. One employer now
+// has one request waiting for a person, whatever the structure; another
+// employer of the same structure is told the structure's request waits.
+func TestRecruitingContactsAreNotAMailCannon(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	p := newJobPeople(t, a, nil)
+	second, _, err := a.Structures.CreateStructure(ctx, p.boss.ID, &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu, maillage.StructureEmployeur},
+		Lieu: maillage.Lieu{Pivot: fmt.Sprintf("W6952%05d", jobSeq), Nom: fmt.Sprintf("Deuxième employeur %d", jobSeq), Adresse: "1 rue Neuve",
+			CodePostal: "69001", Commune: "Lyon", CodeInsee: "69123"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contact := func(st *maillage.Structure) response {
+		return postForm(t, a, p.bossS, fmt.Sprintf("/emploi/candidats/%d/contact", p.candProfile.ID),
+			url.Values{"structure_id": {fmt.Sprint(st.ID)}, "message": {"Parlons d'un poste."}}, nil)
+	}
+	for i, tt := range []struct {
+		st     *maillage.Structure
+		status int
+	}{{p.st, 303}, {p.st, 422}, {second, 422}} {
+		r := contact(tt.st)
+		if r.Status != tt.status {
+			t.Fatalf("contact %d: %d, want %d", i+1, r.Status, tt.status)
+		}
+		if tt.status == 422 {
+			mustContain(t, r.Body, `id="message-error"`, "attend déjà")
+		}
+	}
+	ms, _, err := a.Mails.FindMails(ctx, maillage.MailFilter{To: p.cand.Email, Kind: "job_contact_received", Limit: 100})
+	if err != nil || len(ms) != 1 {
+		t.Errorf("%d mails to the candidate, want 1 (%v)", len(ms), err)
+	}
+	// Once answered, the employer may write again.
+	cs, _ := a.Recruiting.FindContacts(ctx, p.cand, recruiting.ContactFilter{Received: true})
+	if _, err := a.Recruiting.AnswerContact(ctx, p.cand, cs[0].ID, false, "Pas maintenant."); err != nil {
+		t.Fatal(err)
+	}
+	if r := contact(second); r.Status != 303 {
+		t.Errorf("after the answer: %d", r.Status)
+	}
+}

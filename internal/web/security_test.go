@@ -512,6 +512,12 @@ func TestOutOfRangeParameters(t *testing.T) {
 		"/structures/-1",
 		"/charte/versions/0",
 		"/carte?departement=99999999999999999999",
+		"/emploi?page=9223372036854775807",
+		"/emploi?page=4611686018427387904",
+		"/api/emploi/offres?offset=100000&limit=100",
+		"/emploi/candidats?page=9223372036854775807",
+		"/formations?page=9223372036854775807",
+		"/labels/registre?page=9223372036854775807",
 	} {
 		if r := do(t, a.Web.App(), "GET", target, nil); r.Status >= 500 {
 			t.Errorf("GET %s: %d", target, r.Status)

@@ -296,3 +296,64 @@ func TestTrainingPathPage(t *testing.T) {
 	wantStatus(t, postForm(t, a, s, "/parcours/partages/"+strconv.FormatInt(shares[0].ID, 10)+"/revoquer", url.Values{}, nil), 303)
 	wantStatus(t, do(t, a.Web.App(), "GET", link, nil), 404)
 }
+
+// TestTrainingSessionDatesFromYear2000: a session's start and end are
+// days from 1 January 2000 (over the API, the form and an offer's inline
+// sessions). Year 0 is a valid time in Go and none in PostgreSQL: a 500;
+// 1 January 0001 in Paris is year 0 in UTC, a 500 too.
+func TestTrainingSessionDatesFromYear2000(t *testing.T) {
+	a := testenv.Get(t).App(t)
+	ctx := context.Background()
+	owner := newUser(t, a, "dates.formation@exemple.fr", nil)
+	st := trainingStructure(t, a, owner, "Organisme des dates")
+	if _, err := a.Training.DeclareBody(ctx, maillage.Viewer{UserID: owner.ID}, st.ID, training.BodyInput{ActivityNumber: "84691234567"}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(20 * 24 * time.Hour)
+	v, err := a.Training.CreateOffer(ctx, maillage.Viewer{UserID: owner.ID}, st.ID, &training.Offer{Title: "Offre datée", Objectives: "o",
+		Certifications: []string{"REMN"}, Blocs: []string{"REMN-B1"}, Modality: training.ModalityPresentiel,
+		Sessions: []*training.Session{{Start: start, End: start.Add(time.Hour), Registration: training.RegistrationOpen, Place: training.Place{Remote: true}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, session := bearer(newToken(t, a, owner)), newSession(t, a, owner)
+	for _, tc := range []struct {
+		start, end string // RFC 3339 for the API
+		form       string // the form's start and end
+		status     int
+	}{
+		{"0000-01-01T10:00:00Z", "0000-01-01T12:00:00Z", "0000-01-01T10:00", 422},
+		{"0001-01-01T10:00:00Z", "0001-01-01T12:00:00Z", "0001-01-01", 422},
+		{"1999-12-31T10:00:00Z", "2027-01-01T12:00:00Z", "1999-12-31", 422},
+		{"2027-03-01T09:00:00Z", "2027-03-01T17:00:00Z", "2027-03-01T09:00", 201},
+	} {
+		t.Run(tc.start, func(t *testing.T) {
+			body := fmt.Sprintf(`{"start": %q, "end": %q, "registration": "ouverte", "place": {"remote": true}}`, tc.start, tc.end)
+			r := send(t, a, "POST", fmt.Sprintf("/api/formations/%d/sessions", v.ID), body, token)
+			wantStatus(t, r, tc.status)
+			put := send(t, a, "PUT", fmt.Sprintf("/api/formations/sessions/%d", v.Sessions[0].ID), body, token)
+			if tc.status == 422 {
+				wantStatus(t, put, 422)
+				var e apiError
+				decode(t, r, &e)
+				if !strings.Contains(e.Fields["start"], "2000") {
+					t.Errorf("no message on start: %s", r.Body)
+				}
+				offer := fmt.Sprintf(`{"structure_id": %d, "title": "Offre en l'an zéro", "objectives": "o", "certifications": ["REMN"], "blocs": ["REMN-B1"],
+					"modality": "presentiel", "sessions": [%s]}`, st.ID, body)
+				o := send(t, a, "POST", "/api/formations", offer, token)
+				wantStatus(t, o, 422)
+				var oe apiError
+				decode(t, o, &oe)
+				if !strings.Contains(oe.Fields["sessions.0.start"], "2000") {
+					t.Errorf("offer with the session: %s", o.Body)
+				}
+			}
+			f := postForm(t, a, session, fmt.Sprintf("/formations/%d/sessions/nouvelle", v.ID),
+				url.Values{"start": {tc.form}, "end": {tc.form}, "registration": {"ouverte"}, "place.remote": {"on"}}, nil)
+			if want := map[int]int{422: 422, 201: 303}[tc.status]; f.Status != want {
+				t.Errorf("form: %d, want %d", f.Status, want)
+			}
+		})
+	}
+}

@@ -121,7 +121,7 @@ func (h *Capability) candidates(c *fiber.Ctx) error {
 		if d, ok := recruiting.ParseDate(x); ok {
 			filter.AvailableBy = d
 		} else {
-			f.Add("dispo", "error.field.date")
+			f.Add("dispo", recruiting.KeyDay, "Year", recruiting.MinDay.Year())
 		}
 	}
 	if x := c.Query("pix"); x != "" {

@@ -78,12 +78,12 @@ func (h *Capability) offers(c *fiber.Ctx) error {
 	if contract != "" && !contract.Valid() {
 		q.Add("contrat", maillage.KeyNotInList)
 	}
+	const per = 20
 	page, _ := strconv.Atoi(c.Query("page"))
-	page = max(page, 1)
+	page = min(max(page, 1), kit.APIMaxOffset/per)
 	if err := q.Err(); err != nil {
 		dep, contract = "", ""
 	}
-	const per = 20
 	list, total, err := h.d.Recruiting.FindOffers(ctx, recruiting.OfferFilter{OpenOn: h.Now(), CodeDepartement: dep, Contract: contract,
 		Offset: (page - 1) * per, Limit: per})
 	if err != nil {
