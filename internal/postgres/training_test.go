@@ -468,13 +468,13 @@ func TestTrainingPath(t *testing.T) {
 func xsd(t *testing.T) string {
 	t.Helper()
 	dir, _ := os.Getwd()
-	for {
-		p := filepath.Join(dir, "shared", "data", "lheo", "lheo-2.3.xsd")
+	for { // content/lheo at the module's root
+		p := filepath.Join(dir, "content", "lheo", "lheo-2.3.xsd")
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
 		if filepath.Dir(dir) == dir {
-			t.Fatal("shared/data/lheo/lheo-2.3.xsd not found above the package folder")
+			t.Fatal("content/lheo/lheo-2.3.xsd not found above the package folder")
 		}
 		dir = filepath.Dir(dir)
 	}

@@ -20,9 +20,8 @@ import (
 
 var now = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
-// xsdPath finds the official LHEO 2.3 schema in shared/data, looking up
-// from the package folder (the worktree and CI's clone both have shared/
-// beside an ancestor).
+// xsdPath finds the official LHEO 2.3 schema the repository keeps in
+// content/lheo, looking up from the package folder.
 func xsdPath(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("MAILLAGE_LHEO_XSD"); p != "" {
@@ -32,16 +31,15 @@ func xsdPath(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		p := filepath.Join(dir, "shared", "data", "lheo", "lheo-2.3.xsd")
+	for { // content/lheo at the module's root
+		p := filepath.Join(dir, "content", "lheo", "lheo-2.3.xsd")
 		if _, err := os.Stat(p); err == nil {
 			return p
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("shared/data/lheo/lheo-2.3.xsd not found above the package folder (set MAILLAGE_LHEO_XSD)")
+		if filepath.Dir(dir) == dir {
+			t.Fatal("content/lheo/lheo-2.3.xsd not found above the package folder")
 		}
-		dir = parent
+		dir = filepath.Dir(dir)
 	}
 }
 

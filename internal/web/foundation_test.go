@@ -158,7 +158,7 @@ func TestFooterAndHomeLeadToPeoplesPages(t *testing.T) {
 		// One row per folder of content/ that holds a data set (search
 		// holds the synonyms).
 		mustContain(t, r.Body, "COG 2026", "standard national des lieux", "CRCN", "Synonymes de la recherche",
-			"Charte de l&#39;aidant numérique", "Programmes de label", "Fonds de carte")
+			"Charte de l&#39;aidant numérique", "Programmes de label", "Fonds de carte", "Schéma LHÉO 2.3")
 		entries, err := os.ReadDir(filepath.Join("..", "..", "content"))
 		if err != nil {
 			t.Fatal(err)

@@ -350,7 +350,7 @@ func TestLabelExportXLSX(t *testing.T) {
 // either reached the SQL, which bun refuses to write: a 500 on the page,
 // the API and the export.
 func TestLabelQueueFilterOfNoCode(t *testing.T) {
-	a := testenv.Get(t).App(t)
+	a := testenv.Get(t).FreshApp(t) // the queue lists only this test's applications
 	s := newLabelSetup(t, a, "Espace des filtres étranges")
 	ap := s.submitted(t)
 	for _, tc := range []struct {

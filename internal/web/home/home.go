@@ -90,6 +90,7 @@ var sources = []source{
 	{"carto.data.set", "carto.data.set.source", "carto.data.set.licence"},
 	{"home.data.charter", "home.data.charter.source", "Licence Ouverte 2.0"},
 	{"home.data.labels", "home.data.labels.source", "Licence Ouverte 2.0"},
+	{"home.data.lheo", "home.data.lheo.source", "home.data.lheo.licence"},
 }
 
 func (h *Capability) aboutData(c *fiber.Ctx) error {
