@@ -21,7 +21,7 @@ import (
 func (a *App) loadRecruitingDemo(ctx context.Context, n *demo.Network) error {
 	svc := a.Recruiting
 	now := svc.Now()
-	today := recruiting.Today(now)
+	today := maillage.Today(now)
 	byEmail := func(email string) (*maillage.User, error) { return a.Users.FindUserByEmail(ctx, email) }
 	type employer struct {
 		structure int // index in n.Structures

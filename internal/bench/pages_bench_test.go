@@ -46,13 +46,13 @@ func BenchmarkPages(b *testing.B) {
 	base := "http://" + <-addr
 	hc := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 20}, Timeout: 10 * time.Second}
 
-	pages := []struct{ name, path string }{
-		{"search, text", "/recherche?q=mediation+numerique"},
-		{"search, près de", "/recherche?q=atelier&pres=Lyon&rayon=20&tri=distance"},
-		{"search, facet", "/recherche?q=numerique&kind=mediateur&departement=69"},
-		{"directory, département", "/annuaire/departements/69"},
-		{"directory, région", "/annuaire/regions/84"},
-		{"home", "/"},
+	pages := []struct{ name, file, path string }{
+		{"search, text", "search-text", "/recherche?q=mediation+numerique"},
+		{"search, près de", "search-near", "/recherche?q=atelier&pres=Lyon&rayon=20&tri=distance"},
+		{"search, facet", "search-facet", "/recherche?q=numerique&kind=mediateur&departement=69"},
+		{"directory, département", "directory-departement", "/annuaire/departements/69"},
+		{"directory, région", "directory-region", "/annuaire/regions/84"},
+		{"home", "home", "/"},
 	}
 	const conns = 10
 	const span = 10 * time.Second
@@ -73,7 +73,7 @@ func BenchmarkPages(b *testing.B) {
 			b.Fatal(err)
 		}
 		if dir != "" {
-			f, err := os.Create(fmt.Sprintf("%s/%s.pprof", dir, slug(p.name)))
+			f, err := os.Create(fmt.Sprintf("%s/%s.pprof", dir, p.file))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -115,19 +115,6 @@ func BenchmarkPages(b *testing.B) {
 			float64(cpu.Microseconds())/1000/float64(max(len(lat), 1)))
 	}
 	fmt.Println()
-}
-
-func slug(s string) string {
-	out := []rune{}
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			out = append(out, r)
-		case len(out) > 0 && out[len(out)-1] != '-':
-			out = append(out, '-')
-		}
-	}
-	return string(out)
 }
 
 // processCPU is the user and system CPU time this process has used.

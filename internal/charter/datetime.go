@@ -2,6 +2,7 @@ package charter
 
 import (
 	"fmt"
+	"maillage/internal/maillage"
 	"strconv"
 	"time"
 )
@@ -13,7 +14,7 @@ const KeyDateTime = "charter.datetime"
 // MonthKey returns the catalogue key of the month of t in Europe/Paris
 // ("charter.month.12").
 func MonthKey(t time.Time) string {
-	return "charter.month." + strconv.Itoa(int(t.In(Paris).Month()))
+	return "charter.month." + strconv.Itoa(int(t.In(maillage.Paris).Month()))
 }
 
 // DateTimeArgs returns the arguments of KeyDateTime for t in Europe/Paris:
@@ -21,7 +22,7 @@ func MonthKey(t time.Time) string {
 // and Minute (two digits: "05"). French writes « 9 h 05 », English "09:05"
 // ({{printf "%02d" .Hour}}).
 func DateTimeArgs(t time.Time, month string) []any {
-	p := t.In(Paris)
+	p := t.In(maillage.Paris)
 	return []any{
 		"Day", p.Day(), "Month", month, "Year", p.Year(),
 		"Hour", p.Hour(), "Minute", fmt.Sprintf("%02d", p.Minute()),

@@ -140,7 +140,7 @@ func TestChainLinks(t *testing.T) {
 		t.Errorf("HeadOf = %+v, want %+v", head, want)
 	}
 	// Chain keeps what PostgreSQL keeps: UTC, microseconds.
-	e := charter.Chain("", charter.Event{Seq: 1, Kind: charter.KindSignature, At: time.Date(2026, 12, 3, 14, 5, 0, 123456789, charter.Paris)})
+	e := charter.Chain("", charter.Event{Seq: 1, Kind: charter.KindSignature, At: time.Date(2026, 12, 3, 14, 5, 0, 123456789, maillage.Paris)})
 	if want := time.Date(2026, 12, 3, 13, 5, 0, 123456000, time.UTC); !e.At.Equal(want) || e.At.Location() != time.UTC {
 		t.Errorf("Chain At = %v, want %v", e.At, want)
 	}

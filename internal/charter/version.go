@@ -21,9 +21,6 @@ import (
 	"maillage/internal/maillage"
 )
 
-// Paris is the time zone of publication days and of the dates people read.
-var Paris = maillage.Paris
-
 // Version is one published text of the charter.
 type Version struct {
 	Number int
@@ -172,8 +169,8 @@ func checkSequence(ps *maillage.Problems, entries []fs.DirEntry, vs []Version) {
 		prev, v := vs[i-1], vs[i]
 		if !v.PublishedAt.After(prev.PublishedAt) {
 			ps.Add(v.File+":publiee_le", "charter.version.date_order",
-				"Number", v.Number, "Previous", prev.Number, "Date", v.PublishedAt.In(Paris).Format(time.DateOnly),
-				"PreviousDate", prev.PublishedAt.In(Paris).Format(time.DateOnly))
+				"Number", v.Number, "Previous", prev.Number, "Date", v.PublishedAt.In(maillage.Paris).Format(time.DateOnly),
+				"PreviousDate", prev.PublishedAt.In(maillage.Paris).Format(time.DateOnly))
 		}
 	}
 }
@@ -213,7 +210,7 @@ func parseVersion(file string, n int, b []byte) (Version, maillage.Problems) {
 	}
 	if meta.PublieeLe == "" {
 		ps.Add(field("publiee_le"), "charter.version.date_required", "File", file)
-	} else if d, err := time.ParseInLocation(time.DateOnly, meta.PublieeLe, Paris); err != nil {
+	} else if d, err := time.ParseInLocation(time.DateOnly, meta.PublieeLe, maillage.Paris); err != nil {
 		ps.Add(field("publiee_le"), "charter.version.date_invalid", "File", file, "Value", meta.PublieeLe)
 	} else {
 		v.PublishedAt = d.UTC()

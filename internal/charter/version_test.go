@@ -57,7 +57,7 @@ func TestParseVersionsContent(t *testing.T) {
 	if !strings.Contains(v2.Summary, "point 5") {
 		t.Errorf("v2 summary does not say what changed: %q", v2.Summary)
 	}
-	wantDates := []time.Time{time.Date(2026, 9, 1, 0, 0, 0, 0, charter.Paris), time.Date(2026, 11, 25, 0, 0, 0, 0, charter.Paris)}
+	wantDates := []time.Time{time.Date(2026, 9, 1, 0, 0, 0, 0, maillage.Paris), time.Date(2026, 11, 25, 0, 0, 0, 0, maillage.Paris)}
 	for i, v := range vs {
 		if !v.PublishedAt.Equal(wantDates[i]) || v.PublishedAt.Location() != time.UTC {
 			t.Errorf("v%d PublishedAt = %v, want %v in UTC", v.Number, v.PublishedAt, wantDates[i])

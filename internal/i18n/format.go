@@ -26,9 +26,6 @@ func NewWithFormats() *Catalog {
 	return c
 }
 
-// Paris is the time zone every date and time is shown in.
-var Paris = maillage.Paris
-
 func tag(lang string) language.Tag {
 	if Lang(lang) == EN {
 		return language.English
@@ -58,7 +55,7 @@ func Km(lang string, meters float64) string {
 
 // Date formats t in Paris time: « 3 décembre 2026 », "3 December 2026".
 func (c *Catalog) Date(lang string, t time.Time) string {
-	t = t.In(Paris)
+	t = t.In(maillage.Paris)
 	key := "format.date"
 	if t.Day() == 1 {
 		key = "format.date_first" // « 1er décembre »
@@ -68,13 +65,13 @@ func (c *Catalog) Date(lang string, t time.Time) string {
 
 // DateTime formats t in Paris time: « 3 décembre 2026 à 14 h 05 ».
 func (c *Catalog) DateTime(lang string, t time.Time) string {
-	t = t.In(Paris)
+	t = t.In(maillage.Paris)
 	return c.T(lang, "format.datetime", "Date", c.Date(lang, t), "Hour", t.Hour(), "Minute", twoDigits(t.Minute()), "Hour2", twoDigits(t.Hour()))
 }
 
 // Time formats the time of day in Paris time: « 14 h 05 », "14:05".
 func (c *Catalog) Time(lang string, t time.Time) string {
-	t = t.In(Paris)
+	t = t.In(maillage.Paris)
 	return c.T(lang, "format.time", "Hour", t.Hour(), "Minute", twoDigits(t.Minute()), "Hour2", twoDigits(t.Hour()))
 }
 

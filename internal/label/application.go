@@ -571,21 +571,14 @@ type Label struct {
 
 // Active reports whether the label is valid on day now.
 func (l *Label) Active(now time.Time) bool {
-	today := Today(now)
+	today := maillage.Today(now)
 	return l.Status == LabelActif && !today.Before(l.StartsOn) && today.Before(l.ExpiresOn)
-}
-
-// Today is the day of now in Paris, as UTC midnight (how days are stored).
-// Between midnight in Paris and midnight UTC, now's UTC day is yesterday.
-func Today(now time.Time) time.Time {
-	d := now.In(Paris)
-	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // Validity returns the first day and the day after the last day of a label
 // granted at decided (a day in Paris, stored as UTC midnight).
 func Validity(decided time.Time, years int) (start, end time.Time) {
-	start = Today(decided)
+	start = maillage.Today(decided)
 	return start, start.AddDate(years, 0, 0)
 }
 
@@ -622,7 +615,7 @@ const RenewalOpensBefore = 180 * 24 * time.Hour
 // before its expiry, and after (an expired label is renewed too); not a
 // withdrawn one.
 func (l *Label) CanRenew(now time.Time) bool {
-	return l.Status == LabelActif && !Today(now).Before(l.ExpiresOn.Add(-RenewalOpensBefore))
+	return l.Status == LabelActif && !maillage.Today(now).Before(l.ExpiresOn.Add(-RenewalOpensBefore))
 }
 
 // CheckWithdrawal is the rule of a withdrawal: a reason is required.

@@ -146,10 +146,6 @@ func trimmed(s string) string {
 	return s
 }
 
-// Paris is the time zone of the days people read (deposit, due date,
-// validity of a label).
-var Paris = maillage.Paris
-
 // Search types of the capability (internal/search): the applications, in
 // an index only reviewers reach, and the public register of labels.
 const (

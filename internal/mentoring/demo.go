@@ -94,15 +94,15 @@ func LoadDemo(ctx context.Context, d DemoDeps, n *demo.Network, now time.Time) (
 		st.answered = st.sent.Add(time.Duration(1+rng.IntN(72)) * time.Hour)
 		st.in = RequestInput{MentorID: profileOf[p.MentorID], MaxKm: DefaultMenteeKm, Remote: p.Remote,
 			Message: demoMessages[rng.IntN(len(demoMessages))]}
-		started := Today(st.answered)
-		days := int(Today(now).Sub(started).Hours() / 24)
+		started := maillage.Today(st.answered)
+		days := int(maillage.Today(now).Sub(started).Hours() / 24)
 		for k := range rng.IntN(4) {
 			if days <= 0 {
 				break
 			}
 			day := started.AddDate(0, 0, 1+rng.IntN(days))
-			if day.After(Today(now)) {
-				day = Today(now)
+			if day.After(maillage.Today(now)) {
+				day = maillage.Today(now)
 			}
 			m := MeetingInput{Date: day, DurationMin: []int{30, 45, 60, 90}[rng.IntN(4)], Format: MeetingFormats[rng.IntN(3)],
 				Topics: []string{demoTopics[rng.IntN(len(demoTopics))]}, Notes: demoNotes[rng.IntN(len(demoNotes))]}

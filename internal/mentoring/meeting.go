@@ -86,9 +86,9 @@ func (in *MeetingInput) Validate(r MeetingRules) maillage.Problems {
 	switch {
 	case in.Date.IsZero() || in.Date.Year() < 2000:
 		ps.Add("date", "mentoring.meeting.date.required")
-	case day.After(Today(r.Now)):
+	case day.After(maillage.Today(r.Now)):
 		ps.Add("date", "mentoring.meeting.date.future")
-	case !r.Started.IsZero() && day.Before(Today(r.Started)):
+	case !r.Started.IsZero() && day.Before(maillage.Today(r.Started)):
 		ps.Add("date", "mentoring.meeting.date.before_start")
 	}
 	if in.DurationMin <= 0 || in.DurationMin > MaxMeetingMinutes {

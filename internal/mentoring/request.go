@@ -292,18 +292,10 @@ type PauseInput struct {
 // Validate checks that the end of the pause is after today (Paris).
 func (in *PauseInput) Validate(now time.Time) maillage.Problems {
 	var ps maillage.Problems
-	if in.Until != nil && !in.Until.After(Today(now)) {
+	if in.Until != nil && !in.Until.After(maillage.Today(now)) {
 		ps.Add("until", "mentoring.pause.until.past")
 	}
 	return ps
-}
-
-// Paris is the time zone of dates shown and typed.
-var Paris = maillage.Paris
-
-// Today is the day of now in Paris, at midnight UTC (how dates are stored).
-func Today(now time.Time) time.Time {
-	return maillage.Today(now)
 }
 
 func trimMessage(s string) string {

@@ -147,7 +147,7 @@ func TestAnswerEndPause(t *testing.T) {
 	if ps := in.Validate(); len(ps) > 0 || in.Reason != "Objectifs atteints" {
 		t.Errorf("reason: %+v %q", ps, in.Reason)
 	}
-	today := mentoring.Today(now)
+	today := maillage.Today(now)
 	tomorrow := today.AddDate(0, 0, 1)
 	if ps := (&mentoring.PauseInput{Until: &today}).Validate(now); !ps.Has("until") {
 		t.Error("pause until today accepted")

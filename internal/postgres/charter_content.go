@@ -173,7 +173,7 @@ func dateFR(t maillage.Texts, at time.Time) string {
 	if c, ok := t.(*i18n.Catalog); ok {
 		return c.Date(i18n.FR, at)
 	}
-	return at.In(charter.Paris).Format(time.DateOnly)
+	return at.In(maillage.Paris).Format(time.DateOnly)
 }
 
 // RunAnnouncements announces new versions whose publication day comes

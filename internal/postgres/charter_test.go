@@ -80,8 +80,8 @@ func publishNext(t testing.TB, cs *postgres.CharterService) charter.Version {
 		t.Fatal(err)
 	}
 	last := vs[len(vs)-1]
-	p := last.PublishedAt.In(charter.Paris)
-	day := time.Date(p.Year(), p.Month(), p.Day()+1, 0, 0, 0, 0, charter.Paris)
+	p := last.PublishedAt.In(maillage.Paris)
+	day := time.Date(p.Year(), p.Month(), p.Day()+1, 0, 0, 0, 0, maillage.Paris)
 	if day.After(time.Now()) {
 		t.Fatalf("no day left after %s to publish version %d", p.Format(time.DateOnly), last.Number+1)
 	}

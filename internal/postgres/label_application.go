@@ -611,7 +611,7 @@ func (s *LabelService) PostMessage(ctx context.Context, u *maillage.User, id int
 // labelDateFR writes a day the French way for a mail (« 3 décembre 2026 »).
 func labelDateFR(t time.Time) string {
 	months := []string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-	d := t.In(label.Paris)
+	d := t.In(maillage.Paris)
 	day := fmt.Sprint(d.Day())
 	if d.Day() == 1 {
 		day = "1er"

@@ -71,7 +71,7 @@ func (s *LabelService) Export(ctx context.Context, f label.Filter, cols []string
 		if t == nil {
 			return ""
 		}
-		return t.In(label.Paris).Format("2006-01-02")
+		return t.In(maillage.Paris).Format("2006-01-02")
 	}
 	out := make([]label.ExportRow, len(rows))
 	for i, r := range rows {

@@ -228,7 +228,7 @@ func (s *LabelService) RunReminders(ctx context.Context) (int, error) {
 	}
 	if err := s.db.NewRaw(`SELECT l.id, l.application_id, a.programme_id, l.expires_on, l.reminders_sent FROM label_labels l
 		JOIN label_applications a ON a.id = l.application_id WHERE l.status = 'actif' AND l.expires_on > ?::date AND l.expires_on <= ?::date + 400`,
-		label.Today(now).Format(time.DateOnly), label.Today(now).Format(time.DateOnly)).Scan(ctx, &ls); err != nil {
+		maillage.Today(now).Format(time.DateOnly), maillage.Today(now).Format(time.DateOnly)).Scan(ctx, &ls); err != nil {
 		return 0, err
 	}
 	for _, l := range ls {
@@ -293,7 +293,7 @@ func (s *LabelService) RunReminders(ctx context.Context) (int, error) {
 	err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var exp []struct{ ID, StructureID int64 }
 		if err := tx.NewRaw(`UPDATE label_labels SET expiry_synced = true WHERE status = 'actif' AND expires_on <= ?::date AND NOT expiry_synced
-			RETURNING id, structure_id`, label.Today(now).Format(time.DateOnly)).Scan(ctx, &exp); err != nil {
+			RETURNING id, structure_id`, maillage.Today(now).Format(time.DateOnly)).Scan(ctx, &exp); err != nil {
 			return err
 		}
 		for _, e := range exp {

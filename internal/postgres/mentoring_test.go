@@ -161,7 +161,7 @@ func TestMentoringLifecycle(t *testing.T) {
 
 	// Meetings: either side logs; the future and negative durations are refused.
 	pid := *r.PairingID
-	today := mentoring.Today(time.Now())
+	today := maillage.Today(time.Now())
 	meet := func(u *maillage.User, in mentoring.MeetingInput) (*mentoring.Meeting, error) {
 		return f.svc.LogMeeting(ctx, u.ID, pid, in)
 	}

@@ -254,7 +254,7 @@ func (s *RecruitingService) FindOffers(ctx context.Context, f recruiting.OfferFi
 	}
 	if !f.OpenOn.IsZero() {
 		where += " AND o.status = 'publiee' AND o.closes_on >= ?"
-		args = append(args, recruiting.Today(f.OpenOn))
+		args = append(args, maillage.Today(f.OpenOn))
 	}
 	if len(f.IDs) > 0 {
 		where += " AND o.id IN (?)"
@@ -504,7 +504,7 @@ func (s *RecruitingService) ExpireOffers(ctx context.Context, now time.Time) (in
 	var ids []int64
 	err := s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := tx.NewRaw(`UPDATE job_offers SET status = 'expiree', updated_at = now()
-			WHERE status = 'publiee' AND closes_on < ? RETURNING id`, recruiting.Today(now)).Scan(ctx, &ids); err != nil {
+			WHERE status = 'publiee' AND closes_on < ? RETURNING id`, maillage.Today(now)).Scan(ctx, &ids); err != nil {
 			return err
 		}
 		for _, id := range ids {

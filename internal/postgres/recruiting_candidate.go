@@ -295,7 +295,7 @@ func (s *RecruitingService) MatchingOffers(ctx context.Context, u *maillage.User
 		return nil, err
 	}
 	where := "o.status = 'publiee' AND o.closes_on >= ?"
-	args := []any{recruiting.Today(s.Now())}
+	args := []any{maillage.Today(s.Now())}
 	if len(mine) > 0 {
 		where += " AND o.structure_id NOT IN (?)"
 		args = append(args, bun.In(mine))

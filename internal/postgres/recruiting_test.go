@@ -99,7 +99,7 @@ func (e *recruitingEnv) candidate(u *maillage.User, name, insee string, titles [
 }
 
 func (e *recruitingEnv) offerInput(st *maillage.Structure) recruiting.OfferInput {
-	closes := recruiting.Today(time.Now()).AddDate(0, 0, 20).Format(recruiting.DateLayout)
+	closes := maillage.Today(time.Now()).AddDate(0, 0, 20).Format(recruiting.DateLayout)
 	min, max := 1900, 2200
 	return recruiting.OfferInput{StructureID: st.ID, TitleFeminine: "Médiatrice numérique", TitleMasculine: "Médiateur numérique",
 		Description: "Ateliers collectifs et accompagnement individuel.", CodeInsee: "69123", Contract: recruiting.ContractCDI,
@@ -237,7 +237,7 @@ func TestOfferBadInputKeepsWhatIsStored(t *testing.T) {
 
 	past := e.offerInput(st)
 	past.TitleMasculine = "Changé"
-	past.ClosesOn = recruiting.Today(time.Now()).AddDate(0, 0, -1).Format(recruiting.DateLayout)
+	past.ClosesOn = maillage.Today(time.Now()).AddDate(0, 0, -1).Format(recruiting.DateLayout)
 	_, err := e.svc.UpdateOffer(ctx, boss, o.ID, past)
 	wantJobProblem(t, err, "closes_on", "recruiting.offer.closes.past")
 
@@ -552,7 +552,7 @@ func TestCandidatesSeeOnlyVisibleFields(t *testing.T) {
 	secret := e.user("discrete")
 	hidden := e.candidate(secret, "Bérénice Discrète", "69266", b1b2, &pix4, map[string]maillage.Visibility{
 		maillage.FieldCommune: maillage.VisPrivate, maillage.FieldTitles: maillage.VisPrivate, maillage.FieldPix: maillage.VisPrivate})
-	soon := recruiting.Today(time.Now()).AddDate(0, 0, 3)
+	soon := maillage.Today(time.Now()).AddDate(0, 0, 3)
 	for _, u := range []*maillage.User{open, secret} {
 		if err := e.svc.SetAvailability(ctx, u.ID, &soon); err != nil {
 			t.Fatal(err)

@@ -222,7 +222,7 @@ func ParseAvailability(s string, now time.Time) (*time.Time, maillage.Problems) 
 	switch {
 	case !ok:
 		ps.Add("available_from", KeyDay, "Year", MinDay.Year())
-	case t != nil && t.After(Today(now).AddDate(2, 0, 0)):
+	case t != nil && t.After(maillage.Today(now).AddDate(2, 0, 0)):
 		ps.Add("available_from", "recruiting.availability.far")
 	}
 	return t, ps

@@ -94,7 +94,7 @@ type Fit struct {
 
 // FitOf measures how a seeker fits an offer on the day of now.
 func FitOf(o *Offer, s Seeker, blocs Blocs, now time.Time) Fit {
-	f := Fit{RemoteFull: o.Remote == RemoteFull, Available: s.AvailableFrom, Start: o.StartOn, today: Today(now), LateDays: -1}
+	f := Fit{RemoteFull: o.Remote == RemoteFull, Available: s.AvailableFrom, Start: o.StartOn, today: maillage.Today(now), LateDays: -1}
 	for _, w := range o.Wants {
 		met := blocs.Covers(s.Holds, w.Ref)
 		switch {

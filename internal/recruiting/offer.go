@@ -153,7 +153,7 @@ func BothForms(feminine, masculine string) string {
 // Open reports whether the offer takes applications on the day of now:
 // published and not past its closing day.
 func (o *Offer) Open(now time.Time) bool {
-	return o.Status == OfferPublished && !Today(now).After(o.ClosesOn)
+	return o.Status == OfferPublished && !maillage.Today(now).After(o.ClosesOn)
 }
 
 // Public reports whether anyone may read the offer: published, filled,
@@ -359,7 +359,7 @@ func (in *OfferInput) Validate(now time.Time, refs OfferRefs) maillage.Problems 
 			ps.Add("salary.period", "recruiting.offer.salary.period")
 		}
 	}
-	today := Today(now)
+	today := maillage.Today(now)
 	if _, ok := ParseDate(in.StartOn); !ok {
 		ps.Add("start_on", KeyDay, "Year", MinDay.Year())
 	}

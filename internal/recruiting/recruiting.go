@@ -19,16 +19,6 @@ import (
 // search_outbox entity their changes are recorded under.
 const SearchType = "job"
 
-// Paris is the time zone of the days people read: an offer closes at the
-// end of its closing day in France.
-var Paris = maillage.Paris
-
-// Today is the day of now in Paris, as midnight UTC (the way dates are
-// stored and compared).
-func Today(now time.Time) time.Time {
-	return maillage.Today(now)
-}
-
 // Offer states.
 const (
 	OfferDraft     = "brouillon"

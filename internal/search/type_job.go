@@ -109,7 +109,7 @@ func JobDocument(o *recruiting.Offer, now time.Time, labels Labels) *JobDoc {
 	if o.PublishedAt != nil {
 		d.PublishedAt = o.PublishedAt.Unix()
 	}
-	if o.StartOn != nil && o.StartOn.After(recruiting.Today(now)) {
+	if o.StartOn != nil && o.StartOn.After(maillage.Today(now)) {
 		d.StartOn = o.StartOn.Unix()
 		d.Start = labels("recruiting.search.start_month", "Month", labels("format.month."+strconv.Itoa(int(o.StartOn.Month()))), "Year", o.StartOn.Year())
 	} else {

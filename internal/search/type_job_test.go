@@ -18,8 +18,8 @@ func jobOffer(t *testing.T, a *app.App, u *maillage.User, st *maillage.Structure
 	t.Helper()
 	ctx := context.Background()
 	in := recruiting.OfferInput{StructureID: st.ID, TitleFeminine: title + "e", TitleMasculine: title, Description: "Offre de test zorglub.",
-		CodeInsee: insee, Contract: contract, Remote: remote, HoursPerWeek: 35, StartOn: recruiting.Today(time.Now()).AddDate(0, 2, 0).Format(recruiting.DateLayout),
-		ClosesOn: recruiting.Today(time.Now()).AddDate(0, 0, 15).Format(recruiting.DateLayout), Wants: []recruiting.Want{{Ref: "REMN/REMN-B1", Required: true}}}
+		CodeInsee: insee, Contract: contract, Remote: remote, HoursPerWeek: 35, StartOn: maillage.Today(time.Now()).AddDate(0, 2, 0).Format(recruiting.DateLayout),
+		ClosesOn: maillage.Today(time.Now()).AddDate(0, 0, 15).Format(recruiting.DateLayout), Wants: []recruiting.Want{{Ref: "REMN/REMN-B1", Required: true}}}
 	if contract == recruiting.ContractCDD {
 		in.DurationMonths = 12
 	}

@@ -69,8 +69,6 @@ type TrainingDoc struct {
 	UpdatedAt      int64    `json:"updated_at"`
 }
 
-var parisTZ = maillage.Paris
-
 // Trainings is the trainings type: one public index of upcoming sessions,
 // with facets on the certification, the bloc, the modality, the funding,
 // the territory and the month of start, and "près de" by _geo (a remote
@@ -125,13 +123,13 @@ func TrainingDocument(ts *TrainingSession, labels Labels, now time.Time) *Traini
 	if s == nil || o == nil || ts.Withdrawn || s.Past(now) {
 		return nil
 	}
-	start := s.Start.In(parisTZ)
+	start := s.Start.In(maillage.Paris)
 	d := &TrainingDoc{ID: s.ID, Type: SearchTraining, Title: clean(o.Title), OfferID: o.ID, Body: clean(ts.Body), Qualiopi: ts.Qualiopi,
 		Description: clean(strings.TrimSpace(o.Objectives + " " + o.Description)), Certification: cleanAll(ts.Certifications),
 		Bloc: cleanAll(ts.Blocs), Modality: string(o.Modality), ModalityLabel: labels("training.modality." + string(o.Modality)),
 		Remote: s.Place.Remote, Start: s.Start.Unix(), End: s.End.Unix(),
 		StartMonth: labels("format.month."+strconv.Itoa(int(start.Month()))) + " " + strconv.Itoa(start.Year()),
-		StartDay:   start.Format("02/01/2006"), EndDay: s.End.In(parisTZ).Format("02/01/2006"),
+		StartDay:   start.Format("02/01/2006"), EndDay: s.End.In(maillage.Paris).Format("02/01/2006"),
 		RegistrationOK: s.Registration == training.RegistrationOpen, UpdatedAt: o.UpdatedAt.Unix()}
 	for _, f := range o.Funding {
 		d.Funding = append(d.Funding, string(f))

@@ -52,7 +52,7 @@ func DemoOffers(seed uint64, now time.Time, b DemoBody, certs []*maillage.Certif
 		return nil
 	}
 	r := rand.New(rand.NewPCG(seed, uint64(b.StructureID)))
-	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, paris)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, maillage.Paris)
 	var out []*Offer
 	kinds := r.Perm(len(demoOffers))[:2+r.IntN(3)]
 	slices.Sort(kinds)

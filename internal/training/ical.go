@@ -8,6 +8,7 @@ package training
 import (
 	"bufio"
 	"io"
+	"maillage/internal/maillage"
 	"strings"
 	"time"
 	"unicode"
@@ -108,7 +109,7 @@ func (iw *icalWriter) event(o *Offer, s *Session, opts ICalOptions) {
 	iw.line("BEGIN:VEVENT")
 	iw.line("UID:session-" + id(s.ID) + "@" + domain)
 	iw.line("DTSTAMP:" + opts.Now.UTC().Format("20060102T150405Z"))
-	start, end := s.Start.In(paris), s.End.In(paris)
+	start, end := s.Start.In(maillage.Paris), s.End.In(maillage.Paris)
 	if allDay(start) && allDay(end) {
 		// Dates only: an all-day event, DTEND being the day after the last.
 		iw.line("DTSTART;VALUE=DATE:" + start.Format("20060102"))

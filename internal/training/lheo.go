@@ -83,17 +83,6 @@ const (
 	KeyLHEOWrite       = "training.lheo.write_failed"    //
 )
 
-// paris is the time zone of LHEO dates and of the portal.
-var paris = mustLoad("Europe/Paris")
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
 // ExportOptions tunes an LHEO export.
 type ExportOptions struct {
 	// Certifications gives the numbers (code-RNCP) and the labels of the
@@ -640,7 +629,7 @@ func bit(b bool) string {
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 
 // lheoDate writes the day of t in Europe/Paris as AAAAMMJJ.
-func lheoDate(t time.Time) string { return t.In(paris).Format("20060102") }
+func lheoDate(t time.Time) string { return t.In(maillage.Paris).Format("20060102") }
 
 // lheoDateTime writes t as an xs:dateTime in UTC.
 func lheoDateTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -849,7 +849,7 @@ func (m *mapper) dateTime(n *node, path, attr string) time.Time {
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		if t, err = time.ParseInLocation("2006-01-02T15:04:05", v, paris); err != nil {
+		if t, err = time.ParseInLocation("2006-01-02T15:04:05", v, maillage.Paris); err != nil {
 			m.issue(path+"/@"+attr, n.line, KeyLHEOBadDate, "Value", v)
 		}
 	}
@@ -892,12 +892,12 @@ func (m *mapper) date(per *node, pp, name string, end bool) time.Time {
 	}
 	if d == 0 {
 		if end {
-			d = time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, paris).Day()
+			d = time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, maillage.Paris).Day()
 		} else {
 			d = 1
 		}
 	}
-	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, paris)
+	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, maillage.Paris)
 	if t.Day() != d {
 		m.issue(p, k.line, KeyLHEOBadDate, "Value", v)
 		return time.Time{}

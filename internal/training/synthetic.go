@@ -39,7 +39,7 @@ const (
 // (rounded to the day) on: pass the benchmark's or the test's "now".
 func NewSynthetic(seed uint64, base time.Time) *Synthetic {
 	g := &Synthetic{seed: seed, byCode: map[string]int{}}
-	g.base = time.Date(base.Year(), base.Month(), base.Day(), 0, 0, 0, 0, paris)
+	g.base = time.Date(base.Year(), base.Month(), base.Day(), 0, 0, 0, 0, maillage.Paris)
 	r := g.rand(0)
 	for i := range synthCertifications {
 		c := &maillage.Certification{

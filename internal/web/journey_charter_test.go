@@ -33,8 +33,8 @@ func publishNextVersion(t *testing.T, a *app.App) charter.Version {
 		t.Fatal(err)
 	}
 	last := vs[len(vs)-1]
-	p := last.PublishedAt.In(charter.Paris)
-	day := time.Date(p.Year(), p.Month(), p.Day()+1, 0, 0, 0, 0, charter.Paris)
+	p := last.PublishedAt.In(maillage.Paris)
+	day := time.Date(p.Year(), p.Month(), p.Day()+1, 0, 0, 0, 0, maillage.Paris)
 	if day.After(time.Now()) {
 		t.Fatalf("no day left after %s to publish a version", p.Format(time.DateOnly))
 	}

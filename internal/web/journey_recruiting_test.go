@@ -64,7 +64,7 @@ func TestJourneyRecruiting(t *testing.T) {
 		chromedp.WaitVisible("#title_feminine", chromedp.ByQuery),
 	)
 	b.AssertAccessible(t)
-	closes := recruiting.Today(a.Recruiting.Now()).AddDate(0, 0, 30).Format(recruiting.DateLayout)
+	closes := maillage.Today(a.Recruiting.Now()).AddDate(0, 0, 30).Format(recruiting.DateLayout)
 	b.Run(t,
 		chromedp.SendKeys("#title_feminine", "Médiatrice numérique de quartier", chromedp.ByQuery),
 		chromedp.SendKeys("#title_masculine", "Médiateur numérique de quartier", chromedp.ByQuery),

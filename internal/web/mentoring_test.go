@@ -97,14 +97,14 @@ func TestMentoringBadInput(t *testing.T) {
 
 	// Meetings: in the future, or of a negative duration: refused, the
 	// notes kept, nothing saved.
-	tomorrow := mentoring.Today(time.Now()).AddDate(0, 0, 2).Format(time.DateOnly)
+	tomorrow := maillage.Today(time.Now()).AddDate(0, 0, 2).Format(time.DateOnly)
 	meet := func(date, minutes string) response {
 		return postForm(t, a, m.s["mentee"], pairing+"/rencontres", url.Values{"date": {date}, "duration_min": {minutes}, "format": {"visio"},
 			"topics": {"1.1"}, "notes": {"Notes précieuses à garder"}}, nil)
 	}
 	for _, tt := range []struct{ date, minutes, field, text string }{
 		{tomorrow, "60", "date", "La rencontre ne peut pas être dans le futur"},
-		{mentoring.Today(time.Now()).Format(time.DateOnly), "-30", "duration_min", "Indiquez une durée en minutes"},
+		{maillage.Today(time.Now()).Format(time.DateOnly), "-30", "duration_min", "Indiquez une durée en minutes"},
 	} {
 		r := meet(tt.date, tt.minutes)
 		if r.Status != 422 {
@@ -118,7 +118,7 @@ func TestMentoringBadInput(t *testing.T) {
 	if err != nil || len(ms) != 0 {
 		t.Fatalf("meetings saved after refusals: %v %v", ms, err)
 	}
-	if r := meet(mentoring.Today(time.Now()).Format(time.DateOnly), "45"); r.Status != 303 {
+	if r := meet(maillage.Today(time.Now()).Format(time.DateOnly), "45"); r.Status != 303 {
 		t.Fatalf("good meeting: %d", r.Status)
 	}
 	// An end without a reason is refused; the pairing goes on.
@@ -146,7 +146,7 @@ func TestMentoringAuthorization(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := *r.PairingID
-	if _, err := a.Mentoring.LogMeeting(ctx, m.mentor.ID, pid, mentoring.MeetingInput{Date: mentoring.Today(time.Now()), DurationMin: 30,
+	if _, err := a.Mentoring.LogMeeting(ctx, m.mentor.ID, pid, mentoring.MeetingInput{Date: maillage.Today(time.Now()), DurationMin: 30,
 		Format: "visio", Notes: "Note confidentielle du binôme"}); err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestMentoringInEnglish(t *testing.T) {
 	if r, err = a.Mentoring.AnswerRequest(ctx, m.mentor.ID, r.ID, mentoring.AnswerInput{Accept: true}, "en"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Mentoring.LogMeeting(ctx, m.mentor.ID, *r.PairingID, mentoring.MeetingInput{Date: mentoring.Today(time.Now()), DurationMin: 30,
+	if _, err := a.Mentoring.LogMeeting(ctx, m.mentor.ID, *r.PairingID, mentoring.MeetingInput{Date: maillage.Today(time.Now()), DurationMin: 30,
 		Format: "visio", Topics: []string{"1.1"}, Notes: "First talk", Validations: []mentoring.Validation{{Code: "1.1", Level: 4}}}); err != nil {
 		t.Fatal(err)
 	}

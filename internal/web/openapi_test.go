@@ -20,7 +20,6 @@ import (
 
 	"maillage/internal/app"
 	"maillage/internal/maillage"
-	"maillage/internal/mentoring"
 	"maillage/internal/testenv"
 	"maillage/internal/training"
 )
@@ -522,7 +521,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	}
 	decode(t, r, &answered)
 	pairing := fmt.Sprintf("/api/mentorat/binomes/%d", answered.PairingID)
-	today := mentoring.Today(time.Now()).Format(time.DateOnly)
+	today := maillage.Today(time.Now()).Format(time.DateOnly)
 	meeting := `{"date": "` + today + `", "duration_min": 45, "format": "visio", "topics": ["1.1"], "notes": "n", "validate": [{"code": "1.1", "level": 4}]}`
 	v.call(t, "POST", pairing+"/rencontres", meeting, mentorToken, 201)
 	v.call(t, "POST", pairing+"/rencontres", `{"date": "2099-01-01", "duration_min": 45, "format": "visio"}`, menteeToken, 422)

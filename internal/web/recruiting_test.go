@@ -65,7 +65,7 @@ func offerForm(closes string) url.Values {
 }
 
 func inDays(n int) string {
-	return recruiting.Today(time.Now()).AddDate(0, 0, n).Format(recruiting.DateLayout)
+	return maillage.Today(time.Now()).AddDate(0, 0, n).Format(recruiting.DateLayout)
 }
 
 var locationID = regexp.MustCompile(`/emploi/(?:offres|candidatures)/(\d+)`)
@@ -728,7 +728,7 @@ func recruitingAPICalls(t *testing.T, a *app.App, v *apiValidator) {
 	v.call(t, "GET", "/api/emploi/offres/"+oid+"/candidatures", "", member, 403)
 	v.call(t, "GET", "/api/emploi/offres/"+oid+"/candidatures", "", nil, 401)
 	v.call(t, "GET", "/api/emploi/offres/999999999/candidatures", "", boss, 404)
-	if err := a.Recruiting.SetAvailability(ctx, p.cand.ID, ptr(recruiting.Today(time.Now()).AddDate(0, 0, 5))); err != nil {
+	if err := a.Recruiting.SetAvailability(ctx, p.cand.ID, ptr(maillage.Today(time.Now()).AddDate(0, 0, 5))); err != nil {
 		t.Fatal(err)
 	}
 	v.call(t, "GET", "/api/emploi/offres/"+oid+"/candidats?rayon=20", "", boss, 200)

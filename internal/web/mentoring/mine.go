@@ -141,7 +141,7 @@ func (m *Capability) menteesPage(c *fiber.Ctx, f *kit.Form, status int) error {
 	} else if maillage.ErrorCode(err) != maillage.ENOTFOUND {
 		return err
 	}
-	d.Today = mentoring.Today(m.Now()).Format(time.DateOnly)
+	d.Today = maillage.Today(m.Now()).Format(time.DateOnly)
 	if status == fiber.StatusOK {
 		if err := m.d.Mentoring.MarkRead(ctx, u.ID, "request_received", "request_expiring", "request_cancelled"); err != nil {
 			return err

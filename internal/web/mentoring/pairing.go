@@ -28,7 +28,7 @@ type pairingData struct {
 // validate competencies), and the end.
 func (m *Capability) pairing(c *fiber.Ctx) error {
 	f := m.NewForm(c)
-	f.Set("date", mentoring.Today(m.Now()).Format(time.DateOnly))
+	f.Set("date", maillage.Today(m.Now()).Format(time.DateOnly))
 	f.Set("duration_min", "60")
 	f.Set("format", mentoring.FormatPresentiel)
 	return m.pairingPage(c, f, fiber.StatusOK)
@@ -46,7 +46,7 @@ func (m *Capability) pairingPage(c *fiber.Ctx, f *kit.Form, status int) error {
 		return err
 	}
 	d := pairingData{P: p, Other: p.Other(v), IsMentor: v.UserID == p.Mentor.UserID, Formats: mentoring.MeetingFormats,
-		Levels: []int{1, 2, 3, 4, 5, 6, 7, 8}, Today: mentoring.Today(m.Now()).Format(time.DateOnly), Minutes: mentoring.MaxMeetingMinutes}
+		Levels: []int{1, 2, 3, 4, 5, 6, 7, 8}, Today: maillage.Today(m.Now()).Format(time.DateOnly), Minutes: mentoring.MaxMeetingMinutes}
 	if d.Meetings, err = m.d.Mentoring.FindMeetings(ctx, v, id); err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ type seekerView struct {
 func (h *Capability) seekerView(c *fiber.Ctx, s recruiting.Seeker) seekerView {
 	v := seekerView{Seeker: s}
 	if s.AvailableFrom != nil {
-		if s.AvailableFrom.After(recruiting.Today(h.Now())) {
+		if s.AvailableFrom.After(maillage.Today(h.Now())) {
 			v.Available = h.T(c, "recruiting.candidate.available_from", "Date", h.Catalog.Date(kit.Lang(c), *s.AvailableFrom))
 		} else {
 			v.Available = h.T(c, "recruiting.fit.available_now")

@@ -38,7 +38,7 @@ func (h *Capability) view(c *fiber.Ctx, o *recruiting.Offer, missing []recruitin
 	if o.Applications != nil {
 		v.Count = *o.Applications
 	}
-	if o.StartOn != nil && o.StartOn.After(recruiting.Today(h.Now())) {
+	if o.StartOn != nil && o.StartOn.After(maillage.Today(h.Now())) {
 		v.Start = h.Catalog.Date(lang, *o.StartOn)
 	}
 	if o.PublishedAt != nil {
@@ -402,7 +402,7 @@ func (h *Capability) offerNew(c *fiber.Ctx) error {
 		return maillage.Errorf(maillage.EFORBIDDEN, "recruiting.employer.required")
 	}
 	in := recruiting.OfferInput{Remote: recruiting.RemoteNone, Contract: recruiting.ContractCDI, HoursPerWeek: 35,
-		ClosesOn: recruiting.Today(h.Now()).AddDate(0, 1, 0).Format(recruiting.DateLayout), StructureID: d.Structures[0].ID,
+		ClosesOn: maillage.Today(h.Now()).AddDate(0, 1, 0).Format(recruiting.DateLayout), StructureID: d.Structures[0].ID,
 		Salary: &recruiting.Salary{Period: recruiting.PeriodMonth}}
 	if id, err := strconv.ParseInt(c.Query("structure"), 10, 64); err == nil && slices.ContainsFunc(d.Structures, func(s *maillage.Structure) bool { return s.ID == id }) {
 		in.StructureID = id

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"maillage/internal/maillage"
 	"maillage/internal/recruiting"
 )
 
@@ -110,13 +111,13 @@ func (h *Capability) jobPosting(c *fiber.Ctx, o *recruiting.Offer) jobPosting {
 	base := h.Config.BaseURL.String()
 	url := base + "/emploi/offres/" + itoa(o.ID)
 	// The last day to apply ends at midnight, Paris time.
-	end := time.Date(o.ClosesOn.Year(), o.ClosesOn.Month(), o.ClosesOn.Day(), 23, 59, 59, 0, recruiting.Paris)
+	end := time.Date(o.ClosesOn.Year(), o.ClosesOn.Month(), o.ClosesOn.Day(), 23, 59, 59, 0, maillage.Paris)
 	j := jobPosting{Type: "JobPosting", ID: url, Identifier: propertyValue{Type: "PropertyValue", Name: "Maillage", Value: itoa(o.ID)},
 		Title: o.Title(), Description: o.Description, ValidThrough: end.Format(time.RFC3339), EmploymentType: employmentTypes(o),
 		HiringOrganization: organization{Type: "Organization", Name: o.StructureNom, SameAs: base + "/structures/" + itoa(o.StructureID)},
 		WorkHours:          h.T(c, "recruiting.offer.hours_value", "Count", o.HoursPerWeek), URL: url, DirectApply: true, InLanguage: "fr"}
 	if o.PublishedAt != nil {
-		j.DatePosted = o.PublishedAt.In(recruiting.Paris).Format(recruiting.DateLayout)
+		j.DatePosted = o.PublishedAt.In(maillage.Paris).Format(recruiting.DateLayout)
 	}
 	if o.CodeInsee != "" {
 		j.JobLocation = &place{Type: "Place", Address: postalAddress{Type: "PostalAddress", AddressLocality: o.Commune, AddressRegion: o.CodeDepartement, AddressCountry: "FR"}}

@@ -30,8 +30,8 @@ type sessionForm struct{ *kit.Form }
 const dateTimeLayout = "2006-01-02T15:04"
 
 func (f sessionForm) fill(s *training.Session) {
-	f.Set("start", s.Start.In(paris).Format(dateTimeLayout))
-	f.Set("end", s.End.In(paris).Format(dateTimeLayout))
+	f.Set("start", s.Start.In(maillage.Paris).Format(dateTimeLayout))
+	f.Set("end", s.End.In(maillage.Paris).Format(dateTimeLayout))
 	if s.Place.Remote {
 		f.Set("place.remote", "on")
 	}
@@ -53,10 +53,10 @@ func moment(f *kit.Form, name string, end bool) time.Time {
 	if v == "" {
 		return time.Time{}
 	}
-	if t, err := time.ParseInLocation(dateTimeLayout, v, paris); err == nil {
+	if t, err := time.ParseInLocation(dateTimeLayout, v, maillage.Paris); err == nil {
 		return t
 	}
-	if t, err := time.ParseInLocation(time.DateOnly, v, paris); err == nil {
+	if t, err := time.ParseInLocation(time.DateOnly, v, maillage.Paris); err == nil {
 		if end {
 			return t.Add(24*time.Hour - time.Minute)
 		}

@@ -135,9 +135,6 @@ func (t *Capability) steps(c *fiber.Ctx, u *maillage.User) ([]kit.Step, error) {
 	return out, nil
 }
 
-// paris is the time zone of every date typed or shown.
-var paris = maillage.Paris
-
 // french translates into French (the texts of open data files).
 func (t *Capability) french(key string, args ...any) string {
 	return t.Catalog.T(i18n.FR, key, args...)
