@@ -195,7 +195,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	}
 	a.SearchSync = &search.Syncer{Client: a.Search, Registry: a.SearchRegistry, IDs: a.SearchStore, Outbox: a.SearchStore, Log: log}
 	a.SearchService = &search.Service{Client: a.Search, Registry: a.SearchRegistry, Territories: a.Territories,
-		Fallback: postgres.NewSearchFallback(db, french), Pending: a.SearchStore, Log: log}
+		Fallback: postgres.NewSearchFallback(db, french), Pending: a.SearchStore, Cache: search.NewCache(cfg.SearchCache), Log: log}
 	// Every capability with the services it uses: the catalogue holds
 	// their messages, the web server mounts their routes.
 	caps := capabilities(a)

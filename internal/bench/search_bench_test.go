@@ -244,6 +244,7 @@ func BenchmarkSearch(b *testing.B) {
 	if err := a.SearchSync.WaitIdle(ctx); err != nil {
 		b.Fatal(err)
 	}
+	hold(b, env, a)
 
 	// The portal, listening for real.
 	addr := make(chan string, 1)
@@ -413,4 +414,24 @@ func BenchmarkSearch(b *testing.B) {
 	b.ReportMetric(float64(dp95.Microseconds())/1000, "direct-p95-ms")
 	b.ReportMetric(float64(diskLags[lagRates[0].perSecond].pct(0.95).Microseconds())/1000, "sync-lag-p95-ms")
 	b.ReportMetric(rep.Took.Seconds(), "reindex-s")
+}
+
+// hold keeps the loaded services up for experiments when
+// MAILLAGE_BENCH_HOLD names a file: it writes the Meilisearch address, key
+// and index prefix there and waits until the file is removed.
+func hold(b *testing.B, env *testenv.Env, a *app.App) {
+	f := os.Getenv("MAILLAGE_BENCH_HOLD")
+	if f == "" {
+		return
+	}
+	info := fmt.Sprintf("MEILI_URL=%s\nMEILI_KEY=%s\nPREFIX=%s\n", env.MeiliURL, env.MeiliKey, a.SearchService.Client.Prefix)
+	if err := os.WriteFile(f, []byte(info), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(f); err != nil {
+			return
+		}
+		time.Sleep(time.Second)
+	}
 }

@@ -39,6 +39,12 @@ type Config struct {
 	TileURL         *url.URL
 	TileAttribution string
 
+	// SearchCache is how many search answers each portal instance keeps
+	// (MAILLAGE_SEARCH_CACHE, default 2000; 0 turns the cache off). An
+	// answer is used only while no change has reached the indexes since it
+	// was made (internal/search/cache.go).
+	SearchCache int
+
 	// FilesDir is where uploaded files (CVs of applications) are kept,
 	// outside the web root; only the services that own them serve them
 	// (MAILLAGE_FILES_DIR, default <MAILLAGE_DATA_DIR>/files).
@@ -226,6 +232,16 @@ func Load(getenv func(string) string, opts Options) (*Config, error) {
 	}
 
 	c.ShutdownTimeout = 10 * time.Second
+	c.SearchCache = 2000
+	if v := get("MAILLAGE_SEARCH_CACHE", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1_000_000 {
+			ps = append(ps, Problem{"MAILLAGE_SEARCH_CACHE", "a number of answers between 0 and 1000000", v})
+		} else {
+			c.SearchCache = n
+		}
+	}
+
 	if v := get("MAILLAGE_SHUTDOWN_TIMEOUT", ""); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"maillage/internal/maillage"
 	"maillage/internal/search"
@@ -48,23 +49,45 @@ func (s *SearchStore) Profiles(ctx context.Context, ids []int64) ([]*maillage.Pr
 	return ps, s.profiles.load(ctx, ps...)
 }
 
-// PendingIDs tells which of these ids of entity have a change the indexes
-// have not applied yet (a search_outbox row not processed: rejected ones
-// included, their document never reached the index).
-func (s *SearchStore) PendingIDs(ctx context.Context, entity string, ids []int64) (map[int64]bool, error) {
-	out := map[int64]bool{}
-	if len(ids) == 0 {
-		return out, nil
+// Pending tells, in one statement, the generation of the indexes and which
+// of these ids (by entity) have a change the indexes have not applied yet
+// (a search_outbox row not processed). One statement reads both from one
+// snapshot of the outbox: a change it sees applied has advanced the
+// generation it returns (markProcessed).
+func (s *SearchStore) PendingIDs(ctx context.Context, ids map[string][]int64) (int64, map[string]map[int64]bool, error) {
+	out := map[string]map[int64]bool{}
+	var ents []string
+	var eids []int64
+	for e, list := range ids {
+		for _, id := range list {
+			ents, eids = append(ents, e), append(eids, id)
+		}
 	}
-	var pending []int64
-	if err := s.db.NewRaw(`SELECT DISTINCT entity_id FROM search_outbox
-		WHERE processed_at IS NULL AND entity = ? AND entity_id IN (?)`, entity, bun.In(ids)).Scan(ctx, &pending); err != nil {
-		return nil, err
+	var rows []struct {
+		Generation int64
+		Entity     string
+		EntityID   int64
 	}
-	for _, id := range pending {
-		out[id] = true
+	// The generation comes on every row, and alone when nothing is pending.
+	if err := s.db.NewRaw(`SELECT g.generation, p.entity, p.entity_id
+		FROM (SELECT `+generationSQL+` AS generation) g
+		LEFT JOIN (SELECT DISTINCT o.entity, o.entity_id FROM search_outbox o
+			JOIN unnest(?::text[], ?::bigint[]) AS w(entity, entity_id) ON w.entity = o.entity AND w.entity_id = o.entity_id
+			WHERE o.processed_at IS NULL) p ON true`, pgdialect.Array(ents), pgdialect.Array(eids)).Scan(ctx, &rows); err != nil {
+		return 0, nil, err
 	}
-	return out, nil
+	var gen int64
+	for _, r := range rows {
+		gen = r.Generation
+		if r.Entity == "" {
+			continue
+		}
+		if out[r.Entity] == nil {
+			out[r.Entity] = map[int64]bool{}
+		}
+		out[r.Entity][r.EntityID] = true
+	}
+	return gen, out, nil
 }
 
 // Structures returns structures by id (without members).
@@ -126,8 +149,7 @@ func (s *SearchStore) Drain(ctx context.Context, limit int, apply func(context.C
 		if err := reject(ctx, tx, rejected); err != nil {
 			return err
 		}
-		_, err := tx.NewRaw("UPDATE search_outbox SET processed_at = now() WHERE id IN (?)", bun.In(ids)).Exec(ctx)
-		return err
+		return markProcessed(ctx, tx, ids)
 	})
 	if applyErr != nil && ctx.Err() == nil {
 		ids := make([]int64, len(changes))
@@ -199,8 +221,41 @@ func (s *SearchStore) Done(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := s.db.NewRaw("UPDATE search_outbox SET processed_at = now() WHERE id IN (?)", bun.In(ids)).Exec(ctx)
+	return s.db.RunInTx(ctx, func(ctx context.Context, tx bun.Tx) error { return markProcessed(ctx, tx, ids) })
+}
+
+// markProcessed marks changes applied and advances the generation of the
+// indexes before the transaction commits: a reader that sees the changes
+// no longer pending also sees the new generation (search.Cache).
+func markProcessed(ctx context.Context, tx bun.IDB, ids []int64) error {
+	if err := advance(ctx, tx); err != nil {
+		return err
+	}
+	_, err := tx.NewRaw("UPDATE search_outbox SET processed_at = now() WHERE id IN (?)", bun.In(ids)).Exec(ctx)
 	return err
+}
+
+// advance moves the generation of the indexes on (a sequence: visible at
+// once, whatever the transaction becomes; a rolled-back advance only makes
+// cached answers be asked again).
+func advance(ctx context.Context, db bun.IDB) error {
+	_, err := db.NewRaw("SELECT nextval('search_generation')").Exec(ctx)
+	return err
+}
+
+// Advance implements search.Outbox: the indexes changed outside the
+// outbox (a reindex swapped in).
+func (s *SearchStore) Advance(ctx context.Context) error { return advance(ctx, s.db.DB) }
+
+// generationSQL reads the generation of the indexes (0 before the first
+// advance).
+const generationSQL = "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM search_generation)"
+
+// Generation implements search.PendingStore.
+func (s *SearchStore) Generation(ctx context.Context) (int64, error) {
+	var g int64
+	err := s.db.NewRaw("SELECT "+generationSQL).Scan(ctx, &g)
+	return g, err
 }
 
 // Reject sets changes aside: Meilisearch refused their documents. They
@@ -210,6 +265,11 @@ func (s *SearchStore) Reject(ctx context.Context, rejections []search.Rejection)
 }
 
 func reject(ctx context.Context, db bun.IDB, rejections []search.Rejection) error {
+	if len(rejections) > 0 {
+		if err := advance(ctx, db); err != nil {
+			return err
+		}
+	}
 	for _, r := range rejections {
 		if _, err := db.NewRaw(`UPDATE search_outbox SET processed_at = now(), rejected_at = now(), attempts = attempts + 1, last_error = ?
 			WHERE id = ?`, lastError(r.Reason), r.ID).Exec(ctx); err != nil {

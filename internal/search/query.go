@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,6 +68,9 @@ type Service struct {
 	// applied yet (the search outbox): their hits are checked against the
 	// database before they are shown (current). Nil: none is checked.
 	Pending PendingStore
+	// Cache keeps recent answers while they are current (cache.go); nil:
+	// every search asks Meilisearch. Needs Pending.
+	Cache *Cache
 
 	namesOnce sync.Once
 	depNames  map[string]string
@@ -81,9 +85,13 @@ var _ maillage.SearchService = (*Service)(nil)
 
 // PendingStore reads the search outbox (internal/postgres).
 type PendingStore interface {
-	// PendingIDs tells which of these ids of entity have a change not yet
-	// applied to the indexes.
-	PendingIDs(ctx context.Context, entity string, ids []int64) (map[int64]bool, error)
+	// PendingIDs tells the generation of the indexes and which of these
+	// ids (by entity) have a change not yet applied to them, both read at
+	// one moment: a change seen applied has advanced that generation.
+	PendingIDs(ctx context.Context, ids map[string][]int64) (generation int64, pending map[string]map[int64]bool, err error)
+	// Generation is the generation of the indexes: it moves on whenever
+	// changes reach them (Cache).
+	Generation(ctx context.Context) (int64, error)
 }
 
 // Types lists the result types in display order.
@@ -351,6 +359,25 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	if err := s.Client.readiness.notReady(specs); err != nil {
 		return s.degraded(ctx, q, err)
 	}
+	// A kept answer still current (cache.go); otherwise the generation
+	// the new answer is made at, read before Meilisearch is asked.
+	var key string
+	var gen int64
+	if s.Cache != nil {
+		key = cacheKey(&q)
+		kept, err := s.lookup(ctx, key, &q)
+		if err != nil {
+			return nil, err
+		}
+		if kept != nil {
+			kept.Near, kept.RadiusKm = res.Near, res.RadiusKm
+			kept.TookMs = time.Since(start).Milliseconds()
+			return kept, nil
+		}
+		if gen, err = s.Pending.Generation(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if s.pagedByDistance(&q, near, req) {
 		// Facets and totals come from the federated query (no hits);
 		// the page itself is ordered by distance in searchByDistance.
@@ -397,9 +424,6 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	if res.Hits, docs, err = s.hits(hits, near); err != nil {
 		return nil, err
 	}
-	if res.Hits, err = s.current(ctx, q.Members(), res.Hits, docs); err != nil {
-		return nil, err
-	}
 	res.Total = int(resp.EstimatedTotalHits)
 	res.Pages = (res.Total + q.PerPage - 1) / q.PerPage
 	if max := maillage.MaxSearchResults / q.PerPage; res.Pages > max {
@@ -427,6 +451,12 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 		dist[attr] = topValues(m, maxFacetValues, q.Filters[attr])
 	}
 	res.Facets = s.facets(dist, q.Filters)
+	if s.Cache != nil {
+		s.keep(key, gen, res, docs)
+	}
+	if res.Hits, _, err = s.current(ctx, q.Members(), res.Hits, docs); err != nil {
+		return nil, err
+	}
 	res.TookMs = time.Since(start).Milliseconds()
 	return res, nil
 }
@@ -507,9 +537,13 @@ func (s *Service) send(ctx context.Context, q *maillage.SearchQuery, near *maill
 	} else {
 		close(distDone)
 	}
-	out.resp, out.err = s.Client.ms.MultiSearchWithContext(ctx, req)
-	if out.err == nil {
-		processingMulti(ctx, out.resp)
+	if len(req.Queries) == 1 {
+		out.resp, out.err = s.single(ctx, req)
+	} else {
+		out.resp, out.err = s.Client.ms.MultiSearchWithContext(ctx, req)
+		if out.err == nil {
+			processingMulti(ctx, out.resp)
+		}
 	}
 	if out.folded {
 		if out.err == nil {
@@ -524,6 +558,86 @@ func (s *Service) send(ctx context.Context, q *maillage.SearchQuery, near *maill
 	<-disjDone
 	<-distDone
 	return out
+}
+
+// single sends the federated query of one index as that index's own
+// search: the same hits in the same order, the same totals and facet
+// counts, at about half the engine time (Meilisearch 1.21 spends ~5 ms of
+// a federated search over 100k profiles on merging, even for one index).
+// The index answers each facet with up to its maxValuesPerFacet values,
+// most frequent first in the engine's own order: the first as many as the
+// merged facets hold are what the federated query keeps (ties included).
+func (s *Service) single(ctx context.Context, req *meilisearch.MultiSearchRequest) (*meilisearch.MultiSearchResponse, error) {
+	r := *req.Queries[0]
+	r.Offset, r.Limit = req.Federation.Offset, req.Federation.Limit
+	if r.Limit == 0 {
+		r.Limit = 1 // 0 would mean the default (20); the hit is not used
+	}
+	r.Facets = req.Federation.FacetsByIndex[r.IndexUID]
+	sr, err := s.Client.ms.Index(r.IndexUID).SearchWithContext(ctx, r.Query, &r)
+	if err != nil {
+		return nil, err
+	}
+	processing(ctx, sr.ProcessingTimeMs)
+	resp := &meilisearch.MultiSearchResponse{Hits: sr.Hits, EstimatedTotalHits: sr.EstimatedTotalHits, ProcessingTimeMs: sr.ProcessingTimeMs}
+	if len(sr.FacetDistribution) > 0 {
+		if err := json.Unmarshal(sr.FacetDistribution, &resp.FacetDistribution); err != nil {
+			return nil, fmt.Errorf("facets of %s: %w", r.IndexUID, err)
+		}
+		n := maxFacetValues
+		if mf := req.Federation.MergeFacets; mf != nil && mf.MaxValuesPerFacet > 0 {
+			n = int(mf.MaxValuesPerFacet)
+		}
+		for attr, raw := range resp.FacetDistribution {
+			if resp.FacetDistribution[attr], err = firstValues(raw, n); err != nil {
+				return nil, fmt.Errorf("facet %s of %s: %w", attr, r.IndexUID, err)
+			}
+		}
+		// One index's estimate stops at maxTotalHits (1,000), the
+		// federated one does not: every document of the index counts in
+		// its "type" facet (every spec has it), which gives the same total.
+		var types map[string]int64
+		if raw, ok := resp.FacetDistribution["type"]; ok && json.Unmarshal(raw, &types) == nil {
+			var total int64
+			for _, n := range types {
+				total += n
+			}
+			resp.EstimatedTotalHits = max(resp.EstimatedTotalHits, total)
+		}
+	}
+	if req.Federation.Limit == 0 {
+		resp.Hits = nil
+	}
+	return resp, nil
+}
+
+// firstValues keeps the first n values of a facet's distribution (a JSON
+// object of value → count), in the order Meilisearch wrote them.
+func firstValues(raw json.RawMessage, n int) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("not an object: %w", err)
+	}
+	out := []byte{'{'}
+	for i := 0; dec.More(); i++ {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		var count json.RawMessage
+		if err := dec.Decode(&count); err != nil {
+			return nil, err
+		}
+		if i >= n {
+			continue
+		}
+		if i > 0 {
+			out = append(out, ',')
+		}
+		k, _ := json.Marshal(t)
+		out = append(append(append(out, k...), ':'), count...)
+	}
+	return append(out, '}'), nil
 }
 
 // docOf writes a hit back as one JSON object, joining the values the
@@ -626,9 +740,9 @@ func (s *Service) hits(raw []meilisearch.Hit, near *maillage.Commune) ([]maillag
 // only if that document exists and still holds every field the indexed one
 // holds (values may have changed; a field that disappeared may be what
 // matched the query).
-func (s *Service) current(ctx context.Context, members bool, hits []maillage.SearchHit, docs []json.RawMessage) ([]maillage.SearchHit, error) {
-	if s.Pending == nil || len(hits) == 0 {
-		return hits, nil
+func (s *Service) current(ctx context.Context, members bool, hits []maillage.SearchHit, docs []json.RawMessage) ([]maillage.SearchHit, int64, error) {
+	if s.Pending == nil {
+		return hits, 0, nil
 	}
 	audience := AudiencePublic
 	if members {
@@ -638,14 +752,14 @@ func (s *Service) current(ctx context.Context, members bool, hits []maillage.Sea
 	for _, h := range hits {
 		byType[h.Type] = append(byType[h.Type], h.ID)
 	}
+	gen, pending, err := s.Pending.PendingIDs(ctx, byType)
+	if err != nil {
+		return nil, 0, fmt.Errorf("check changes: %w", err)
+	}
 	fresh := map[string]map[int64]any{} // type → stale id → document now (nil: none)
-	for name, ids := range byType {
+	for name, stale := range pending {
 		t := s.Registry.Type(name)
-		stale, err := s.Pending.PendingIDs(ctx, name, ids)
-		if err != nil {
-			return nil, fmt.Errorf("check %s changes: %w", name, err)
-		}
-		if len(stale) == 0 {
+		if t == nil || len(stale) == 0 {
 			continue
 		}
 		staleIDs := make([]int64, 0, len(stale))
@@ -654,7 +768,7 @@ func (s *Service) current(ctx context.Context, members bool, hits []maillage.Sea
 		}
 		byAudience, err := t.Documents(ctx, staleIDs)
 		if err != nil {
-			return nil, fmt.Errorf("rebuild %s documents: %w", name, err)
+			return nil, 0, fmt.Errorf("rebuild %s documents: %w", name, err)
 		}
 		docsNow := audienceDocs(t, byAudience, audience)
 		fresh[name] = map[int64]any{}
@@ -662,7 +776,7 @@ func (s *Service) current(ctx context.Context, members bool, hits []maillage.Sea
 			fresh[name][id] = docsNow[id]
 		}
 	}
-	out := hits[:0]
+	out := make([]maillage.SearchHit, 0, len(hits))
 	for i, h := range hits {
 		if now, stale := fresh[h.Type][h.ID]; stale {
 			if now == nil || !holdsFields(now, docs[i]) {
@@ -671,7 +785,7 @@ func (s *Service) current(ctx context.Context, members bool, hits []maillage.Sea
 		}
 		out = append(out, h)
 	}
-	return out, nil
+	return out, gen, nil
 }
 
 // readSpecs are the indexes a request reads.

@@ -149,6 +149,10 @@ func Reindex(ctx context.Context, c *Client, reg *Registry, src IDs, ob Outbox, 
 	if rep.Requeued, err = ob.Requeue(ctx, since); err != nil {
 		return nil, err
 	}
+	// Answers kept from the old indexes are not used again (Cache).
+	if err := ob.Advance(ctx); err != nil {
+		return nil, err
+	}
 	rep.Took = time.Since(start)
 	log.Info("reindex done", "documents", rep.Documents, "refused", rep.Refused, "requeued", rep.Requeued, "took", rep.Took.Round(time.Millisecond).String())
 	return rep, nil

@@ -49,6 +49,10 @@ type Outbox interface {
 	LockReindex(ctx context.Context) (release func(), err error)
 	// Requeue records again every entity changed since t (reindex).
 	Requeue(ctx context.Context, since time.Time) (int, error)
+	// Advance moves the generation of the indexes on: they changed
+	// outside the outbox (a reindex swapped in). Done, Reject and Drain
+	// advance it themselves.
+	Advance(ctx context.Context) error
 	// Now is the database clock.
 	Now(ctx context.Context) (time.Time, error)
 	// Pending counts changes not yet applied.

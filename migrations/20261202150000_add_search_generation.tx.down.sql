@@ -1,0 +1,1 @@
+DROP SEQUENCE IF EXISTS search_generation;
