@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"maillage/internal/app"
 	"maillage/internal/demo"
+	"maillage/internal/maillage"
 	"maillage/internal/postgres"
 	"maillage/internal/testenv"
 )
@@ -46,20 +48,45 @@ func BenchmarkPages(b *testing.B) {
 	base := "http://" + <-addr
 	hc := &http.Client{Transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 20}, Timeout: 10 * time.Second}
 
-	pages := []struct{ name, file, path string }{
-		{"search, text", "search-text", "/recherche?q=mediation+numerique"},
-		{"search, près de", "search-near", "/recherche?q=atelier&pres=Lyon&rayon=20&tri=distance"},
-		{"search, facet", "search-facet", "/recherche?q=numerique&kind=mediateur&departement=69"},
-		{"directory, département", "directory-departement", "/annuaire/departements/69"},
-		{"directory, région", "directory-region", "/annuaire/regions/84"},
-		{"home", "home", "/"},
+	// Each search page three ways: with the answers cache (the portal as
+	// it runs), without it (every request asks Meilisearch), and with the
+	// cache while profiles change 5 times a second and the sync worker
+	// applies them (every applied change retires the kept answers).
+	const (
+		cached = iota
+		uncached
+		changing
+	)
+	pages := []struct {
+		name, file, path string
+		mode             int
+	}{
+		{"search, text", "search-text", "/recherche?q=mediation+numerique", cached},
+		{"search, près de", "search-near", "/recherche?q=atelier&pres=Lyon&rayon=20&tri=distance", cached},
+		{"search, facet", "search-facet", "/recherche?q=numerique&kind=mediateur&departement=69", cached},
+		{"search, text, no cache", "search-text-nocache", "/recherche?q=mediation+numerique", uncached},
+		{"search, près de, no cache", "search-near-nocache", "/recherche?q=atelier&pres=Lyon&rayon=20&tri=distance", uncached},
+		{"search, facet, no cache", "search-facet-nocache", "/recherche?q=numerique&kind=mediateur&departement=69", uncached},
+		{"search, text, 5 changes/s", "search-text-changing", "/recherche?q=mediation+numerique", changing},
+		{"directory, département", "directory-departement", "/annuaire/departements/69", cached},
+		{"directory, région", "directory-region", "/annuaire/regions/84", cached},
+		{"home", "home", "/", cached},
 	}
+	cache := a.SearchService.Cache
 	const conns = 10
 	const span = 10 * time.Second
 	dir := os.Getenv("MAILLAGE_BENCH_PPROF")
 	fmt.Printf("\n=== Pages benchmark: demo network, %d connections, %s per page ===\n", conns, span)
 	fmt.Printf("%-26s %10s %10s %10s %8s %12s\n", "page", "req/s", "p50 ms", "p95 ms", "non-200", "CPU ms/req")
 	for _, p := range pages {
+		a.SearchService.Cache = cache
+		if p.mode == uncached {
+			a.SearchService.Cache = nil
+		}
+		stopChanges := func() {}
+		if p.mode == changing {
+			stopChanges = changeProfiles(b, a, 5)
+		}
 		get := func() (int, error) {
 			resp, err := hc.Get(base + p.path)
 			if err != nil {
@@ -106,6 +133,7 @@ func BenchmarkPages(b *testing.B) {
 			}()
 		}
 		wg.Wait()
+		stopChanges()
 		if dir != "" {
 			pprof.StopCPUProfile()
 		}
@@ -115,6 +143,34 @@ func BenchmarkPages(b *testing.B) {
 			float64(cpu.Microseconds())/1000/float64(max(len(lat), 1)))
 	}
 	fmt.Println()
+}
+
+// changeProfiles saves a profile perSecond times a second while the sync
+// worker runs, until the returned function is called.
+func changeProfiles(b *testing.B, a *app.App, perSecond int) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	var userIDs []int64
+	if err := a.DB.NewRaw("SELECT user_id FROM profiles ORDER BY id LIMIT 200").Scan(ctx, &userIDs); err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a.SearchSync.Run(ctx) }()
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second / time.Duration(perSecond))
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			bio := fmt.Sprintf("Ateliers numériques, mise à jour %d", i)
+			_, _ = a.Profiles.SaveProfile(ctx, userIDs[i%len(userIDs)], maillage.ProfileUpdate{Bio: &bio})
+		}
+	}()
+	return func() { cancel(); wg.Wait() }
 }
 
 // processCPU is the user and system CPU time this process has used.

@@ -196,49 +196,72 @@ func (s *Service) nearestOf(ctx context.Context, r *meilisearch.SearchRequest, n
 		}
 		perCommune = facets["code_insee"]
 	}
-	var codes []string
-	total := 0
+	// Walking the communes nearest first up to the page's end: every hit
+	// of the communes before the last one is on the page or before it,
+	// and of the last one only the best ones (by relevance) are. So two
+	// queries in one multi-search: the whole communes (all their hits),
+	// and the last commune for what the page still needs; never more hits
+	// than the page's end (a city of 2,000 people is asked for 20, not
+	// for all of them).
+	var whole []string
+	var last string
+	total, lastNeed := 0, 0
 	for _, c := range within {
-		if n := perCommune[c.code]; n > 0 {
-			codes = append(codes, quote(c.code))
-			total += n
-			if total >= need {
-				break
-			}
+		n := perCommune[c.code]
+		if n <= 0 {
+			continue
 		}
+		if total+n >= need {
+			last, lastNeed = quote(c.code), need-total
+			break
+		}
+		whole = append(whole, quote(c.code))
+		total += n
 	}
-	if len(codes) == 0 {
+	if len(whole) == 0 && last == "" {
 		return nil, nil
 	}
-	page := q
-	page.Limit = int64(min(total, 1000))
-	filter := "code_insee IN [" + strings.Join(codes, ", ") + "]"
-	if f, ok := q.Filter.(string); ok && f != "" {
-		// Replace the radius filter by the communes needed.
-		if i := strings.Index(f, "code_insee IN ["); i >= 0 {
-			j := strings.Index(f[i:], "]")
-			filter = f[:i] + filter + f[i+j+1:]
-		} else {
-			filter = f + " AND " + filter
+	pageQuery := func(codes []string, limit int) *meilisearch.SearchRequest {
+		page := q
+		page.Limit = int64(limit)
+		filter := "code_insee IN [" + strings.Join(codes, ", ") + "]"
+		if f, ok := q.Filter.(string); ok && f != "" {
+			// Replace the radius filter by the communes needed.
+			if i := strings.Index(f, "code_insee IN ["); i >= 0 {
+				j := strings.Index(f[i:], "]")
+				filter = f[:i] + filter + f[i+j+1:]
+			} else {
+				filter = f + " AND " + filter
+			}
 		}
+		page.Filter = filter
+		return &page
 	}
-	page.Filter = filter
-	presp, err := s.Client.ms.Index(q.IndexUID).SearchWithContext(ctx, page.Query, &page)
+	multi := &meilisearch.MultiSearchRequest{}
+	if len(whole) > 0 {
+		multi.Queries = append(multi.Queries, pageQuery(whole, total))
+	}
+	if last != "" {
+		multi.Queries = append(multi.Queries, pageQuery([]string{last}, lastNeed))
+	}
+	mresp, err := s.Client.ms.MultiSearchWithContext(ctx, multi)
 	if err != nil {
 		return nil, err
 	}
-	processing(ctx, presp.ProcessingTimeMs)
-	for _, h := range presp.Hits {
-		var d struct {
-			CodeInsee string `json:"code_insee"`
+	processingMulti(ctx, mresp)
+	for _, r := range mresp.Results {
+		for _, h := range r.Hits {
+			var d struct {
+				CodeInsee string `json:"code_insee"`
+			}
+			_ = h.DecodeInto(&d)
+			m, ok := dist[d.CodeInsee]
+			if !ok {
+				m = math.Inf(1)
+			}
+			out = append(out, ranked{h, m, seq})
+			seq++
 		}
-		_ = h.DecodeInto(&d)
-		m, ok := dist[d.CodeInsee]
-		if !ok {
-			m = math.Inf(1)
-		}
-		out = append(out, ranked{h, m, seq})
-		seq++
 	}
 	return out, nil
 }
