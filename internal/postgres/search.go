@@ -49,7 +49,7 @@ func (s *SearchStore) Profiles(ctx context.Context, ids []int64) ([]*maillage.Pr
 	return ps, s.profiles.load(ctx, ps...)
 }
 
-// Pending tells, in one statement, the generation of the indexes and which
+// PendingIDs tells, in one statement, the generation of the indexes and which
 // of these ids (by entity) have a change the indexes have not applied yet
 // (a search_outbox row not processed). One statement reads both from one
 // snapshot of the outbox: a change it sees applied has advanced the

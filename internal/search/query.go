@@ -363,7 +363,8 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 	// the new answer is made at, read before Meilisearch is asked.
 	var key string
 	var gen int64
-	if s.Cache != nil {
+	cache := s.Cache != nil && s.Pending != nil // without Pending nothing would retire an answer
+	if cache {
 		key = cacheKey(&q)
 		kept, err := s.lookup(ctx, key, &q)
 		if err != nil {
@@ -451,7 +452,7 @@ func (s *Service) Search(ctx context.Context, q maillage.SearchQuery) (*maillage
 		dist[attr] = topValues(m, maxFacetValues, q.Filters[attr])
 	}
 	res.Facets = s.facets(dist, q.Filters)
-	if s.Cache != nil {
+	if cache {
 		s.keep(key, gen, res, docs)
 	}
 	if res.Hits, _, err = s.current(ctx, q.Members(), res.Hits, docs); err != nil {
