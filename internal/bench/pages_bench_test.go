@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -27,7 +28,8 @@ import (
 // The CPU time per request is this process's (the portal and the client
 // loop), not Meilisearch's nor PostgreSQL's. With
 // MAILLAGE_BENCH_PPROF=DIR it writes DIR/<page>.pprof, a CPU profile of the
-// portal (same process) while that page is asked.
+// portal (same process) while that page is asked. MAILLAGE_BENCH_PAGES=TEXT
+// asks only the pages whose name contains TEXT ("directory").
 func BenchmarkPages(b *testing.B) {
 	env := testenv.Get(b)
 	a := env.App(b)
@@ -78,7 +80,11 @@ func BenchmarkPages(b *testing.B) {
 	dir := os.Getenv("MAILLAGE_BENCH_PPROF")
 	fmt.Printf("\n=== Pages benchmark: demo network, %d connections, %s per page ===\n", conns, span)
 	fmt.Printf("%-26s %10s %10s %10s %8s %12s\n", "page", "req/s", "p50 ms", "p95 ms", "non-200", "CPU ms/req")
+	only := os.Getenv("MAILLAGE_BENCH_PAGES")
 	for _, p := range pages {
+		if !strings.Contains(p.name, only) {
+			continue
+		}
 		a.SearchService.Cache = cache
 		if p.mode == uncached {
 			a.SearchService.Cache = nil

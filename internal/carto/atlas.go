@@ -23,6 +23,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Departement is the outline of a département (or an overseas
@@ -61,6 +63,10 @@ type Atlas struct {
 	regNoms map[string]string
 	byCode  map[string]*commune // LoadCommunes
 	byName  map[string]*commune // département + lower-case name
+	// paths keeps the outlines already written (path), which only the
+	// geometry decides: a directory or map page draws the same ones again.
+	paths sync.Map // pathKey → string
+	npath atomic.Int64
 }
 
 // Load reads the atlas from the content files: carto/france.txt and the

@@ -341,7 +341,36 @@ func (a *Atlas) svg(m Map, layout []*placed, w, h, s float64, markers []Marker) 
 }
 
 // path writes a département's outline in the output's coordinates.
+// pathKey is what an outline's SVG depends on.
+type pathKey struct {
+	frame        *frame
+	k, dx, dy    float64
+	code         string
+	fill, stroke string
+	width        float64
+}
+
+// maxPaths bounds the outlines kept: the scopes, insets and fills of the
+// portal's maps make a few hundred.
+const maxPaths = 4096
+
 func (a *Atlas) path(b *strings.Builder, pl *placed, code, fill, stroke string, width float64) {
+	key := pathKey{pl.frame, pl.k, pl.dx, pl.dy, code, fill, stroke, width}
+	if s, ok := a.paths.Load(key); ok {
+		b.WriteString(s.(string))
+		return
+	}
+	var out strings.Builder
+	a.drawPath(&out, pl, code, fill, stroke, width)
+	if a.npath.Load() < maxPaths {
+		if _, had := a.paths.LoadOrStore(key, out.String()); !had {
+			a.npath.Add(1)
+		}
+	}
+	b.WriteString(out.String())
+}
+
+func (a *Atlas) drawPath(b *strings.Builder, pl *placed, code, fill, stroke string, width float64) {
 	dep := a.deps[code]
 	b.WriteString(`<path d="`)
 	for _, r := range dep.Rings {

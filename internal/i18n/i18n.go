@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/template"
 	"unicode/utf8"
 
@@ -43,6 +44,10 @@ type Catalog struct {
 	loc     map[string]*goi18n.Localizer
 	keys    map[string]map[string]string // lang → key → file it comes from
 	plurals map[string]bool              // keys that have plural forms
+	// plain keeps the messages asked without arguments, which never
+	// change between two loads: a page asks the same labels again and
+	// again (a directory's 50 cards each ask their kind).
+	plain atomic.Pointer[sync.Map] // lang + "\x00" + key → string
 }
 
 // New returns an empty catalogue.
@@ -93,6 +98,7 @@ func (c *Catalog) Load(name string, fsys fs.FS) error {
 		}
 	}
 	c.loc = map[string]*goi18n.Localizer{}
+	c.plain.Store(new(sync.Map))
 	return nil
 }
 
@@ -124,6 +130,24 @@ func Lang(s string) string {
 // 3, "Name", "Lyon"). Count also chooses the plural form. A key missing
 // from the catalogues is shown as itself (the catalogue test prevents it).
 func (c *Catalog) T(lang, key string, args ...any) string {
+	if len(args) == 0 {
+		if plain := c.plain.Load(); plain != nil {
+			k := Lang(lang) + "\x00" + key // Lang: two languages, whatever is asked
+			if s, ok := plain.Load(k); ok {
+				return s.(string)
+			}
+			s, found := c.t(lang, key)
+			if found { // an unknown key is not kept: the map stays the catalogue's size
+				plain.Store(k, s)
+			}
+			return s
+		}
+	}
+	s, _ := c.t(lang, key, args...)
+	return s
+}
+
+func (c *Catalog) t(lang, key string, args ...any) (string, bool) {
 	lc := &goi18n.LocalizeConfig{MessageID: key, Funcs: funcs}
 	if len(args) > 0 {
 		data := make(map[string]any, len(args)/2)
@@ -146,9 +170,9 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	}
 	s, err := c.localizer(Lang(lang)).Localize(lc)
 	if err != nil && s == "" {
-		return key
+		return key, false
 	}
-	return s
+	return s, err == nil
 }
 
 // funcs are what messages may call besides their arguments: {{de .Commune}}

@@ -235,6 +235,9 @@ type ProfileFilter struct {
 	MentorAvailable *bool
 	IDs             []int64
 	Offset, Limit   int
+	// Brief reads the profile row only, without competences, titles and
+	// structures: what a card of the directory shows (name, kind, commune).
+	Brief bool
 }
 
 // ProfileUpdate is what a person may change on their profile. Nil pointers

@@ -146,6 +146,9 @@ type StructureFilter struct {
 	Role            StructureRole
 	Pivot           string
 	Offset, Limit   int
+	// Brief reads only what a card or a map marker shows (name, commune,
+	// roles, position): the directory pages and the maps, not the API.
+	Brief bool
 }
 
 // ImportReport says what an import of places did.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -63,9 +66,35 @@ func (r *profileRow) domain() *maillage.Profile {
 		CodeInsee: str(r.CodeInsee), Commune: str(r.Commune), CodeDepartement: str(r.CodeDepartement), CodeRegion: str(r.CodeRegion),
 		Latitude: r.Latitude, Longitude: r.Longitude, PixLevel: r.PixLevel, OpenToWork: &open,
 		Mentor:    &maillage.MentorSettings{Available: r.MentorAvailable, Capacity: r.MentorCapacity, RadiusKm: r.MentorRadiusKm, Remote: r.MentorRemote, Themes: r.MentorThemes},
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Visibility: map[string]maillage.Visibility{}}
-	_ = json.Unmarshal(r.Visibility, &p.Visibility)
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Visibility: decodeVisibility(r.Visibility)}
 	return p
+}
+
+// visibilities keeps the visibility objects already decoded, by their
+// JSON: people share a few hundred combinations, and decoding each row's
+// JSON was a tenth of the directory page's time. Each profile gets its
+// own copy of the map.
+var visibilities struct {
+	m sync.Map // JSON → map[string]maillage.Visibility
+	n atomic.Int64
+}
+
+const maxVisibilities = 4096
+
+func decodeVisibility(raw []byte) map[string]maillage.Visibility {
+	if v, ok := visibilities.m.Load(string(raw)); ok {
+		return maps.Clone(v.(map[string]maillage.Visibility))
+	}
+	out := map[string]maillage.Visibility{}
+	if err := json.Unmarshal(raw, &out); err != nil || out == nil {
+		return map[string]maillage.Visibility{}
+	}
+	if visibilities.n.Load() < maxVisibilities {
+		if _, had := visibilities.m.LoadOrStore(string(raw), maps.Clone(out)); !had {
+			visibilities.n.Add(1)
+		}
+	}
+	return out
 }
 
 // load fills competences, titles and structures of profiles.
@@ -179,11 +208,11 @@ func (s *ProfileService) FindProfiles(ctx context.Context, f maillage.ProfileFil
 		args = append(args, string(f.Kind))
 	}
 	if f.CodeDepartement != "" {
-		conds = append(conds, "c.code_departement = ?")
+		conds = append(conds, "p.code_departement = ?")
 		args = append(args, f.CodeDepartement)
 	}
 	if f.CodeRegion != "" {
-		conds = append(conds, "c.code_region = ?")
+		conds = append(conds, "p.code_region = ?")
 		args = append(args, f.CodeRegion)
 	}
 	if f.OpenToWork != nil {
@@ -198,9 +227,11 @@ func (s *ProfileService) FindProfiles(ctx context.Context, f maillage.ProfileFil
 		conds = append(conds, "p.id IN (?)")
 		args = append(args, bun.In(f.IDs))
 	}
+	// The conditions read the profile row only (its territory is stored
+	// on it, migration 20261202160000): counting needs no join.
 	whereSQL := " WHERE " + strings.Join(conds, " AND ")
 	var total int
-	if err := s.db.NewRaw("SELECT count(*) FROM profiles p LEFT JOIN communes c ON c.code_insee = p.code_insee"+whereSQL, args...).Scan(ctx, &total); err != nil {
+	if err := s.db.NewRaw("SELECT count(*) FROM profiles p"+whereSQL, args...).Scan(ctx, &total); err != nil {
 		return nil, 0, err
 	}
 	limit := f.Limit
@@ -215,8 +246,10 @@ func (s *ProfileService) FindProfiles(ctx context.Context, f maillage.ProfileFil
 	for i := range rows {
 		ps[i] = rows[i].domain()
 	}
-	if err := s.load(ctx, ps...); err != nil {
-		return nil, 0, err
+	if !f.Brief {
+		if err := s.load(ctx, ps...); err != nil {
+			return nil, 0, err
+		}
 	}
 	out := make([]*maillage.Profile, 0, len(ps))
 	for _, p := range ps {
@@ -415,21 +448,23 @@ func (s *ProfileService) CountByDepartement(ctx context.Context, viewer maillage
 
 func (s *ProfileService) count(ctx context.Context, viewer maillage.Viewer, col, table, region string) ([]maillage.DirectoryCount, error) {
 	where, args := visibleWhere(viewer, maillage.FieldCommune)
-	filter := ""
+	// Every row carries its territory (migration 20261202160000): no join
+	// with the communes, and a région's page reads only the région's rows.
+	people, places, all := "", "", ""
 	if region != "" {
-		filter = " WHERE t.code_region = ?"
+		people, places, all = " AND p.code_region = ?", " AND s.code_region = ?", " WHERE t.code_region = ?"
 	}
 	q := fmt.Sprintf(`WITH people AS (
-			SELECT c.%[1]s AS code, p.kind, count(*) AS n FROM profiles p JOIN communes c ON c.code_insee = p.code_insee
-			WHERE %[2]s GROUP BY 1, 2),
+			SELECT p.%[1]s AS code, p.kind, count(*) AS n FROM profiles p
+			WHERE p.%[1]s IS NOT NULL AND %[2]s%[4]s GROUP BY 1, 2),
 		places AS MATERIALIZED (
-			SELECT c.%[1]s AS code, count(*) AS n FROM structures s JOIN communes c ON c.code_insee = s.commune_insee GROUP BY 1)
+			SELECT s.%[1]s AS code, count(*) AS n FROM structures s WHERE s.%[1]s IS NOT NULL%[5]s GROUP BY 1)
 		SELECT t.code, t.nom, coalesce((SELECT sum(n) FROM people WHERE people.code = t.code), 0) AS people,
 			coalesce((SELECT n FROM places WHERE places.code = t.code), 0) AS places,
 			coalesce((SELECT jsonb_object_agg(kind, n) FROM people WHERE people.code = t.code), '{}') AS by_kind
-		FROM %[3]s t%[4]s ORDER BY t.code`, col, where, table, filter)
+		FROM %[3]s t%[6]s ORDER BY t.code`, col, where, table, people, places, all)
 	if region != "" {
-		args = append(args, region)
+		args = append(args, region, region, region)
 	}
 	var rows []struct {
 		Code   string

@@ -95,6 +95,11 @@ var (
 		" FROM structures s LEFT JOIN communes c ON c.code_insee = s.commune_insee"
 	exportSelect = "SELECT " + structureColumns("s.latitude, s.longitude") +
 		" FROM structures s LEFT JOIN communes c ON c.code_insee = s.commune_insee"
+	// briefSelect reads what StructureFilter.Brief promises, the rest of
+	// the row left empty.
+	briefSelect = `SELECT s.id, s.roles, s.commune_insee, s.created_at, s.updated_at, s.code_departement, s.code_region,
+		s.nom, s.commune, s.code_postal, s.code_insee, coalesce(s.latitude, c.latitude) AS latitude, coalesce(s.longitude, c.longitude) AS longitude
+		FROM structures s LEFT JOIN communes c ON c.code_insee = s.commune_insee`
 )
 
 func (r *structureRow) domain() *maillage.Structure {
@@ -223,11 +228,11 @@ func structureWhere(f maillage.StructureFilter) (string, []any) {
 	conds := []string{"TRUE"}
 	var args []any
 	if f.CodeDepartement != "" {
-		conds = append(conds, "c.code_departement = ?")
+		conds = append(conds, "s.code_departement = ?")
 		args = append(args, f.CodeDepartement)
 	}
 	if f.CodeRegion != "" {
-		conds = append(conds, "c.code_region = ?")
+		conds = append(conds, "s.code_region = ?")
 		args = append(args, f.CodeRegion)
 	}
 	if f.Role != "" {
@@ -245,15 +250,19 @@ func structureWhere(f maillage.StructureFilter) (string, []any) {
 func (s *StructureService) FindStructures(ctx context.Context, f maillage.StructureFilter) ([]*maillage.Structure, int, error) {
 	where, args := structureWhere(f)
 	var total int
-	if err := s.db.NewRaw("SELECT count(*) FROM structures s LEFT JOIN communes c ON c.code_insee = s.commune_insee"+where, args...).Scan(ctx, &total); err != nil {
+	if err := s.db.NewRaw("SELECT count(*) FROM structures s"+where, args...).Scan(ctx, &total); err != nil {
 		return nil, 0, err
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 5000 {
 		limit = 50
 	}
+	sel := structureSelect
+	if f.Brief {
+		sel = briefSelect
+	}
 	var rows []structureRow
-	if err := s.db.NewRaw(structureSelect+where+" ORDER BY s.nom COLLATE \"fr-x-icu\", s.id LIMIT ? OFFSET ?", append(args, limit, f.Offset)...).Scan(ctx, &rows); err != nil {
+	if err := s.db.NewRaw(sel+where+" ORDER BY s.nom COLLATE \"fr-x-icu\", s.id LIMIT ? OFFSET ?", append(args, limit, f.Offset)...).Scan(ctx, &rows); err != nil {
 		return nil, 0, err
 	}
 	out := make([]*maillage.Structure, len(rows))

@@ -298,3 +298,116 @@ func TestResolveCommune(t *testing.T) {
 		})
 	}
 }
+
+// TestTerritoryFollowsTheCommune: the département and région stored on
+// profiles and structures (what the directory filters and counts on) are
+// the commune's, after a save, a move, and a reload of the official list
+// that moves the commune itself; nobody can write them otherwise.
+func TestTerritoryFollowsTheCommune(t *testing.T) {
+	db := testenv.Get(t).FreshDB(t) // moves a commune, counts people
+	ctx := context.Background()
+	f := profileFixture{postgres.NewUserService(db), postgres.NewProfileService(db)}
+	structures := postgres.NewStructureService(db)
+	public := map[string]maillage.Visibility{maillage.FieldProfile: maillage.VisPublic, maillage.FieldCommune: maillage.VisPublic}
+	owner, p := f.person(t, "territoire@exemple.fr", maillage.ProfileUpdate{Commune: ptr("69123"), Visibility: public})
+	st, _, err := structures.CreateStructure(ctx, owner.ID, newPlace("73282932000074"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anyone := maillage.Viewer{}
+	where := func() (profileDep, profileReg, placeDep, placeReg string) {
+		t.Helper()
+		for _, x := range []struct {
+			dst   *string
+			table string
+			id    int64
+			col   string
+		}{{&profileDep, "profiles", p.ID, "code_departement"}, {&profileReg, "profiles", p.ID, "code_region"},
+			{&placeDep, "structures", st.ID, "code_departement"}, {&placeReg, "structures", st.ID, "code_region"}} {
+			var v *string
+			if err := db.NewRaw("SELECT "+x.col+" FROM "+x.table+" WHERE id = ?", x.id).Scan(ctx, &v); err != nil {
+				t.Fatal(err)
+			}
+			*x.dst = str(v)
+		}
+		return
+	}
+	listed := func(dep, reg string) (people, places int) {
+		t.Helper()
+		_, n, err := f.profiles.FindProfiles(ctx, maillage.ProfileFilter{Viewer: anyone, CodeDepartement: dep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, m, err := structures.FindStructures(ctx, maillage.StructureFilter{CodeDepartement: dep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts, err := f.profiles.CountByDepartement(ctx, anyone, reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range counts {
+			if c.Code == dep && (c.People != n || c.Places != m) {
+				t.Fatalf("département %s: counted %d people %d places, listed %d and %d", dep, c.People, c.Places, n, m)
+			}
+		}
+		return n, m
+	}
+
+	if a, b, c, d := where(); a != "69" || b != "84" || c != "69" || d != "84" {
+		t.Fatalf("after the first save: profile %s/%s, place %s/%s", a, b, c, d)
+	}
+	if n, m := listed("69", "84"); n != 1 || m != 1 {
+		t.Fatalf("Rhône lists %d people and %d places, want 1 and 1", n, m)
+	}
+
+	// The person moves to Paris.
+	if _, err := f.profiles.SaveProfile(ctx, owner.ID, maillage.ProfileUpdate{Commune: ptr("75056")}); err != nil {
+		t.Fatal(err)
+	}
+	if a, b, _, _ := where(); a != "75" || b != "11" {
+		t.Fatalf("after the move: profile %s/%s, want 75/11", a, b)
+	}
+	if n, _ := listed("69", "84"); n != 0 {
+		t.Fatalf("the Rhône still lists %d people after the move", n)
+	}
+	if n, _ := listed("75", "11"); n != 1 {
+		t.Fatalf("Paris lists %d people after the move, want 1", n)
+	}
+
+	// Nobody writes the territory by hand: it stays the commune's.
+	if _, err := db.NewRaw("UPDATE profiles SET code_departement = '01', code_region = '84' WHERE id = ?", p.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a, b, _, _ := where(); a != "75" || b != "11" {
+		t.Fatalf("a written territory stuck: %s/%s", a, b)
+	}
+
+	// The official list moves Lyon to the Ain (as a reload would): the
+	// place goes with it; a reload that changes nothing touches nothing.
+	moved, err := postgres.NewTerritoryService(db).FindCommuneByCode(ctx, "69123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved.CodeDepartement = "01"
+	content := postgres.NewContentStore(db)
+	if err := content.SyncTerritories(ctx, "test-moved", nil, nil, []*maillage.Commune{moved}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, c, d := where(); c != "01" || d != "84" {
+		t.Fatalf("after Lyon moved: place %s/%s, want 01/84", c, d)
+	}
+	if _, m := listed("01", "84"); m != 1 {
+		t.Fatalf("the Ain lists %d places after Lyon moved, want 1", m)
+	}
+	if _, m := listed("69", "84"); m != 0 {
+		t.Fatalf("the Rhône still lists %d places after Lyon moved", m)
+	}
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

@@ -331,3 +331,50 @@ func TestDirectoryFrenchOrder(t *testing.T) {
 		t.Errorf("places (-want +got):\n%s", diff)
 	}
 }
+
+// TestKeptMapIsNeverOld: the maps already drawn are kept by their content
+// (the places, the language, the options), so the directory's map shows a
+// renamed or added place at once, in the language asked.
+func TestKeptMapIsNeverOld(t *testing.T) {
+	a := testenv.Get(t).FreshApp(t) // Haute-Corse holds only this test's places
+	ctx := context.Background()
+	ref := newUser(t, a, "carte-gardee@exemple.fr", nil)
+	place := func(pivot, nom string, lat float64) *maillage.Structure {
+		return &maillage.Structure{Roles: []maillage.StructureRole{maillage.StructureLieu}, Lieu: maillage.Lieu{
+			Pivot: pivot, Nom: nom, Adresse: "1 boulevard Paoli", CodePostal: "20200", Commune: "Bastia", CodeInsee: "2B033",
+			Latitude: ptr(lat), Longitude: ptr(9.45), Services: []string{"Aide aux démarches administratives"},
+		}}
+	}
+	st, _, err := a.Structures.CreateStructure(ctx, ref.ID, place(validRNA(202000001), "Espace Tramontane", 42.70))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapList := func(lang string) string {
+		t.Helper()
+		r := do(t, a.Web.App(), "GET", "/annuaire/departements/2B", map[string]string{"Cookie": "lang=" + lang})
+		if r.Status != 200 {
+			t.Fatalf("status %d", r.Status)
+		}
+		i := strings.Index(r.Body, `id="carte-departement"`)
+		if i < 0 {
+			t.Fatal("no map on the page")
+		}
+		return r.Body[i:]
+	}
+	mustContain(t, mapList("fr"), "Espace Tramontane", "Carte des lieux")
+	mustContain(t, mapList("fr"), "Espace Tramontane") // drawn once, kept
+
+	if _, err := a.Structures.UpdateStructure(ctx, maillage.Viewer{UserID: ref.ID}, st.ID, place(validRNA(202000001), "Espace Libeccio", 42.70)); err != nil {
+		t.Fatal(err)
+	}
+	if m := mapList("fr"); !strings.Contains(m, "Espace Libeccio") || strings.Contains(m, "Espace Tramontane") {
+		t.Errorf("the map after the rename still shows the old name or lacks the new one")
+	}
+	if _, _, err := a.Structures.CreateStructure(ctx, ref.ID, place(validRNA(202000002), "Atelier Maestrale", 42.55)); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, mapList("fr"), "Atelier Maestrale", "Espace Libeccio")
+	if m := mapList("en"); strings.Contains(m, "Carte des lieux") || !strings.Contains(m, "Atelier Maestrale") {
+		t.Errorf("the English page got the French map kept")
+	}
+}

@@ -136,7 +136,7 @@ func (m *Capability) embed(c *fiber.Ctx) error {
 		opts.Title = p.T("carto.embed.search.title", "Territory", name)
 		opts.Desc = d.Heading
 	} else {
-		ss, total, err := m.d.Structures.FindStructures(ctx, maillage.StructureFilter{CodeDepartement: dep, CodeRegion: reg, Limit: maxPlaces})
+		ss, total, err := m.d.Structures.FindStructures(ctx, maillage.StructureFilter{CodeDepartement: dep, CodeRegion: reg, Limit: maxPlaces, Brief: true})
 		if err != nil {
 			return err
 		}

@@ -108,16 +108,28 @@ func (n *Capability) directoryDepartement(c *fiber.Ctx) error {
 	}
 	d.Page = min(max(c.QueryInt("page", 1), 1), directoryMaxPage)
 	off := (d.Page - 1) * directoryPageSize
-	if d.People, d.PeopleTotal, err = n.d.Profiles.FindProfiles(ctx, maillage.ProfileFilter{Viewer: kit.Viewer(c), CodeDepartement: code, Kind: maillage.ProfileKind(d.Kind), Offset: off, Limit: directoryPageSize}); err != nil {
+	if d.People, d.PeopleTotal, err = n.d.Profiles.FindProfiles(ctx, maillage.ProfileFilter{Viewer: kit.Viewer(c), CodeDepartement: code, Kind: maillage.ProfileKind(d.Kind), Offset: off, Limit: directoryPageSize, Brief: true}); err != nil {
 		return err
 	}
-	if d.Places, d.PlacesTotal, err = n.d.Structures.FindStructures(ctx, maillage.StructureFilter{CodeDepartement: code, Offset: off, Limit: directoryPageSize}); err != nil {
+	// The map shows every place of the département (up to mapPlaces):
+	// the page's places are read from the same answer when they are in it.
+	all, total, err := n.d.Structures.FindStructures(ctx, maillage.StructureFilter{CodeDepartement: code, Limit: mapPlaces, Brief: true})
+	if err != nil {
 		return err
+	}
+	d.PlacesTotal = total
+	switch {
+	case off < len(all):
+		d.Places = all[off:min(off+directoryPageSize, len(all))]
+	case off < total:
+		if d.Places, _, err = n.d.Structures.FindStructures(ctx, maillage.StructureFilter{CodeDepartement: code, Offset: off, Limit: directoryPageSize, Brief: true}); err != nil {
+			return err
+		}
 	}
 	d.Pages = (max(d.PeopleTotal, d.PlacesTotal) + directoryPageSize - 1) / directoryPageSize
 	p := n.Page(c, "", "directory", &d)
 	p.Title = d.Nom
-	if d.Map, err = n.placesMap(c, p, &d); err != nil {
+	if d.Map, err = n.placesMap(p, &d, all); err != nil {
 		return err
 	}
 	return n.Render(c, fiber.StatusOK, "network/directory_departement", p)
@@ -128,19 +140,13 @@ const mapPlaces = 3000
 
 // placesMap draws the places of the département on its map (the same
 // drawing as the embeddable /carte?departement=…).
-func (n *Capability) placesMap(c *fiber.Ctx, p *kit.Page, d *directoryData) (template.HTML, error) {
+func (n *Capability) placesMap(p *kit.Page, d *directoryData, ss []*maillage.Structure) (template.HTML, error) {
 	a, err := carto.Default()
 	if err != nil {
 		return "", err
 	}
 	if _, ok := a.Departement(d.Code); !ok || d.PlacesTotal == 0 {
 		return "", nil // TAAF, Clipperton: no outline
-	}
-	ss := d.Places
-	if d.PlacesTotal > len(d.Places) || d.Page > 1 {
-		if ss, _, err = n.d.Structures.FindStructures(c.UserContext(), maillage.StructureFilter{CodeDepartement: d.Code, Limit: mapPlaces}); err != nil {
-			return "", err
-		}
 	}
 	pts, unplaced := mapview.StructurePoints(a, ss)
 	return mapview.Render(p, mapview.Options{

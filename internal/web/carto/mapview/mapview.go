@@ -8,10 +8,15 @@ package mapview
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/binary"
 	"html/template"
+	"math"
 	"net/url"
 	"strconv"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"maillage/internal/carto"
 	"maillage/internal/maillage"
@@ -124,8 +129,78 @@ var mapTemplate = template.Must(template.New("map").Funcs(template.FuncMap{
 	"sub":  func(a, b int) int { return a - b },
 }).Parse(mapHTML))
 
+// rendered keeps maps already rendered, by everything their HTML depends on
+// (renderKey): the directory page of a département draws the same map for
+// every visitor until a place changes, and drawing it was a fifth of that
+// page's time. The key is the content itself, so a kept map is never an
+// old one.
+var rendered, _ = lru.New[[sha256.Size]byte, template.HTML](128)
+
+// maxKept is the largest map kept (a national map of thousands of places
+// is drawn each time rather than crowd out the others).
+const maxKept = 256 << 10
+
+// renderKey digests the language, the options and every point.
+func renderKey(lang string, o Options, pts []carto.Point) [sha256.Size]byte {
+	h := sha256.New()
+	var n [8]byte
+	str := func(s string) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	num := func(v uint64) {
+		binary.LittleEndian.PutUint64(n[:], v)
+		h.Write(n[:])
+	}
+	tiles := ""
+	if o.Tiles != nil {
+		tiles = o.Tiles.String()
+	}
+	str(lang)
+	str(o.ID)
+	num(uint64(o.Scope.Kind))
+	str(o.Scope.Code)
+	str(o.Title)
+	str(o.Desc)
+	num(uint64(o.Heading))
+	num(uint64(o.Unplaced))
+	str(tiles)
+	str(o.Attribution)
+	if o.Embed {
+		num(1)
+	} else {
+		num(0)
+	}
+	num(uint64(o.MaxPerMarker))
+	num(uint64(len(pts)))
+	for _, p := range pts {
+		num(math.Float64bits(p.At.Lon))
+		num(math.Float64bits(p.At.Lat))
+		str(p.Kind)
+		str(p.Label)
+		str(p.URL)
+		str(p.Group)
+	}
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
+}
+
 // Render draws the points and renders the map with its text alternative.
 func Render(p *kit.Page, o Options, pts []carto.Point) (template.HTML, error) {
+	key := renderKey(p.Lang, o, pts)
+	if h, ok := rendered.Get(key); ok {
+		return h, nil
+	}
+	h, err := render(p, o, pts)
+	if err == nil && len(h) <= maxKept {
+		rendered.Add(key, h)
+	}
+	return h, err
+}
+
+func render(p *kit.Page, o Options, pts []carto.Point) (template.HTML, error) {
 	a, err := carto.Default()
 	if err != nil {
 		return "", err
