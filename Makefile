@@ -6,7 +6,7 @@ BIN   := bin/maillage
 APT   := $(shell command -v apt-get 2>/dev/null)
 ROOT  := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 
-.PHONY: run test lint bench build tools check-go check-node check-postgres check-chromium check-xmllint clean
+.PHONY: run test lint bench build tools check-go check-node check-postgres check-chromium check-testtools clean
 
 ## run: install what is missing, start local PostgreSQL + Meilisearch (unless
 ## DATABASE_URL / MEILI_URL are set), migrate, load content and demo data, serve.
@@ -15,7 +15,7 @@ run: tools build
 
 ## test: go vet + every test (unit, storage, search, browser journeys) against
 ## real PostgreSQL, Meilisearch and Chromium.
-test: tools check-chromium check-xmllint build
+test: tools check-chromium check-testtools build
 	$(GO) vet ./...
 	$(BIN) services exec -- $(GO) test -count=1 -timeout 20m ./...
 
@@ -66,11 +66,14 @@ check-chromium:
 	  if [ -n "$(APT)" ] && [ -n "$(ROOT)" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is missing for the browser tests: run 'apt-get install -y chromium' (Debian) or set CHROMIUM_PATH, then run make test again." >&2; exit 2; fi; fi
 
-# The LHÉO exports are validated against the official XML Schema with xmllint.
-check-xmllint:
-	@if ! command -v xmllint >/dev/null; then \
-	  if [ -n "$(APT)" ] && [ -n "$(ROOT)" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2-utils >/dev/null; \
-	  else echo "xmllint is missing for the LHÉO tests: run 'apt-get install -y libxml2-utils' (Debian), then run make test again." >&2; exit 2; fi; fi
+# Tools the tests call: xmllint validates the LHÉO exports against the official
+# XML Schema; pdftotext and pdftoppm (poppler) read the charter's PDF attestations.
+check-testtools:
+	@missing=""; command -v xmllint >/dev/null || missing="$$missing libxml2-utils"; \
+	  { command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null; } || missing="$$missing poppler-utils"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ -n "$(APT)" ] && [ -n "$(ROOT)" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "Missing for the tests:$$missing: run 'apt-get install -y$$missing' (Debian), then run make test again." >&2; exit 2; fi; fi
 
 clean:
 	rm -rf bin
