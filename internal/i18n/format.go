@@ -39,8 +39,16 @@ func Number(lang string, f float64, decimals int) string {
 	return message.NewPrinter(tag(lang)).Sprint(number.Decimal(f, number.MaxFractionDigits(decimals)))
 }
 
-// Int formats n with the language's digit grouping.
-func Int(lang string, n int) string { return Number(lang, float64(n), 0) }
+// Int formats n with the language's digit grouping. Below 1,000 there is
+// none to make, in either language: the digits alone, without asking the
+// printer (a search page writes a few hundred counts;
+// TestIntBelowAThousand checks they are the printer's).
+func Int(lang string, n int) string {
+	if n >= 0 && n < 1000 {
+		return strconv.Itoa(n)
+	}
+	return Number(lang, float64(n), 0)
+}
 
 // Km formats a distance in metres as kilometres: one decimal under 10 km
 // (« 4,8 km »), whole kilometres above (« 12 km »), with a non-breaking space.

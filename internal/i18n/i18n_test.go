@@ -92,3 +92,52 @@ func TestDeInMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestIntBelowAThousand: the digits Int writes without the printer are the
+// printer's, in both languages.
+func TestIntBelowAThousand(t *testing.T) {
+	for _, lang := range i18n.Langs {
+		for n := 0; n < 1000; n++ {
+			if got, want := i18n.Int(lang, n), i18n.Number(lang, float64(n), 0); got != want {
+				t.Fatalf("%s %d: %q, the printer writes %q", lang, n, got, want)
+			}
+		}
+		if got := i18n.Int(lang, 1000); got == "1000" {
+			t.Errorf("%s: 1000 without grouping", lang)
+		}
+	}
+}
+
+// TestPlainMessagesKept: a message asked without arguments is the same
+// kept or not, an unknown key is itself, a later catalogue is seen.
+func TestPlainMessagesKept(t *testing.T) {
+	c := i18n.New()
+	load := func(text string) {
+		t.Helper()
+		if err := c.Load("t", fstest.MapFS{"t.fr.yaml": {Data: []byte("kept.key: " + text + "\n")}, "t.en.yaml": {Data: []byte("kept.key: English\n")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load("Premier")
+	for range 2 {
+		if got := c.T("fr", "kept.key"); got != "Premier" {
+			t.Fatalf("fr: %q", got)
+		}
+		if got := c.T("en", "kept.key"); got != "English" {
+			t.Fatalf("en: %q", got)
+		}
+		if got := c.T("xx", "kept.key"); got != "Premier" {
+			t.Fatalf("an unknown language: %q, want the French", got)
+		}
+		if got := c.T("fr", "no.such.key"); got != "no.such.key" {
+			t.Fatalf("unknown key: %q", got)
+		}
+	}
+	// A catalogue loaded after the first messages were asked is seen.
+	if err := c.Load("u", fstest.MapFS{"u.fr.yaml": {Data: []byte("later.key: Plus tard\n")}, "u.en.yaml": {Data: []byte("later.key: Later\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.T("en", "later.key"); got != "Later" {
+		t.Fatalf("a later catalogue: %q", got)
+	}
+}

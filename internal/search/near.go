@@ -20,8 +20,9 @@ type communeDistance struct {
 	m    float64 // metres from the centre
 }
 
-// loadCommunes keeps every commune's centre in memory (35k points, ~3 MB):
-// the communes within a radius are then found without a query.
+// loadCommunes keeps every commune's centre in memory (35k points, ~3 MB),
+// south to north: the communes within a radius are then found without a
+// query, reading only the latitude band of the radius.
 func (s *Service) loadCommunes(ctx context.Context) error {
 	s.mu.Lock()
 	loaded := s.points != nil
@@ -35,6 +36,7 @@ func (s *Service) loadCommunes(ctx context.Context) error {
 	}
 	pts := make([]*maillage.Commune, 0, len(all))
 	pts = append(pts, all...)
+	sort.SliceStable(pts, func(i, j int) bool { return pts[i].Latitude < pts[j].Latitude })
 	s.mu.Lock()
 	s.points = pts
 	s.mu.Unlock()
@@ -51,12 +53,14 @@ func (s *Service) within(near *maillage.Commune, radiusKm int) []communeDistance
 	pts := s.points
 	s.mu.Unlock()
 	limit := float64(radiusKm) * 1000
-	// A cheap latitude band first, then the exact great-circle distance.
+	// The latitude band first (the points are sorted by latitude), then
+	// the exact great-circle distance.
 	dLat := float64(radiusKm) / 111.0
 	var out []communeDistance
-	for _, c := range pts {
-		if math.Abs(c.Latitude-near.Latitude) > dLat {
-			continue
+	from := sort.Search(len(pts), func(i int) bool { return pts[i].Latitude >= near.Latitude-dLat })
+	for _, c := range pts[from:] {
+		if c.Latitude > near.Latitude+dLat {
+			break
 		}
 		if d := distance(near.Latitude, near.Longitude, c.Latitude, c.Longitude); d <= limit {
 			out = append(out, communeDistance{c.CodeInsee, d})

@@ -152,9 +152,11 @@ func (s *Service) names(ctx context.Context) {
 }
 
 // quote makes a filter string value.
-func quote(v string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v) + `"`
-}
+func quote(v string) string { return `"` + quoted.Replace(v) + `"` }
+
+// quoted escapes a filter's string: built once (a "près de" filter quotes
+// hundreds of INSEE codes, and building the replacer was 15% of its time).
+var quoted = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // Request builds the Meilisearch federated multi-search of a normalized
 // query (exported for the benchmark, which sends it directly).

@@ -137,6 +137,8 @@ type view struct {
 	ListURL, MapURL string
 	EmbedURL        string
 	Map             template.HTML
+	// Facets is the result's facets, rendered (facetsHTML).
+	Facets template.HTML
 }
 
 type tab struct {
@@ -281,6 +283,9 @@ func (s *Capability) search(c *fiber.Ctx) error {
 	s.label(c, res)
 	v = s.view(q, res, onMap)
 	p.Data = v
+	if v.Facets, err = facetsHTML(p, res.Facets); err != nil {
+		return err
+	}
 	if v.OnMap {
 		if v.Map, err = s.drawMap(c, p, res); err != nil {
 			return err
