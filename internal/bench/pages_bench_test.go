@@ -69,6 +69,7 @@ func BenchmarkPages(b *testing.B) {
 		{"search, text, no cache", "search-text-nocache", "/recherche?q=mediation+numerique", uncached},
 		{"search, près de, no cache", "search-near-nocache", "/recherche?q=atelier&pres=Lyon&rayon=20&tri=distance", uncached},
 		{"search, facet, no cache", "search-facet-nocache", "/recherche?q=numerique&kind=mediateur&departement=69", uncached},
+		{"api search, text, no cache", "api-search-text-nocache", "/api/recherche?q=mediation+numerique", uncached},
 		{"search, text, 5 changes/s", "search-text-changing", "/recherche?q=mediation+numerique", changing},
 		{"directory, département", "directory-departement", "/annuaire/departements/69", cached},
 		{"directory, région", "directory-region", "/annuaire/regions/84", cached},

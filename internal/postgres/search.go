@@ -90,6 +90,38 @@ func (s *SearchStore) PendingIDs(ctx context.Context, ids map[string][]int64) (i
 	return gen, out, nil
 }
 
+// PendingNow implements search.PendingStore: the generation and up to
+// limit pending changes, oldest first, read in one statement (the partial
+// index on pending rows stops at limit + 1).
+func (s *SearchStore) PendingNow(ctx context.Context, limit int) (int64, map[string]map[int64]bool, bool, error) {
+	var rows []struct {
+		Generation int64
+		Entity     string
+		EntityID   int64
+	}
+	if err := s.db.NewRaw(`SELECT g.generation, p.entity, p.entity_id
+		FROM (SELECT `+generationSQL+` AS generation) g
+		LEFT JOIN (SELECT o.entity, o.entity_id FROM search_outbox o
+			WHERE o.processed_at IS NULL ORDER BY o.id LIMIT ?) p ON true`, limit+1).Scan(ctx, &rows); err != nil {
+		return 0, nil, false, err
+	}
+	out := map[string]map[int64]bool{}
+	var gen int64
+	n := 0
+	for _, r := range rows {
+		gen = r.Generation
+		if r.Entity == "" {
+			continue
+		}
+		n++
+		if out[r.Entity] == nil {
+			out[r.Entity] = map[int64]bool{}
+		}
+		out[r.Entity][r.EntityID] = true
+	}
+	return gen, out, n <= limit, nil
+}
+
 // Structures returns structures by id (without members).
 func (s *SearchStore) Structures(ctx context.Context, ids []int64) ([]*maillage.Structure, error) {
 	if len(ids) == 0 {
@@ -250,13 +282,6 @@ func (s *SearchStore) Advance(ctx context.Context) error { return advance(ctx, s
 // generationSQL reads the generation of the indexes (0 before the first
 // advance).
 const generationSQL = "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM search_generation)"
-
-// Generation implements search.PendingStore.
-func (s *SearchStore) Generation(ctx context.Context) (int64, error) {
-	var g int64
-	err := s.db.NewRaw("SELECT "+generationSQL).Scan(ctx, &g)
-	return g, err
-}
 
 // Reject sets changes aside: Meilisearch refused their documents. They
 // count as processed; rejected_at and last_error say why (kept 30 days).

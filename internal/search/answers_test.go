@@ -70,6 +70,22 @@ type answer struct {
 	Types  map[string]int `json:"types"`
 	Hits   []string       `json:"hits"`
 	Facets []string       `json:"facets"`
+	// Shown is what each hit shows besides its title: link, subtitle,
+	// tags, the title and snippet with their marks.
+	Shown []string `json:"shown"`
+}
+
+// marked writes fragments with their marked parts in [brackets].
+func marked(fs []maillage.Fragment) string {
+	var b strings.Builder
+	for _, f := range fs {
+		if f.Mark {
+			b.WriteString("[" + f.Text + "]")
+		} else {
+			b.WriteString(f.Text)
+		}
+	}
+	return b.String()
 }
 
 func answerOf(q maillage.SearchQuery, res *maillage.SearchResult) answer {
@@ -81,6 +97,7 @@ func answerOf(q maillage.SearchQuery, res *maillage.SearchResult) answer {
 			d = fmt.Sprintf(" @%d m", *h.DistanceM)
 		}
 		a.Hits = append(a.Hits, fmt.Sprintf("%s %s (%s)%s", h.Type, h.Title, h.Commune, d))
+		a.Shown = append(a.Shown, fmt.Sprintf("%s %q %q %s | %s", h.URL, h.SubtitleKeys, h.Tags, marked(h.TitleParts), marked(h.Snippet)))
 	}
 	for _, f := range res.Facets {
 		var vs []string
@@ -97,7 +114,7 @@ func answerOf(q maillage.SearchQuery, res *maillage.SearchResult) answer {
 }
 
 // TestSearchAnswersStayTheSame: what search answers on the demo network —
-// hits in their order, totals, type counts, facets with their counts — for
+// hits in their order and what each shows, totals, type counts, facets with their counts — for
 // the bench's mix is what testdata/answers.json holds. Changing how many
 // requests a search sends, or which, must not change a single answer
 // (issue 16); a change of what search answers on purpose rewrites the file

@@ -18,7 +18,7 @@ import (
 // It can never show what the indexes no longer hold, nor what a person
 // has just hidden:
 //   - every answer is kept with the generation of the indexes read before
-//     Meilisearch was asked (PendingStore.Generation). The generation moves
+//     Meilisearch was asked (PendingStore.PendingNow). The generation moves
 //     on in the transaction that marks changes applied (and when a reindex
 //     is swapped in): an answer is used only while its generation is still
 //     the current one, on any portal instance, since the generation lives
@@ -44,7 +44,7 @@ type Cache struct {
 type cached struct {
 	gen  int64
 	res  *maillage.SearchResult
-	docs []json.RawMessage
+	docs []Fields
 }
 
 // NewCache returns a cache of up to size answers (nil when size ≤ 0: no
@@ -86,7 +86,7 @@ func (s *Service) lookup(ctx context.Context, key string, q *maillage.SearchQuer
 		return nil, nil
 	}
 	res := cloneResult(c.res)
-	hits, gen, err := s.current(ctx, q.Members(), res.Hits, c.docs)
+	hits, gen, err := s.current(ctx, q.Members(), res.Hits, c.docs, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (s *Service) lookup(ctx context.Context, key string, q *maillage.SearchQuer
 }
 
 // keep stores an answer made at generation gen (hits before current).
-func (s *Service) keep(key string, gen int64, res *maillage.SearchResult, docs []json.RawMessage) {
+func (s *Service) keep(key string, gen int64, res *maillage.SearchResult, docs []Fields) {
 	s.Cache.lru.Add(key, &cached{gen: gen, res: cloneResult(res), docs: docs})
 }
 

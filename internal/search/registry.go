@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -34,8 +33,9 @@ type Type struct {
 	// audience, their documents keyed by id (an id without a document in
 	// an audience must be absent from that audience's index).
 	Documents func(ctx context.Context, ids []int64) (map[string]map[int64]any, error)
-	// Hit fills a result from a document as Meilisearch returns it.
-	Hit func(doc json.RawMessage, h *maillage.SearchHit) error
+	// Hit fills a result from a document as Meilisearch returns it,
+	// decoding only the attributes it shows (Fields.Decode).
+	Hit func(doc Fields, h *maillage.SearchHit) error
 	// Restricted: the type's documents are read only through
 	// Service.SearchRestricted, with a filter the server builds from the
 	// viewer (label applications: the reviewer's programmes). The search

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -82,7 +81,7 @@ func Applications(store ApplicationStore, synonyms map[string][]string) *Type {
 			}
 			return out, nil
 		},
-		Hit: func(doc json.RawMessage, h *maillage.SearchHit) error {
+		Hit: func(doc Fields, h *maillage.SearchHit) error {
 			h.URL = "/labels/dossiers/" + strconv.FormatInt(h.ID, 10)
 			return nil
 		},

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -78,9 +77,9 @@ func Jobs(store JobStore, labels Labels, synonyms map[string][]string) *Type {
 			}
 			return out, nil
 		},
-		Hit: func(doc json.RawMessage, h *maillage.SearchHit) error {
+		Hit: func(doc Fields, h *maillage.SearchHit) error {
 			var d JobDoc
-			if err := json.Unmarshal(doc, &d); err != nil {
+			if err := doc.Decode(&d, "id", "job_contract", "job_remote", "structure", "job_blocs"); err != nil {
 				return err
 			}
 			h.SubtitleKeys = []string{"recruiting.contract." + d.Contract}

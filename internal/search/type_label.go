@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 
 	"maillage/internal/label"
@@ -58,9 +57,9 @@ func LabelledPlaces(store LabelStore, synonyms map[string][]string) *Type {
 			}
 			return out, nil
 		},
-		Hit: func(doc json.RawMessage, h *maillage.SearchHit) error {
+		Hit: func(doc Fields, h *maillage.SearchHit) error {
 			var d LabelDoc
-			if err := json.Unmarshal(doc, &d); err != nil {
+			if err := doc.Decode(&d, "id", "programme_title"); err != nil {
 				return err
 			}
 			h.SubtitleKeys = []string{"label.search.subtitle"}

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 
 	"maillage/internal/maillage"
@@ -77,9 +76,9 @@ func Profiles(store ProfileStore, labels Labels, synonyms map[string][]string) *
 			}
 			return out, nil
 		},
-		Hit: func(doc json.RawMessage, h *maillage.SearchHit) error {
+		Hit: func(doc Fields, h *maillage.SearchHit) error {
 			var d ProfileDoc
-			if err := json.Unmarshal(doc, &d); err != nil {
+			if err := doc.Decode(&d, "id", "kind", "competences"); err != nil {
 				return err
 			}
 			h.SubtitleKeys = []string{"domain.kind." + d.Kind}

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -69,9 +68,9 @@ func Structures(store StructureStore, labels Labels, synonyms map[string][]strin
 			}
 			return out, nil
 		},
-		Hit: func(doc json.RawMessage, h *maillage.SearchHit) error {
+		Hit: func(doc Fields, h *maillage.SearchHit) error {
 			var d StructureDoc
-			if err := json.Unmarshal(doc, &d); err != nil {
+			if err := doc.Decode(&d, "id", "roles", "services"); err != nil {
 				return err
 			}
 			for _, r := range d.Roles {

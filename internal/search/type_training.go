@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -103,9 +102,9 @@ func Trainings(store TrainingStore, labels Labels, synonyms map[string][]string)
 			}
 			return out, nil
 		},
-		Hit: func(doc json.RawMessage, h *maillage.SearchHit) error {
+		Hit: func(doc Fields, h *maillage.SearchHit) error {
 			var d TrainingDoc
-			if err := json.Unmarshal(doc, &d); err != nil {
+			if err := doc.Decode(&d, "id", "modality", "body", "start_day", "end_day"); err != nil {
 				return err
 			}
 			h.SubtitleKeys = []string{"training.modality." + d.Modality}

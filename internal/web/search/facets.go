@@ -2,9 +2,7 @@ package search
 
 import (
 	"bytes"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/binary"
 	"html/template"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -23,41 +21,25 @@ var facetsTemplate = template.Must(template.New("facets").Parse(facetsSource))
 // facets are two thirds of a search page's HTML and most of its rendering,
 // and the same query, or the next page, writes them again. The key is the
 // content itself, so a kept rendering is never an old one.
-var keptFacets, _ = lru.New[[sha256.Size]byte, template.HTML](256)
+var keptFacets, _ = lru.New[kit.Key, template.HTML](256)
 
-func facetsKey(lang string, facets []maillage.Facet) [sha256.Size]byte {
-	h := sha256.New()
-	var n [8]byte
-	str := func(s string) {
-		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
-	num := func(v int) {
-		binary.LittleEndian.PutUint64(n[:], uint64(v))
-		h.Write(n[:])
-	}
-	str(lang)
-	num(len(facets))
+func facetsKey(lang string, facets []maillage.Facet) kit.Key {
+	d := kit.NewDigest()
+	d.Str(lang)
+	d.Num(uint64(len(facets)))
 	for _, f := range facets {
-		str(f.Attribute)
-		str(f.Label)
-		num(len(f.Values))
+		d.Str(f.Attribute)
+		d.Str(f.Label)
+		d.Num(uint64(len(f.Values)))
 		for _, v := range f.Values {
-			str(v.Value)
-			str(v.Label)
-			str(v.Key)
-			num(v.Count)
-			if v.Selected {
-				num(1)
-			} else {
-				num(0)
-			}
+			d.Str(v.Value)
+			d.Str(v.Label)
+			d.Str(v.Key)
+			d.Num(uint64(v.Count))
+			d.Bool(v.Selected)
 		}
 	}
-	var k [sha256.Size]byte
-	h.Sum(k[:0])
-	return k
+	return d.Sum()
 }
 
 // facetsHTML renders the facets of a result (labels already in the page's

@@ -8,9 +8,7 @@ package mapview
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/binary"
 	"html/template"
 	"math"
 	"net/url"
@@ -134,57 +132,41 @@ var mapTemplate = template.Must(template.New("map").Funcs(template.FuncMap{
 // every visitor until a place changes, and drawing it was a fifth of that
 // page's time. The key is the content itself, so a kept map is never an
 // old one.
-var rendered, _ = lru.New[[sha256.Size]byte, template.HTML](128)
+var rendered, _ = lru.New[kit.Key, template.HTML](128)
 
 // maxKept is the largest map kept (a national map of thousands of places
 // is drawn each time rather than crowd out the others).
 const maxKept = 256 << 10
 
 // renderKey digests the language, the options and every point.
-func renderKey(lang string, o Options, pts []carto.Point) [sha256.Size]byte {
-	h := sha256.New()
-	var n [8]byte
-	str := func(s string) {
-		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
-	num := func(v uint64) {
-		binary.LittleEndian.PutUint64(n[:], v)
-		h.Write(n[:])
-	}
+func renderKey(lang string, o Options, pts []carto.Point) kit.Key {
+	d := kit.NewDigest()
 	tiles := ""
 	if o.Tiles != nil {
 		tiles = o.Tiles.String()
 	}
-	str(lang)
-	str(o.ID)
-	num(uint64(o.Scope.Kind))
-	str(o.Scope.Code)
-	str(o.Title)
-	str(o.Desc)
-	num(uint64(o.Heading))
-	num(uint64(o.Unplaced))
-	str(tiles)
-	str(o.Attribution)
-	if o.Embed {
-		num(1)
-	} else {
-		num(0)
-	}
-	num(uint64(o.MaxPerMarker))
-	num(uint64(len(pts)))
+	d.Str(lang)
+	d.Str(o.ID)
+	d.Num(uint64(o.Scope.Kind))
+	d.Str(o.Scope.Code)
+	d.Str(o.Title)
+	d.Str(o.Desc)
+	d.Num(uint64(o.Heading))
+	d.Num(uint64(o.Unplaced))
+	d.Str(tiles)
+	d.Str(o.Attribution)
+	d.Bool(o.Embed)
+	d.Num(uint64(o.MaxPerMarker))
+	d.Num(uint64(len(pts)))
 	for _, p := range pts {
-		num(math.Float64bits(p.At.Lon))
-		num(math.Float64bits(p.At.Lat))
-		str(p.Kind)
-		str(p.Label)
-		str(p.URL)
-		str(p.Group)
+		d.Num(math.Float64bits(p.At.Lon))
+		d.Num(math.Float64bits(p.At.Lat))
+		d.Str(p.Kind)
+		d.Str(p.Label)
+		d.Str(p.URL)
+		d.Str(p.Group)
 	}
-	var k [sha256.Size]byte
-	h.Sum(k[:0])
-	return k
+	return d.Sum()
 }
 
 // Render draws the points and renders the map with its text alternative.
