@@ -390,11 +390,12 @@ func BenchmarkSearch(b *testing.B) {
 	// portal's Meilisearch (data on this machine's disk), then against one
 	// whose data is in memory (/dev/shm), to show what the disk costs.
 	settle(b, a)
+	diskFirst := firstChange(b, a, a.SearchSync)
 	diskLags := map[int]stats{}
 	for _, r := range lagRates {
 		diskLags[r.perSecond] = syncLag(b, a, a.SearchSync, r.perSecond, r.updates, false)
 	}
-	memLags, memReindex := memoryLags(b, a)
+	memLags, memReindex, memFirst := memoryLags(b, a, false)
 	pp95, dp95 := ps.pct(0.95), ds.pct(0.95)
 	fmt.Printf("\n=== Search benchmark: %d profiles, %d places, %d training sessions, %d job offers (%d queries per system, mix of %d in %d classes) ===\n", profiles, benchPlaces, benchSessions, benchJobs, len(ps), len(queries), len(classes()))
 	fmt.Printf("bulk load of profiles into PostgreSQL : %s\n", loadTook.Round(time.Millisecond))
@@ -404,6 +405,7 @@ func BenchmarkSearch(b *testing.B) {
 	fmt.Printf("ratio   portal / direct               : p50 %.2f  p95 %.2f  (target p95 ≤ 1.10)\n", float64(ps.pct(0.5))/float64(ds.pct(0.5)), float64(pp95)/float64(dp95))
 	fmt.Printf("portal, answer kept (asked again)     : p50 %s  p95 %s  (the cache; every other figure is without it)\n", ms(cs.pct(0.5)), ms(cs.pct(0.95)))
 	fmt.Printf("PostgreSQL full text (fallback)       : p50 %s  p95 %s  (%d queries)\n", ms(fs.pct(0.5)), ms(fs.pct(0.95)), len(fs))
+	fmt.Printf("first change after a reindex          : data on disk %s, in memory %s (once; not in the lag below)\n", ms(diskFirst), ms(memFirst))
 	for _, r := range lagRates {
 		l := diskLags[r.perSecond]
 		fmt.Printf("sync lag, Meilisearch data on disk    : %2d updates/s  p50 %s  p95 %s  max %s  (%d changes, target p95 ≤ 1 s)\n", r.perSecond, ms(l.pct(0.5)), ms(l.pct(0.95)), ms(l.pct(1)), len(l))
