@@ -55,7 +55,6 @@ func (s *SearchStore) Profiles(ctx context.Context, ids []int64) ([]*maillage.Pr
 // snapshot of the outbox: a change it sees applied has advanced the
 // generation it returns (markProcessed).
 func (s *SearchStore) PendingIDs(ctx context.Context, ids map[string][]int64) (int64, map[string]map[int64]bool, error) {
-	out := map[string]map[int64]bool{}
 	var ents []string
 	var eids []int64
 	for e, list := range ids {
@@ -63,11 +62,7 @@ func (s *SearchStore) PendingIDs(ctx context.Context, ids map[string][]int64) (i
 			ents, eids = append(ents, e), append(eids, id)
 		}
 	}
-	var rows []struct {
-		Generation int64
-		Entity     string
-		EntityID   int64
-	}
+	var rows pendingRows
 	// The generation comes on every row, and alone when nothing is pending.
 	if err := s.db.NewRaw(`SELECT g.generation, p.entity, p.entity_id
 		FROM (SELECT `+generationSQL+` AS generation) g
@@ -76,49 +71,48 @@ func (s *SearchStore) PendingIDs(ctx context.Context, ids map[string][]int64) (i
 			WHERE o.processed_at IS NULL) p ON true`, pgdialect.Array(ents), pgdialect.Array(eids)).Scan(ctx, &rows); err != nil {
 		return 0, nil, err
 	}
-	var gen int64
-	for _, r := range rows {
-		gen = r.Generation
-		if r.Entity == "" {
-			continue
-		}
-		if out[r.Entity] == nil {
-			out[r.Entity] = map[int64]bool{}
-		}
-		out[r.Entity][r.EntityID] = true
-	}
+	gen, out, _ := rows.collect()
 	return gen, out, nil
 }
 
-// PendingNow implements search.PendingStore: the generation and up to
-// limit pending changes, oldest first, read in one statement (the partial
-// index on pending rows stops at limit + 1).
-func (s *SearchStore) PendingNow(ctx context.Context, limit int) (int64, map[string]map[int64]bool, bool, error) {
-	var rows []struct {
-		Generation int64
-		Entity     string
-		EntityID   int64
-	}
-	if err := s.db.NewRaw(`SELECT g.generation, p.entity, p.entity_id
-		FROM (SELECT `+generationSQL+` AS generation) g
-		LEFT JOIN (SELECT o.entity, o.entity_id FROM search_outbox o
-			WHERE o.processed_at IS NULL ORDER BY o.id LIMIT ?) p ON true`, limit+1).Scan(ctx, &rows); err != nil {
-		return 0, nil, false, err
-	}
-	out := map[string]map[int64]bool{}
-	var gen int64
-	n := 0
+// pendingRows are the generation joined to pending changes (an empty
+// entity: none pending), as PendingIDs and PendingNow read them.
+type pendingRows []struct {
+	Generation int64
+	Entity     string
+	EntityID   int64
+}
+
+// collect returns the generation, the pending entities and how many rows
+// named one.
+func (rows pendingRows) collect() (gen int64, pending map[string]map[int64]bool, n int) {
+	pending = map[string]map[int64]bool{}
 	for _, r := range rows {
 		gen = r.Generation
 		if r.Entity == "" {
 			continue
 		}
 		n++
-		if out[r.Entity] == nil {
-			out[r.Entity] = map[int64]bool{}
+		if pending[r.Entity] == nil {
+			pending[r.Entity] = map[int64]bool{}
 		}
-		out[r.Entity][r.EntityID] = true
+		pending[r.Entity][r.EntityID] = true
 	}
+	return gen, pending, n
+}
+
+// PendingNow implements search.PendingStore: the generation and up to
+// limit pending changes, oldest first, read in one statement (the partial
+// index on pending rows stops at limit + 1).
+func (s *SearchStore) PendingNow(ctx context.Context, limit int) (int64, map[string]map[int64]bool, bool, error) {
+	var rows pendingRows
+	if err := s.db.NewRaw(`SELECT g.generation, p.entity, p.entity_id
+		FROM (SELECT `+generationSQL+` AS generation) g
+		LEFT JOIN (SELECT o.entity, o.entity_id FROM search_outbox o
+			WHERE o.processed_at IS NULL ORDER BY o.id LIMIT ?) p ON true`, limit+1).Scan(ctx, &rows); err != nil {
+		return 0, nil, false, err
+	}
+	gen, out, n := rows.collect()
 	return gen, out, n <= limit, nil
 }
 
