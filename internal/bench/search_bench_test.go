@@ -340,6 +340,24 @@ func BenchmarkSearch(b *testing.B) {
 		}
 	}
 	stopProfile()
+	// The portal's share, split: the same searches in process (Service.Search,
+	// no HTTP), and its one PostgreSQL read per search alone (PendingNow, run
+	// alongside the Meilisearch requests).
+	var inProc, pend stats
+	for r := 0; r < 5; r++ {
+		for _, q := range queries {
+			s := time.Now()
+			if _, err := a.SearchService.Search(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+			inProc = append(inProc, time.Since(s))
+			s = time.Now()
+			if _, _, _, err := a.SearchStore.PendingNow(ctx, 256); err != nil {
+				b.Fatal(err)
+			}
+			pend = append(pend, time.Since(s))
+		}
+	}
 	// Where the time goes, per class: Meilisearch requests per search, their
 	// round trips and Meilisearch's own processingTimeMs (search.Trace).
 	type traced struct {
@@ -407,6 +425,7 @@ func BenchmarkSearch(b *testing.B) {
 	fmt.Printf("portal  GET /api/recherche end to end : p50 %s  p95 %s\n", ms(ps.pct(0.5)), ms(pp95))
 	fmt.Printf("direct  Meilisearch multi-search      : p50 %s  p95 %s\n", ms(ds.pct(0.5)), ms(dp95))
 	fmt.Printf("ratio   portal / direct               : p50 %.2f  p95 %.2f  (target p95 ≤ 1.10)\n", float64(ps.pct(0.5))/float64(ds.pct(0.5)), float64(pp95)/float64(dp95))
+	fmt.Printf("portal in process, no HTTP            : p50 %s  p95 %s  (Service.Search; its pending read alone p50 %s  p95 %s)\n", ms(inProc.pct(0.5)), ms(inProc.pct(0.95)), ms(pend.pct(0.5)), ms(pend.pct(0.95)))
 	fmt.Printf("portal, answer kept (asked again)     : p50 %s  p95 %s  (the cache; every other figure is without it)\n", ms(cs.pct(0.5)), ms(cs.pct(0.95)))
 	fmt.Printf("PostgreSQL full text (fallback)       : p50 %s  p95 %s  (%d queries)\n", ms(fs.pct(0.5)), ms(fs.pct(0.95)), len(fs))
 	fmt.Printf("first change after a reindex          : data on disk %s, in memory %s (once; not in the lag below)\n", ms(diskFirst), ms(memFirst))
