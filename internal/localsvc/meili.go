@@ -103,8 +103,9 @@ func StartMeiliPort(ctx context.Context, dir string, port int) (*Meili, error) {
 		// makes every batch pay for buffers sized from it: a one-document
 		// update of the 100,000-profile index took ~125 ms of "indexing"
 		// with 24 GiB (16 GiB to index with), ~70 ms with 4 GiB, ~50 ms
-		// with 1 GiB or less (make bench BENCH=search). Meilisearch reads
-		// the variable itself when it is set.
+		// with 1 GiB or less (the search bench's indexes, held with
+		// MAILLAGE_BENCH_HOLD, each batch's progressTrace). Meilisearch
+		// reads the variable itself when it is set.
 		args = append(args, "--max-indexing-memory", IndexingMemory)
 	}
 	m.cmd = exec.Command(bin, args...)
